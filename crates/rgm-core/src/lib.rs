@@ -1,0 +1,1 @@
+//! The pure cluster model of rgm.

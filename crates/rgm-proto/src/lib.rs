@@ -1,0 +1,1 @@
+//! The versioned protocol between rgm commands and rgmd.

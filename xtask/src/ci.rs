@@ -1,0 +1,87 @@
+//! `cargo xtask ci`: what CI runs, in the order a developer wants the answers.
+//!
+//! 1. install what the tests need and a fresh machine lacks (Debian packages through apt-get
+//!    when we are root; otherwise say what is missing),
+//! 2. `cargo fmt --all --check`,
+//! 3. `cargo clippy --workspace --all-targets -- -D warnings`,
+//! 4. every test: `cargo nextest run --workspace` (or `cargo test` where nextest is absent),
+//!    then the doc tests, which nextest does not run.
+
+use std::process::Command;
+
+use anyhow::{Result, bail};
+
+use crate::util::{cargo, on_path, run};
+
+/// Debian packages the tests need, as (package, a program it provides).
+const DEBIAN_PACKAGES: &[(&str, &str)] = &[];
+
+pub fn main(_args: &[String]) -> Result<()> {
+    install_prerequisites()?;
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    if nextest_available() {
+        run(cargo().args(["nextest", "run", "--workspace", "--no-fail-fast"]))?;
+    } else {
+        eprintln!("xtask: cargo-nextest not found; running the tests with cargo test");
+        run(cargo().args([
+            "test",
+            "--workspace",
+            "--no-fail-fast",
+            "--lib",
+            "--bins",
+            "--tests",
+        ]))?;
+    }
+    run(cargo().args(["test", "--workspace", "--doc"]))?;
+    eprintln!("xtask: ci passed");
+    Ok(())
+}
+
+fn nextest_available() -> bool {
+    cargo()
+        .args(["nextest", "--version"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+fn install_prerequisites() -> Result<()> {
+    let missing: Vec<&str> = DEBIAN_PACKAGES
+        .iter()
+        .filter(|(_, program)| !on_path(program))
+        .map(|(package, _)| *package)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !nix_is_root() {
+        bail!(
+            "the tests need these Debian packages, which are not installed: {}\n\
+             install them (as root: apt-get install {}) and run again",
+            missing.join(" "),
+            missing.join(" ")
+        );
+    }
+    run(Command::new("apt-get").arg("update").arg("-q"))?;
+    run(Command::new("apt-get")
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .args(["install", "-y", "-q", "--no-install-recommends"])
+        .args(&missing))?;
+    Ok(())
+}
+
+fn nix_is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
