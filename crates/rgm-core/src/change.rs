@@ -1,0 +1,244 @@
+//! Configuration changes: every way the configuration can change, checked as a whole before
+//! anything is applied. [`ClusterConfig::plan`] returns either every problem found, each naming
+//! its object and property, or a [`Plan`] holding the next configuration; applying the plan is
+//! replacing the configuration with it, so a change is all or nothing.
+
+use serde::{Deserialize, Serialize};
+
+use rtreg::ResourceTypeSpec;
+
+use crate::check_group;
+use crate::check_resource;
+use crate::check_type;
+use crate::config::ClusterConfig;
+use crate::edit::PropertyEdit;
+use crate::error::{ConfigError, ConfigErrors, ErrorKind, Object};
+use crate::graph::DependencyGraph;
+use crate::rg_graph::RgGraph;
+
+/// A change to `Installed_nodes` (`clrt set -n`, `-N`, `add-node`, `remove-node`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", content = "nodes", rename_all = "snake_case")]
+pub enum InstalledNodesEdit {
+    /// Every node, present and future (`-N`).
+    All,
+    Set(Vec<String>),
+    Add(Vec<String>),
+    Remove(Vec<String>),
+}
+
+/// Every way the configuration changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum Change {
+    AddNode {
+        name: String,
+    },
+    RegisterType {
+        spec: Box<ResourceTypeSpec>,
+        installed_nodes: Option<Vec<String>>,
+        rt_system: Option<bool>,
+    },
+    UpdateType {
+        name: String,
+        installed_nodes: Option<InstalledNodesEdit>,
+        rt_system: Option<bool>,
+    },
+    UnregisterType {
+        name: String,
+    },
+    CreateGroup {
+        name: String,
+        /// `clrg create -S`: Maximum_primaries and Desired_primaries = the Nodelist's size.
+        scalable: bool,
+        edits: Vec<PropertyEdit>,
+    },
+    UpdateGroup {
+        name: String,
+        edits: Vec<PropertyEdit>,
+    },
+    DeleteGroup {
+        name: String,
+    },
+    SetManaged {
+        group: String,
+        managed: bool,
+    },
+    SetSuspended {
+        group: String,
+        suspended: bool,
+    },
+    CreateResource {
+        name: String,
+        group: String,
+        type_name: String,
+        edits: Vec<PropertyEdit>,
+        enabled: bool,
+    },
+    UpdateResource {
+        name: String,
+        edits: Vec<PropertyEdit>,
+    },
+    DeleteResource {
+        name: String,
+    },
+    SetEnabled {
+        resource: String,
+        /// `None`: every node.
+        nodes: Option<Vec<String>>,
+        enabled: bool,
+    },
+    SetMonitored {
+        resource: String,
+        nodes: Option<Vec<String>>,
+        monitored: bool,
+    },
+}
+
+/// What the checks need to know of runtime state (only `Type_version` upgrades ask).
+pub trait RuntimeView {
+    /// Whether the resource is offline on every node.
+    fn resource_offline_everywhere(&self, resource: &str) -> bool;
+}
+
+/// A runtime where nothing runs: every resource is offline.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NothingRunning;
+
+impl RuntimeView for NothingRunning {
+    fn resource_offline_everywhere(&self, _: &str) -> bool {
+        true
+    }
+}
+
+/// A checked change: the configuration as it will be once the change is applied.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub next: ClusterConfig,
+    /// The canonical names of the properties the change sets (for VALIDATE's `-u` and for
+    /// UPDATE): resource properties for resource changes, group properties for group changes.
+    pub changed: Vec<String>,
+}
+
+impl ClusterConfig {
+    /// Checks a change against this configuration. Nothing is modified.
+    pub fn plan(&self, change: &Change, runtime: &dyn RuntimeView) -> Result<Plan, ConfigErrors> {
+        let mut next = self.clone();
+        let mut errs = ConfigErrors::default();
+        let mut changed = Vec::new();
+        match change {
+            Change::AddNode { name } => {
+                if let Err(e) = next.add_node(name) {
+                    errs.push(e);
+                }
+            }
+            Change::RegisterType {
+                spec,
+                installed_nodes,
+                rt_system,
+            } => check_type::register(&mut next, spec, installed_nodes, *rt_system, &mut errs),
+            Change::UpdateType {
+                name,
+                installed_nodes,
+                rt_system,
+            } => check_type::update(&mut next, name, installed_nodes, *rt_system, &mut errs),
+            Change::UnregisterType { name } => check_type::unregister(&mut next, name, &mut errs),
+            Change::CreateGroup {
+                name,
+                scalable,
+                edits,
+            } => changed = check_group::create(&mut next, name, *scalable, edits, &mut errs),
+            Change::UpdateGroup { name, edits } => {
+                changed = check_group::update(&mut next, name, edits, &mut errs)
+            }
+            Change::DeleteGroup { name } => check_group::delete(&mut next, name, &mut errs),
+            Change::SetManaged { group, managed } => {
+                check_group::set_managed(&mut next, group, *managed, &mut errs)
+            }
+            Change::SetSuspended { group, suspended } => {
+                check_group::set_suspended(&mut next, group, *suspended, &mut errs)
+            }
+            Change::CreateResource {
+                name,
+                group,
+                type_name,
+                edits,
+                enabled,
+            } => {
+                changed = check_resource::create(
+                    &mut next, name, group, type_name, edits, *enabled, &mut errs,
+                )
+            }
+            Change::UpdateResource { name, edits } => {
+                changed = check_resource::update(&mut next, name, edits, runtime, &mut errs)
+            }
+            Change::DeleteResource { name } => check_resource::delete(&mut next, name, &mut errs),
+            Change::SetEnabled {
+                resource,
+                nodes,
+                enabled,
+            } => check_resource::set_switch(
+                &mut next,
+                resource,
+                nodes.as_deref(),
+                *enabled,
+                true,
+                &mut errs,
+            ),
+            Change::SetMonitored {
+                resource,
+                nodes,
+                monitored,
+            } => check_resource::set_switch(
+                &mut next,
+                resource,
+                nodes.as_deref(),
+                *monitored,
+                false,
+                &mut errs,
+            ),
+        }
+        if errs.is_empty() && touches_dependencies(change) {
+            check_cycles(&next, &mut errs);
+        }
+        errs.into_result(Plan { next, changed })
+    }
+
+    /// Checks and applies a change.
+    pub fn apply(
+        &mut self,
+        change: &Change,
+        runtime: &dyn RuntimeView,
+    ) -> Result<Plan, ConfigErrors> {
+        let plan = self.plan(change, runtime)?;
+        *self = plan.next.clone();
+        Ok(plan)
+    }
+}
+
+fn touches_dependencies(change: &Change) -> bool {
+    matches!(
+        change,
+        Change::CreateGroup { .. }
+            | Change::UpdateGroup { .. }
+            | Change::CreateResource { .. }
+            | Change::UpdateResource { .. }
+    )
+}
+
+fn check_cycles(next: &ClusterConfig, errs: &mut ConfigErrors) {
+    if let Some(cycle) = DependencyGraph::build(next).find_cycle() {
+        let first = cycle[0].clone();
+        errs.push(ConfigError::new(
+            Object::Resource(first),
+            ErrorKind::DependencyCycle { cycle },
+        ));
+    }
+    if let Some(cycle) = RgGraph::build(next).find_cycle() {
+        let first = cycle[0].clone();
+        errs.push(ConfigError::new(
+            Object::ResourceGroup(first),
+            ErrorKind::DependencyCycle { cycle },
+        ));
+    }
+}
