@@ -1,1 +1,3 @@
 //! The commands of rgm.
+
+pub mod rtreg_cmd;

@@ -1,15 +1,83 @@
 //! Parser and checker for resource type registration (RTR) files, rt_reg(4).
 //!
 //! An RTR file describes one resource type: its RT properties, its callback methods, upgrade
-//! directives and the schema of its resources' properties. [`ResourceTypeSpec`] is the typed,
-//! normalised result. This crate does no I/O: callers hand it the file's text and name.
+//! directives and the schema of its resources' properties. [`parse`] reads a file's bytes and
+//! returns the typed, normalised [`ResourceTypeSpec`] together with every [`Diagnostic`] found
+//! (errors make the file invalid, warnings do not). This crate does no I/O: callers hand it the
+//! file's bytes, and name the file only when they render the diagnostics.
+//!
+//! The pipeline, one module each: `source` decodes the bytes, the `lexer`
+//! (nom tokens) and the `grammar` build a syntax tree with error recovery, then `registration`
+//! checks the layout, the RT section (`rt_section`), the upgrade directives (`upgrade`) and
+//! the paramtable (`paramtable`, `property`), and assembles the type.
 
+mod diagnostic;
+mod grammar;
+mod keywords;
+mod lexer;
+mod paramtable;
+mod property;
+mod registration;
+mod rt_section;
+mod source;
 pub mod spec;
+mod suggest;
+mod syntax;
 pub mod system;
+mod upgrade;
 pub mod value;
 
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use spec::{
     DEFAULT_METHOD_TIMEOUT, InitNodes, Method, PropertySpec, PropertyType, ResourceTypeSpec,
     SysdefinedType, Tunability, UpgradeFrom, UpgradeTunability,
 };
 pub use value::{Value, ValueError};
+
+/// The outcome of reading one RTR file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    /// The type, when the file has no errors (it may have warnings).
+    pub spec: Option<ResourceTypeSpec>,
+    /// Every error and warning, sorted by position.
+    pub diagnostics: Diagnostics,
+}
+
+impl Parsed {
+    /// Whether the file is valid (warnings allowed).
+    pub fn is_valid(&self) -> bool {
+        self.spec.is_some()
+    }
+
+    /// The type, or the diagnostics when the file has errors. Warnings of a valid file are
+    /// dropped; read [`Parsed::diagnostics`] to keep them.
+    pub fn into_result(self) -> Result<ResourceTypeSpec, Diagnostics> {
+        self.spec.ok_or(self.diagnostics)
+    }
+}
+
+/// Reads an RTR file's bytes: never panics, whatever the input, and takes time linear in its
+/// size. Invalid UTF-8 is an error at its line and column.
+pub fn parse(source: &[u8]) -> Parsed {
+    let (text, bad_utf8) = source::decode(source);
+    let mut diag = diagnostic::Collector::default();
+    for at in bad_utf8 {
+        diag.error(at, "invalid UTF-8: an RTR file must be text");
+    }
+    let file = grammar::parse_file(&text, &mut diag);
+    let spec = if diag.is_full() {
+        None
+    } else {
+        registration::register(&file, text.len(), &mut diag)
+    };
+    let valid = !diag.has_errors();
+    Parsed {
+        spec: spec.filter(|_| valid),
+        diagnostics: diag.finish(&text),
+    }
+}
+
+/// [`parse`], for text already in memory.
+pub fn parse_str(source: &str) -> Parsed {
+    parse(source.as_bytes())
+}

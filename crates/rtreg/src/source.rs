@@ -1,0 +1,88 @@
+//! The text of an RTR file: its bytes decoded as UTF-8, where the decoding failed, and the
+//! mapping from byte offsets to `line:col`.
+
+use std::borrow::Cow;
+
+/// The file's bytes as text, invalid UTF-8 replaced by U+FFFD, and the offset (in that text) of
+/// the first replacement on each line that has one.
+pub(crate) fn decode(bytes: &[u8]) -> (Cow<'_, str>, Vec<usize>) {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return (Cow::Borrowed(text), Vec::new());
+    }
+    let mut text = String::with_capacity(bytes.len() + 16);
+    let mut bad = Vec::new();
+    let mut last_bad_line_start = None;
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            let line_start = text.rfind('\n').map_or(0, |i| i + 1);
+            if last_bad_line_start != Some(line_start) {
+                bad.push(text.len());
+                last_bad_line_start = Some(line_start);
+            }
+            text.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+    (Cow::Owned(text), bad)
+}
+
+/// The 1-based line and column (in characters) of each offset. `offsets` must be sorted and
+/// lie on character boundaries of `text`; the whole text is walked once.
+pub(crate) fn line_cols(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(offsets.len());
+    let mut line = 1;
+    // The last offset placed, and its column: columns on the same line are counted onwards
+    // from there, so many diagnostics on one long line stay linear.
+    let mut at = 0;
+    let mut col = 1;
+    for &offset in offsets {
+        let offset = floor_boundary(text, offset.min(text.len()));
+        let segment = &text.as_bytes()[at..offset];
+        if let Some(last_nl) = segment.iter().rposition(|&b| b == b'\n') {
+            line += segment.iter().filter(|&&b| b == b'\n').count();
+            let line_start = at + last_nl + 1;
+            col = 1 + text[line_start..offset].chars().count();
+        } else {
+            col += text[at..offset].chars().count();
+        }
+        at = offset;
+        out.push((line, col));
+    }
+    out
+}
+
+fn floor_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_text_is_borrowed() {
+        let (text, bad) = decode(b"abc");
+        assert!(matches!(text, Cow::Borrowed("abc")));
+        assert!(bad.is_empty());
+    }
+
+    #[test]
+    fn invalid_bytes_are_reported_once_per_line() {
+        let (text, bad) = decode(b"ok\nx\xff\xfey\xff\n\xc3");
+        assert_eq!(text, "ok\nx\u{fffd}\u{fffd}y\u{fffd}\n\u{fffd}");
+        assert_eq!(bad, vec![4, 15]);
+        assert_eq!(line_cols(&text, &bad), vec![(2, 2), (3, 1)]);
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        let text = "é=1;\nab\tc";
+        assert_eq!(
+            line_cols(text, &[0, 2, 3, 6, 9, 10]),
+            vec![(1, 1), (1, 2), (1, 3), (2, 1), (2, 4), (2, 5)]
+        );
+    }
+}
