@@ -200,6 +200,7 @@ pub(crate) fn found(input: &str) -> String {
             let (_, w) = word(input).unwrap_or((input, ""));
             crate::diagnostic::quote(w)
         }
+        Some(c) if c.is_control() => format!("the control character U+{:04X}", u32::from(c)),
         Some(c) => crate::diagnostic::quote(&c.to_string()),
     }
 }

@@ -112,7 +112,11 @@ fn gather<'f, 'a>(block: &'f Block<'a>, diag: &mut Collector) -> Option<Declared
         }
         if let Some(msg) = form_fault(a, &attr.body) {
             diag.error(attr.keyword.at, msg);
-            continue;
+            // A flag or type written oddly still says what it means; a valueless DEFAULT
+            // or MIN says nothing.
+            if a.form() == Form::Value {
+                continue;
+            }
         }
         if let Some(first) = d.slots[a.slot()] {
             let msg = match (a, Attr::lookup(first.keyword.text)) {

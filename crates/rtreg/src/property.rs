@@ -74,7 +74,7 @@ fn extension(
             "extension property {} has the name of the system-defined property {}: choose \
              another name, or drop EXTENSION to customise the system property",
             quote(name),
-            sp.name
+            quote(sp.name)
         );
         diag.error(name_at, msg);
     }
@@ -89,6 +89,9 @@ fn extension(
     };
     let mut spec = PropertySpec::new(name, ty, Tunability::Anytime);
     spec.extension = true;
+    if ty == PropertyType::Enum {
+        spec.enum_values = Some(Vec::new());
+    }
     if let Some(attr) = d.get(Attr::Type(PropertyType::Enum))
         && let AttributeBody::Members { at, members } = &attr.body
     {
@@ -139,7 +142,7 @@ fn customised_system(
         let msg = format!(
             "{} is a query-only system property: the RGM maintains it and an RTR file cannot \
              declare it",
-            sp.name
+            quote(sp.name)
         );
         diag.error(name_at, msg);
         return None;
@@ -147,7 +150,8 @@ fn customised_system(
     if let Some(attr) = d.ty.and_then(|t| d.get(Attr::Type(t))) {
         let msg = format!(
             "a type cannot be given for the system-defined property {}: its type is {}",
-            sp.name, sp.ty
+            quote(sp.name),
+            sp.ty
         );
         diag.error(attr.keyword.at, msg);
     }
@@ -157,7 +161,7 @@ fn customised_system(
                 "{} cannot be given for the system-defined property {}; it is only for \
                  extension properties",
                 a.name(),
-                sp.name
+                quote(sp.name)
             );
             diag.error(attr.keyword.at, msg);
         }
@@ -202,10 +206,10 @@ fn set_bounds(spec: &mut PropertySpec, d: &Declared<'_, '_>, diag: &mut Collecto
             let v = value_of(d, a)?;
             if !fits.contains(&spec.ty) {
                 let msg = format!(
-                    "{} applies only to {fits_words} properties, and {} is a {} property",
+                    "{} applies only to {fits_words} properties, and {} is {} property",
                     a.name(),
                     quote(&spec.name),
-                    spec.ty
+                    a_type(spec.ty)
                 );
                 diag.error(attr.keyword.at, msg);
                 return None;
@@ -316,7 +320,8 @@ fn set_default(spec: &mut PropertySpec, d: &Declared<'_, '_>, diag: &mut Collect
         let Some(text) = v.scalar() else {
             let msg = format!(
                 "DEFAULT of {name} is a list, but only a STRINGARRAY property takes a list; \
-                 {name} is a {ty} property"
+                 {name} is {} property",
+                a_type(ty)
             );
             diag.error(v.at, msg);
             return;
@@ -327,4 +332,14 @@ fn set_default(spec: &mut PropertySpec, d: &Declared<'_, '_>, diag: &mut Collect
         Ok(value) => spec.default = Some(value),
         Err(e) => diag.error(v.at, format!("DEFAULT of {name}: {e}")),
     }
+}
+
+/// "an INT", "a STRING", ...
+fn a_type(ty: PropertyType) -> String {
+    let article = if matches!(ty, PropertyType::Int | PropertyType::Enum) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {ty}")
 }

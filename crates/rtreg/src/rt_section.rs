@@ -152,8 +152,9 @@ pub(crate) fn read(file: &RtrFile<'_>, anchor: usize, diag: &mut Collector) -> R
             }
             RtKeyword::QueryOnly(name) => {
                 let msg = format!(
-                    "{name} is a query-only RT property: the RGM maintains it and an RTR file \
-                     cannot declare it"
+                    "{} is a query-only RT property: the RGM maintains it and an RTR file \
+                     cannot declare it",
+                    quote(name)
                 );
                 diag.error(st.keyword.at, msg);
             }
@@ -274,6 +275,14 @@ fn one_of<T: Copy>(
         return Some(v);
     }
     let words: Vec<&str> = all.iter().map(|&(w, _)| w).collect();
+    if text.trim().is_empty() {
+        invalid(
+            diag,
+            st,
+            format!("the value is empty; expected {}", words.join(" or ")),
+        );
+        return None;
+    }
     let hint = suggest::nearest(text, words.iter().copied())
         .map(|w| format!("; did you mean `{w}`?"))
         .unwrap_or_default();

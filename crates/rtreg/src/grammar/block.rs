@@ -12,6 +12,9 @@ use crate::lexer::{
 };
 use crate::syntax::{Attribute, AttributeBody, Block, ValueItem};
 
+/// An ENUM member list as read, and the text after it.
+type MembersRead<'a> = (AttributeBody<'a>, &'a str);
+
 impl<'a> Reader<'a, '_> {
     /// `{ attribute... }`; `input` starts at the `{`. Directives inside are read (and later
     /// reported as misplaced).
@@ -83,7 +86,11 @@ impl<'a> Reader<'a, '_> {
         } else if next.starts_with('{') {
             match self.members(next) {
                 Ok(ok) => ok,
-                Err(rest) => return rest,
+                Err((body, rest)) => {
+                    // Keep the members read before the error, so the type is not lost too.
+                    block.attributes.push(Attribute { keyword, body });
+                    return rest;
+                }
             }
         } else {
             let msg = format!(
@@ -98,9 +105,9 @@ impl<'a> Reader<'a, '_> {
         self.terminator(after, &quote(kw))
     }
 
-    /// `{ member, member }`; `input` starts at the `{`. On error, returns where reading goes on:
-    /// past the list's `}` and `;` when they are on the same line.
-    fn members(&mut self, input: &'a str) -> Result<(AttributeBody<'a>, &'a str), &'a str> {
+    /// `{ member, member }`; `input` starts at the `{`. On error, returns the members read so
+    /// far and where reading goes on: past the list's `}` and `;` when they are on the same line.
+    fn members(&mut self, input: &'a str) -> Result<MembersRead<'a>, MembersRead<'a>> {
         let full = self.full;
         let at = offset(full, input);
         let mut members = Vec::new();
@@ -112,7 +119,8 @@ impl<'a> Reader<'a, '_> {
             let Ok((after, m)) = member(full)(rest) else {
                 let msg = format!("expected an ENUM member, found {}", found(rest));
                 self.error(rest, msg);
-                return Err(skip_member_list(full, rest));
+                let body = AttributeBody::Members { at, members };
+                return Err((body, skip_member_list(full, rest)));
             };
             members.push(m);
             rest = blank(full, after);
@@ -126,7 +134,8 @@ impl<'a> Reader<'a, '_> {
                     found(rest)
                 );
                 self.error(rest, msg);
-                return Err(skip_member_list(full, rest));
+                let body = AttributeBody::Members { at, members };
+                return Err((body, skip_member_list(full, rest)));
             }
         }
     }
@@ -197,7 +206,7 @@ mod tests {
             ]
         );
         let attrs = &blocks[0].attributes;
-        assert_eq!(attrs.len(), 2);
+        assert_eq!(attrs.len(), 4);
         assert!(
             matches!(&attrs[1].body, AttributeBody::Members { members, .. } if members.is_empty())
         );

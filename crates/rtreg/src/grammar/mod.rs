@@ -101,10 +101,19 @@ impl<'a> Reader<'a, '_> {
         };
         let keyword = self.word_at(kw, input);
         let eq = blank(full, after_kw);
-        let Some(after_eq) = eq.strip_prefix('=') else {
-            let msg = format!("missing `=` after {}, found {}", quote(kw), found(eq));
-            self.error(after_kw, msg);
-            return resync(eq);
+        let after_eq = match eq.strip_prefix('=') {
+            Some(rest) => rest,
+            None => {
+                let msg = format!("missing `=` after {}, found {}", quote(kw), found(eq));
+                self.error(after_kw, msg);
+                // `RT_basedir /opt/x;`: read the rest of the line as the value anyway, so
+                // the statement is not reported missing as well.
+                let skipped = &after_kw[..offset(after_kw, eq)];
+                if skipped.contains('\n') || eq.is_empty() || eq.starts_with([';', '{', '}']) {
+                    return resync(eq);
+                }
+                eq
+            }
         };
         let (after_value, value) = match lexer::value(full)(blank(full, after_eq)) {
             Ok(ok) => ok,
@@ -200,7 +209,7 @@ mod tests {
                 "6:1: unclosed `{`: this property block has no closing `}`",
             ]
         );
-        assert_eq!(file.statements.len(), 1);
+        assert_eq!(file.statements.len(), 2, "`A 1;` is kept as `A = 1;`");
         assert_eq!(file.blocks.len(), 2);
     }
 }
