@@ -1,1 +1,53 @@
-//! The method launcher of rgm.
+//! The method launcher of rgm: the one place in the project that starts processes.
+//!
+//! It runs resource type callbacks exactly as rt_callbacks(1HA) describes them:
+//!
+//! - **argv**: `method-path -R resource -T type -G group [-Z zone]`, or VALIDATE's longer form,
+//!   built by [`argv`]; every token is its own argv element and no shell ever parses a value;
+//! - **environment**: cleared, then `HOME=/`, `PATH` (rgm's own binaries first),
+//!   `LD_LIBRARY_PATH` where configured and `RGM_SOCKET` ([`MethodEnv`]); stdin is
+//!   `/dev/null`, the working directory `/`;
+//! - **containment**: a process group of its own, and a cgroup v2 of its own where one is
+//!   writable ([`cgroup`](crate::cgroup));
+//! - **timeout**: SIGTERM to all of the method at its timeout, SIGKILL to all of it if anything
+//!   is still alive after the grace period (10 s by default) — see [`supervisor`];
+//! - **output**: stdout and stderr, line by line, to the cluster log, and the last 64 KiB kept
+//!   for the report ([`output`]);
+//! - **safety**: a method file that someone else could have altered is not run ([`safety`]).
+//!
+//! [`Launcher::start`] returns at once with a [`RunningMethod`]; its
+//! [`wait`](RunningMethod::wait) gives the [`MethodFinished`] report. Many methods run
+//! concurrently on tokio. The operating-system calls sit behind [`ProcessOs`], with
+//! [`RealOs`] for the real system and [`fake::FakeOs`] for deterministic tests.
+//!
+//! The crate also builds `hatimerun`, the resource type developer's utility that runs a program
+//! under a timeout (see [`hatimerun`]).
+
+pub mod argv;
+mod capture;
+pub mod cgroup;
+pub mod env;
+pub mod failure;
+pub mod fake;
+pub mod hatimerun;
+pub mod launcher;
+pub mod os;
+pub mod output;
+mod pipe;
+mod procfs;
+pub mod real_os;
+pub mod safety;
+pub mod signals;
+pub mod supervisor;
+
+pub use argv::{ValidateArgs, ValidateMode, standard_args};
+pub use env::MethodEnv;
+pub use failure::SpawnFailure;
+pub use launcher::{
+    CancelHandle, CgroupMode, DEFAULT_FORWARD_LIMIT, DEFAULT_GRACE, DEFAULT_OUTPUT_LIMIT, Launcher,
+    LauncherConfig, MethodFinished, MethodRequest, MethodStatus, RunningMethod,
+};
+pub use os::{ExitKind, OsChild, ProcessOs};
+pub use output::{CapturedOutput, MethodTags, OutputLine, Stream};
+pub use real_os::RealOs;
+pub use safety::Refusal;

@@ -1,0 +1,667 @@
+//! The launcher: checks, starts, contains, times out and reports one method run.
+//!
+//! [`Launcher::start`] checks the method file, makes pipes and (where cgroup v2 is writable) a
+//! cgroup, starts the method in a process group of its own with the environment of
+//! [`MethodEnv`], and hands the rest to a tokio task that reads the output and runs the
+//! [supervisor](crate::supervisor). [`RunningMethod::wait`] gives the [`MethodFinished`] report.
+//! Nothing here blocks the runtime for longer than a `fork`/`exec`.
+//!
+//! A method that cannot be run at all — refused by the file checks, or failing to start — is
+//! reported as a finished run with [`MethodStatus::Refused`] or [`MethodStatus::SpawnFailed`]
+//! and an error log record naming the path and the reason, never as a panic or an `Err`.
+
+use std::ffi::OsString;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tracing::Instrument as _;
+
+use crate::capture::Capture;
+use crate::cgroup::CgroupPool;
+use crate::env::{MethodEnv, valid_name};
+use crate::failure::{SpawnFailure, explain};
+use crate::os::{ChildOutput, ExitKind, OsChild, ProcessOs, SpawnSpec};
+use crate::output::{CapturedOutput, Collector, MethodTags, OutputLine, Sink};
+use crate::pipe::pipe;
+use crate::real_os::RealOs;
+use crate::safety::Refusal;
+use crate::supervisor::{Plan, Target, supervise};
+
+/// SIGTERM-to-SIGKILL grace period of rt_callbacks(1HA): ten seconds.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
+
+/// Output kept per run: the last 64 KiB.
+pub const DEFAULT_OUTPUT_LIMIT: usize = 64 * 1024;
+
+/// Output forwarded to the sink per run before further lines are only counted: 1 MiB.
+pub const DEFAULT_FORWARD_LIMIT: usize = 1024 * 1024;
+
+/// A method file that is open for writing somewhere (`ETXTBSY`) is tried again this often...
+const TEXT_BUSY_RETRIES: u32 = 20;
+/// ...this far apart.
+const TEXT_BUSY_DELAY: Duration = Duration::from_millis(50);
+
+/// One method to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodRequest {
+    /// The method program, already resolved against `RT_basedir`. Must be absolute.
+    pub path: PathBuf,
+    /// argv\[1..\]; see [`crate::argv`].
+    pub args: Vec<String>,
+    /// `<Method>_timeout`, counted from the start.
+    pub timeout: Duration,
+    /// Between SIGTERM and SIGKILL after a timeout or cancel.
+    pub grace: Duration,
+    /// What goes into the environment.
+    pub env: MethodEnv,
+    /// Bytes of output kept in [`MethodFinished::output`].
+    pub output_limit: usize,
+    /// Attached to every line of output and every log record of the run.
+    pub tags: MethodTags,
+}
+
+impl MethodRequest {
+    /// A request with the default grace period, output limit and an environment without
+    /// `bin_dir`, `LD_LIBRARY_PATH` or `RGM_SOCKET`.
+    pub fn new(
+        path: impl Into<PathBuf>,
+        args: Vec<String>,
+        timeout: Duration,
+        tags: MethodTags,
+    ) -> Self {
+        MethodRequest {
+            path: path.into(),
+            args,
+            timeout,
+            grace: DEFAULT_GRACE,
+            env: MethodEnv::default(),
+            output_limit: DEFAULT_OUTPUT_LIMIT,
+            tags,
+        }
+    }
+}
+
+/// Whether methods get cgroups of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CgroupMode {
+    /// Use cgroup v2 where it is mounted and writable; otherwise process groups only.
+    #[default]
+    Auto,
+    /// Process groups only.
+    Disabled,
+}
+
+/// Settings of a [`Launcher`].
+#[derive(Debug, Clone)]
+pub struct LauncherConfig {
+    /// Cgroups or not.
+    pub cgroups: CgroupMode,
+    /// Users who may own method files and their directories; `None` means root and the user
+    /// rgmd runs as.
+    pub allowed_owners: Option<Vec<u32>>,
+    /// Bytes of output per run forwarded as lines before the rest is only counted.
+    pub forward_limit: usize,
+}
+
+impl Default for LauncherConfig {
+    fn default() -> Self {
+        LauncherConfig {
+            cgroups: CgroupMode::Auto,
+            allowed_owners: None,
+            forward_limit: DEFAULT_FORWARD_LIMIT,
+        }
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MethodStatus {
+    /// The method exited with this code.
+    Exited(i32),
+    /// A signal with this number ended the method.
+    Signaled(i32),
+    /// The method file failed the safety checks and was not run.
+    Refused(Refusal),
+    /// The method could not be started.
+    SpawnFailed(SpawnFailure),
+    /// The method ran, but how it ended could not be learnt.
+    Lost(String),
+}
+
+/// The report of one run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MethodFinished {
+    /// How it ended.
+    pub status: MethodStatus,
+    /// It ran past its timeout (and is a failure, whatever it exited with).
+    pub timed_out: bool,
+    /// It was stopped by [`RunningMethod::cancel`].
+    pub cancelled: bool,
+    /// SIGKILL was needed: something of it outlived the grace period.
+    pub killed: bool,
+    /// Something of it was still alive a while after SIGKILL (see
+    /// [`KILL_WAIT`](crate::supervisor::KILL_WAIT)).
+    pub survivors: bool,
+    /// From start to the end of the run.
+    pub duration: Duration,
+    /// The main process's id, if it was started.
+    pub pid: Option<u32>,
+    /// What it wrote.
+    pub output: CapturedOutput,
+}
+
+impl MethodFinished {
+    /// Exit code 0, in time, not cancelled.
+    pub fn succeeded(&self) -> bool {
+        self.status == MethodStatus::Exited(0) && !self.timed_out && !self.cancelled
+    }
+
+    fn not_started(status: MethodStatus, duration: Duration) -> Self {
+        MethodFinished {
+            status,
+            timed_out: false,
+            cancelled: false,
+            killed: false,
+            survivors: false,
+            duration,
+            pid: None,
+            output: CapturedOutput::default(),
+        }
+    }
+}
+
+/// Starts methods. Cheap to clone; clones share the cgroup bookkeeping.
+#[derive(Debug)]
+pub struct Launcher<O: ProcessOs = RealOs> {
+    shared: Arc<Shared<O>>,
+}
+
+impl<O: ProcessOs> Clone for Launcher<O> {
+    fn clone(&self) -> Self {
+        Launcher {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Shared<O: ProcessOs> {
+    os: O,
+    owners: Vec<u32>,
+    forward_limit: usize,
+    pool: Option<CgroupPool>,
+    cgroups_off: AtomicBool,
+}
+
+impl<O: ProcessOs> Drop for Shared<O> {
+    /// Removes the empty cgroups kept for reuse. Cgroups that still hold processes stay; the
+    /// next rgmd's launcher removes them once they have emptied.
+    fn drop(&mut self) {
+        if let Some(pool) = &self.pool {
+            pool.remove_free(&self.os);
+        }
+    }
+}
+
+impl Launcher<RealOs> {
+    /// A launcher on the real system. Looks for a writable cgroup v2 once, here, and logs
+    /// whether methods will get cgroups or process groups only.
+    pub fn new(config: LauncherConfig) -> Self {
+        Self::with_os(config, RealOs)
+    }
+}
+
+impl<O: ProcessOs> Launcher<O> {
+    /// A launcher on `os` (a [`FakeOs`](crate::fake::FakeOs) in tests).
+    pub fn with_os(config: LauncherConfig, os: O) -> Self {
+        let owners = config.allowed_owners.unwrap_or_else(|| {
+            let mut owners = vec![0, nix::unistd::geteuid().as_raw()];
+            owners.dedup();
+            owners
+        });
+        let pool = match config.cgroups {
+            CgroupMode::Disabled => {
+                tracing::info!(
+                    "cgroups disabled by configuration; methods are contained by their process groups only"
+                );
+                None
+            }
+            CgroupMode::Auto => match os.cgroup_parent() {
+                Ok(parent) => {
+                    tracing::info!(parent = %parent.display(), "methods run in cgroups of their own");
+                    Some(CgroupPool::new(&os, parent))
+                }
+                Err(reason) => {
+                    tracing::warn!(
+                        %reason,
+                        "no writable cgroup v2; methods are contained by their process groups only, and a process that leaves its group (setsid) escapes timeouts"
+                    );
+                    None
+                }
+            },
+        };
+        Launcher {
+            shared: Arc::new(Shared {
+                os,
+                owners,
+                forward_limit: config.forward_limit,
+                pool,
+                cgroups_off: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// True when methods get cgroups of their own.
+    pub fn uses_cgroups(&self) -> bool {
+        self.shared.pool.is_some() && !self.shared.cgroups_off.load(Ordering::Relaxed)
+    }
+
+    /// The directory holding the method cgroups, when cgroups are used.
+    pub fn cgroup_parent(&self) -> Option<&Path> {
+        self.shared.pool.as_ref().map(CgroupPool::parent)
+    }
+
+    /// Removes the cgroups of finished runs whose leftover processes have all ended; returns
+    /// how many are still populated. Runs also happen on their own, at most once a second,
+    /// when a run ends.
+    pub fn sweep_cgroups(&self) -> usize {
+        match &self.shared.pool {
+            Some(pool) => pool.sweep(&self.shared.os),
+            None => 0,
+        }
+    }
+
+    /// Cgroups of finished runs that still hold processes (a START method's daemon, say).
+    pub fn leftover_cgroups(&self) -> Vec<PathBuf> {
+        self.shared
+            .pool
+            .as_ref()
+            .map(CgroupPool::pending)
+            .unwrap_or_default()
+    }
+
+    /// The operating system this launcher works on.
+    pub fn os(&self) -> &O {
+        &self.shared.os
+    }
+
+    /// Starts a method. Lines of its output go to `lines` as they are read, or to tracing
+    /// (target `rgm_exec::output`) when `lines` is `None`.
+    ///
+    /// Must be called within a tokio runtime with I/O and time enabled. Dropping the returned
+    /// [`RunningMethod`] does not stop the method; its timeout still applies.
+    pub fn start(
+        &self,
+        req: MethodRequest,
+        lines: Option<UnboundedSender<OutputLine>>,
+    ) -> RunningMethod {
+        let started = Instant::now();
+        let tags = Arc::new(req.tags.clone());
+        let span = tracing::info_span!(
+            "method",
+            method = %tags.method,
+            resource = %tags.resource,
+            group = %tags.group,
+            node = %tags.node,
+        );
+        let (cancel_tx, cancel_rx) = watch::channel(false);
+        let cancel = CancelHandle(Arc::new(cancel_tx));
+        let pid = Arc::new(AtomicU32::new(0));
+        let not_started = |status| RunningMethod {
+            pid: Arc::clone(&pid),
+            cancel: cancel.clone(),
+            state: State::Done(Box::new(MethodFinished::not_started(
+                status,
+                started.elapsed(),
+            ))),
+        };
+
+        let _entered = span.enter();
+        if let Err(refusal) = self.shared.os.check_program(&req.path, &self.shared.owners) {
+            tracing::error!(path = %req.path.display(), reason = %refusal, "refusing to run method: {refusal}");
+            return not_started(MethodStatus::Refused(refusal));
+        }
+        let sink = match lines {
+            Some(tx) => Sink::Channel(tx),
+            None => Sink::Tracing,
+        };
+        let job = Job {
+            env: env_vars(&req.env),
+            args: req.args.iter().map(OsString::from).collect(),
+            sink,
+            tags,
+            req,
+        };
+        let task = match self.shared.spawn(&job) {
+            Ok(spawned) => {
+                pid.store(spawned.child.pid(), Ordering::Relaxed);
+                let shared = Arc::clone(&self.shared);
+                tokio::spawn(
+                    async move { shared.run(spawned, job, cancel_rx).await }
+                        .instrument(span.clone()),
+                )
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) => {
+                let shared = Arc::clone(&self.shared);
+                let pid = Arc::clone(&pid);
+                tokio::spawn(
+                    async move { shared.retry_busy(job, cancel_rx, pid, started).await }
+                        .instrument(span.clone()),
+                )
+            }
+            Err(e) => {
+                let failure = explain(&job.req.path, &e);
+                tracing::error!(path = %job.req.path.display(), reason = %failure.reason, "cannot start method: {failure}");
+                return not_started(MethodStatus::SpawnFailed(failure));
+            }
+        };
+        RunningMethod {
+            pid,
+            cancel,
+            state: State::Task(task),
+        }
+    }
+
+    /// Starts a method and waits for its report.
+    pub async fn run(
+        &self,
+        req: MethodRequest,
+        lines: Option<UnboundedSender<OutputLine>>,
+    ) -> MethodFinished {
+        self.start(req, lines).wait().await
+    }
+}
+
+/// A request, prepared for (possibly repeated) spawning.
+struct Job {
+    req: MethodRequest,
+    tags: Arc<MethodTags>,
+    env: Vec<(OsString, OsString)>,
+    args: Vec<OsString>,
+    sink: Sink,
+}
+
+/// A started method, before supervision.
+struct Spawned<C> {
+    child: C,
+    capture: Capture,
+    cgroup: Option<PathBuf>,
+    started: Instant,
+}
+
+impl<O: ProcessOs> Shared<O> {
+    /// Starts the method once, in a cgroup of its own where cgroups are in use. If that fails
+    /// and starting without the cgroup works, the cgroup was the trouble: cgroups are turned
+    /// off for this launcher, with a warning.
+    fn spawn(&self, job: &Job) -> io::Result<Spawned<O::Child>> {
+        let cgroup = self.new_cgroup();
+        let Some(dir) = cgroup else {
+            return self.spawn_in(job, None);
+        };
+        match self.spawn_in(job, Some(&dir)) {
+            Ok(mut spawned) => {
+                spawned.cgroup = Some(dir);
+                Ok(spawned)
+            }
+            Err(e) => {
+                self.release_cgroup(dir);
+                if e.raw_os_error() == Some(libc::ETXTBSY) {
+                    return Err(e);
+                }
+                let spawned = self.spawn_in(job, None)?;
+                self.cgroups_off.store(true, Ordering::Relaxed);
+                tracing::warn!(
+                    error = %e,
+                    "cannot move a method into its cgroup; methods are contained by their process groups only from now on"
+                );
+                Ok(spawned)
+            }
+        }
+    }
+
+    fn spawn_in(&self, job: &Job, cgroup: Option<&Path>) -> io::Result<Spawned<O::Child>> {
+        let (out_read, out_write) = pipe()?;
+        let (err_read, err_write) = pipe()?;
+        let collector = Collector::new(
+            Arc::clone(&job.tags),
+            job.sink.clone(),
+            job.req.output_limit,
+            self.forward_limit,
+        );
+        let capture = Capture::new(out_read, err_read, collector)?;
+        let spec = SpawnSpec {
+            program: job.req.path.clone(),
+            args: job.args.clone(),
+            env: Some(job.env.clone()),
+            cwd: Some(PathBuf::from("/")),
+            null_stdin: true,
+            output: ChildOutput::Pipes {
+                stdout: out_write,
+                stderr: err_write,
+            },
+            cgroup: cgroup.map(Path::to_owned),
+            parent_death_signal: None,
+        };
+        let started = Instant::now();
+        let child = self.os.spawn(spec)?;
+        Ok(Spawned {
+            child,
+            capture,
+            cgroup: None,
+            started,
+        })
+    }
+
+    fn new_cgroup(&self) -> Option<PathBuf> {
+        let pool = self.pool.as_ref()?;
+        if self.cgroups_off.load(Ordering::Relaxed) {
+            return None;
+        }
+        match pool.create(&self.os) {
+            Ok(dir) => Some(dir),
+            Err(e) => {
+                tracing::warn!(parent = %pool.parent().display(), error = %e, "cannot create a cgroup for a method; it runs in its process group only");
+                None
+            }
+        }
+    }
+
+    fn release_cgroup(&self, dir: PathBuf) {
+        if let Some(pool) = &self.pool {
+            pool.release(&self.os, dir);
+        }
+    }
+
+    /// Supervises a started method to the end and makes its report.
+    async fn run(
+        &self,
+        spawned: Spawned<O::Child>,
+        job: Job,
+        mut cancel: watch::Receiver<bool>,
+    ) -> MethodFinished {
+        let Spawned {
+            mut child,
+            mut capture,
+            cgroup,
+            started,
+        } = spawned;
+        let pid = child.pid();
+        let req = &job.req;
+        tracing::debug!(
+            pid,
+            path = %req.path.display(),
+            timeout_ms = req.timeout.as_millis() as u64,
+            cgroup = cgroup.as_ref().map(|c| c.display().to_string()),
+            "method started"
+        );
+        let plan = Plan {
+            deadline: started + req.timeout,
+            grace: req.grace,
+            stop_signal: Signal::SIGTERM,
+        };
+        let target = Target {
+            pid,
+            cgroup: cgroup.clone(),
+        };
+        let outcome = supervise(
+            &self.os,
+            &mut child,
+            &target,
+            plan,
+            &mut cancel,
+            Some(&mut capture),
+        )
+        .await;
+        capture.drain_now();
+        let output = capture.finish();
+        drop(child);
+        if let Some(dir) = cgroup {
+            self.release_cgroup(dir);
+        }
+        let status = match outcome.exit {
+            Ok(ExitKind::Code(code)) => MethodStatus::Exited(code),
+            Ok(ExitKind::Signal(signal)) => MethodStatus::Signaled(signal),
+            Err(reason) => MethodStatus::Lost(reason),
+        };
+        let finished = MethodFinished {
+            status,
+            timed_out: outcome.timed_out,
+            cancelled: outcome.cancelled,
+            killed: outcome.killed,
+            survivors: outcome.survivors,
+            duration: started.elapsed(),
+            pid: Some(pid),
+            output,
+        };
+        tracing::debug!(
+            pid,
+            status = ?finished.status,
+            timed_out = finished.timed_out,
+            killed = finished.killed,
+            duration_ms = finished.duration.as_millis() as u64,
+            "method finished"
+        );
+        finished
+    }
+
+    /// Starts a method whose file was busy (open for writing) a little later.
+    async fn retry_busy(
+        &self,
+        job: Job,
+        cancel: watch::Receiver<bool>,
+        pid: Arc<AtomicU32>,
+        started: Instant,
+    ) -> MethodFinished {
+        let mut last = io::Error::from_raw_os_error(libc::ETXTBSY);
+        for _ in 0..TEXT_BUSY_RETRIES {
+            tokio::time::sleep(TEXT_BUSY_DELAY).await;
+            if *cancel.borrow() {
+                let mut finished = MethodFinished::not_started(
+                    MethodStatus::SpawnFailed(SpawnFailure::other(
+                        &job.req.path,
+                        "cancelled before it could be started",
+                    )),
+                    started.elapsed(),
+                );
+                finished.cancelled = true;
+                return finished;
+            }
+            match self.spawn(&job) {
+                Ok(spawned) => {
+                    pid.store(spawned.child.pid(), Ordering::Relaxed);
+                    return self.run(spawned, job, cancel).await;
+                }
+                Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) => last = e,
+                Err(e) => {
+                    last = e;
+                    break;
+                }
+            }
+        }
+        let failure = explain(&job.req.path, &last);
+        tracing::error!(path = %job.req.path.display(), reason = %failure.reason, "cannot start method: {failure}");
+        MethodFinished::not_started(MethodStatus::SpawnFailed(failure), started.elapsed())
+    }
+}
+
+fn env_vars(env: &MethodEnv) -> Vec<(OsString, OsString)> {
+    env.vars()
+        .into_iter()
+        .filter(|(name, _)| {
+            let ok = valid_name(name);
+            if !ok {
+                tracing::warn!(name = %name.to_string_lossy(), "environment variable name is invalid; left out");
+            }
+            ok
+        })
+        .collect()
+}
+
+/// Stops a running method: SIGTERM to all of it now, SIGKILL after its grace period. Cheap to
+/// clone; calling it after the run has ended does nothing.
+#[derive(Debug, Clone)]
+pub struct CancelHandle(Arc<watch::Sender<bool>>);
+
+impl CancelHandle {
+    /// Asks for the method to be stopped (quiesce -k).
+    pub fn cancel(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+/// A method that has been started (or refused); [`wait`](Self::wait) for its report.
+#[derive(Debug)]
+pub struct RunningMethod {
+    pid: Arc<AtomicU32>,
+    cancel: CancelHandle,
+    state: State,
+}
+
+#[derive(Debug)]
+enum State {
+    Done(Box<MethodFinished>),
+    Task(JoinHandle<MethodFinished>),
+}
+
+impl RunningMethod {
+    /// The main process's id (and process group id), once it has been started.
+    pub fn pid(&self) -> Option<u32> {
+        match self.pid.load(Ordering::Relaxed) {
+            0 => None,
+            pid => Some(pid),
+        }
+    }
+
+    /// Stops the method gracefully now: SIGTERM to all of it, SIGKILL after the grace period.
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+    }
+
+    /// A handle that cancels this method from elsewhere while another task waits for it.
+    pub fn canceller(&self) -> CancelHandle {
+        self.cancel.clone()
+    }
+
+    /// Waits for the run to end and returns its report.
+    pub async fn wait(self) -> MethodFinished {
+        match self.state {
+            State::Done(finished) => *finished,
+            State::Task(task) => match task.await {
+                Ok(finished) => finished,
+                Err(e) => MethodFinished::not_started(
+                    MethodStatus::Lost(format!("the method's supervisor failed: {e}")),
+                    Duration::ZERO,
+                ),
+            },
+        }
+    }
+}
