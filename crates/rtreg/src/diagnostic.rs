@@ -175,6 +175,9 @@ fn window(line: &str, caret: usize) -> (String, usize) {
 /// The most errors reported for one file; past it the parser gives up.
 pub(crate) const MAX_ERRORS: usize = 100;
 
+/// The most warnings reported for one file; past it they are counted no more.
+pub(crate) const MAX_WARNINGS: usize = 100;
+
 /// A diagnostic still keyed by its byte offset in the decoded text.
 #[derive(Debug)]
 struct Pending {
@@ -190,6 +193,7 @@ struct Pending {
 pub(crate) struct Collector {
     pending: Vec<Pending>,
     errors: usize,
+    warnings: usize,
     full: bool,
 }
 
@@ -219,7 +223,14 @@ impl Collector {
     }
 
     pub(crate) fn warning(&mut self, offset: usize, message: impl Into<String>) {
-        if !self.full {
+        if self.full || self.warnings > MAX_WARNINGS {
+            return;
+        }
+        self.warnings += 1;
+        if self.warnings > MAX_WARNINGS {
+            let msg = format!("too many warnings ({MAX_WARNINGS}); no more are shown");
+            self.push(offset, Severity::Warning, msg, None);
+        } else {
             self.push(offset, Severity::Warning, message.into(), None);
         }
     }

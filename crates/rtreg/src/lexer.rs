@@ -197,8 +197,13 @@ pub(crate) fn found(input: &str) -> String {
         None => "end of file".to_string(),
         Some('\n' | '\r') => "end of line".to_string(),
         Some(c) if is_word_start(c) => {
-            let (_, w) = word(input).unwrap_or((input, ""));
-            crate::diagnostic::quote(w)
+            // A bounded look: the word may be megabytes long, and quote() cuts it anyway.
+            let w: String = input
+                .chars()
+                .take_while(|&c| is_word_char(c))
+                .take(64)
+                .collect();
+            crate::diagnostic::quote(&w)
         }
         Some(c) if c.is_control() => format!("the control character U+{:04X}", u32::from(c)),
         Some(c) => crate::diagnostic::quote(&c.to_string()),

@@ -2,6 +2,8 @@
 //! the file (its type and members from the table of §b.2) or an extension property (its type
 //! from the block), with bounds, tunability, description and DEFAULT checked against the type.
 
+use std::collections::HashSet;
+
 use crate::diagnostic::{Collector, quote};
 use crate::keywords::Attr;
 use crate::paramtable::Declared;
@@ -96,10 +98,11 @@ fn extension(
         && let AttributeBody::Members { at, members } = &attr.body
     {
         let mut kept: Vec<String> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
         for m in members {
             if m.text.trim().is_empty() {
                 diag.error(m.at, format!("empty ENUM member in {}", quote(name)));
-            } else if kept.iter().any(|k| k.eq_ignore_ascii_case(m.text)) {
+            } else if !seen.insert(m.text.to_ascii_lowercase()) {
                 diag.error(
                     m.at,
                     format!("ENUM member {} is listed twice", quote(m.text)),

@@ -12,10 +12,13 @@ pub(crate) fn decode(bytes: &[u8]) -> (Cow<'_, str>, Vec<usize>) {
     let mut text = String::with_capacity(bytes.len() + 16);
     let mut bad = Vec::new();
     let mut last_bad_line_start = None;
+    let mut line_start = 0;
     for chunk in bytes.utf8_chunks() {
+        if let Some(nl) = chunk.valid().rfind('\n') {
+            line_start = text.len() + nl + 1;
+        }
         text.push_str(chunk.valid());
         if !chunk.invalid().is_empty() {
-            let line_start = text.rfind('\n').map_or(0, |i| i + 1);
             if last_bad_line_start != Some(line_start) {
                 bad.push(text.len());
                 last_bad_line_start = Some(line_start);

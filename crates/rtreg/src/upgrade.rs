@@ -2,6 +2,8 @@
 //! `#$upgrade_from "version" TUNABILITY` names an older RT_version resources may move from.
 //! Both sit between the RT properties and the paramtable.
 
+use std::collections::HashMap;
+
 use crate::diagnostic::{Collector, quote};
 use crate::rt_section::version_fault;
 use crate::spec::{UpgradeFrom, UpgradeTunability};
@@ -23,7 +25,7 @@ pub(crate) fn read(
 ) -> Upgrade {
     let mut out = Upgrade::default();
     let mut upgrade_at = None;
-    let mut versions: Vec<(&str, usize)> = Vec::new();
+    let mut versions: HashMap<&str, usize> = HashMap::new();
     for d in &file.directives {
         if first_block.is_some_and(|b| d.at() > b) {
             let msg = "upgrade directive after the first paramtable block: upgrade directives \
@@ -62,7 +64,7 @@ pub(crate) fn read(
                     bad_tunability(tunability.text, tunability.at, diag);
                     continue;
                 };
-                if let Some(&(_, first)) = versions.iter().find(|(v, _)| *v == version.text) {
+                if let Some(&first) = versions.get(version.text) {
                     let msg = format!(
                         "`#$upgrade_from` for version \"{}\" is given twice",
                         version.text
@@ -70,7 +72,7 @@ pub(crate) fn read(
                     diag.error_with_first(*at, msg, Some(first));
                     continue;
                 }
-                versions.push((version.text, *at));
+                versions.insert(version.text, *at);
                 if ok {
                     out.from.push(UpgradeFrom {
                         version: version.text.to_string(),
