@@ -420,6 +420,16 @@ pub enum FailoverMode {
 }
 
 impl FailoverMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            FailoverMode::None => "NONE",
+            FailoverMode::Soft => "SOFT",
+            FailoverMode::Hard => "HARD",
+            FailoverMode::RestartOnly => "RESTART_ONLY",
+            FailoverMode::LogOnly => "LOG_ONLY",
+        }
+    }
+
     pub fn from_name(s: &str) -> Option<FailoverMode> {
         match s.to_ascii_uppercase().as_str() {
             "NONE" => Some(FailoverMode::None),

@@ -14,6 +14,7 @@ mod cycle;
 pub mod deps;
 pub mod derived;
 pub mod edit;
+pub mod engine;
 pub mod error;
 pub mod graph;
 pub mod name;

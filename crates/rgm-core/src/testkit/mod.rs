@@ -10,6 +10,9 @@ use crate::change::{Change, NothingRunning};
 use crate::config::ClusterConfig;
 use crate::edit::PropertyEdit;
 
+mod harness;
+pub use harness::Harness;
+
 /// A resource type spec built in code, with the same normalisation the RTR parser applies
 /// (timeouts for declared methods).
 #[derive(Debug, Clone)]

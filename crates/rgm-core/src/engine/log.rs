@@ -1,0 +1,257 @@
+//! Cluster-log records: a stable message id, a severity, the objects concerned as fields, and
+//! the human text in the rgmd style (reference §h.1). Every decision of the engine is logged
+//! here (invariant 4); docs/cluster-log.md lists the ids.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::engine::state::{RState, RgState, Status};
+
+/// Severity, as syslog levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Notice,
+    Warning,
+    Error,
+}
+
+/// One record of the cluster log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LogRecord {
+    pub id: u32,
+    pub severity: Severity,
+    pub text: String,
+    pub fields: BTreeMap<&'static str, String>,
+}
+
+/// The stable message ids.
+pub mod msg {
+    pub const METHOD_LAUNCH: u32 = 224900;
+    pub const METHOD_OK: u32 = 515159;
+    pub const METHOD_FAILED: u32 = 938318;
+    pub const METHOD_TIMEOUT: u32 = 764140;
+    pub const METHOD_NOT_RUN: u32 = 764141;
+    pub const METHOD_KILL: u32 = 764142;
+    pub const METHOD_LOST: u32 = 764143;
+    pub const RG_STATE: u32 = 529407;
+    pub const R_STATE: u32 = 443746;
+    pub const R_STATUS: u32 = 784560;
+    pub const R_STATUS_MSG: u32 = 922363;
+    pub const FAILOVER: u32 = 300100;
+    pub const NO_FAILOVER: u32 = 300101;
+    pub const STOP_FAILED: u32 = 300102;
+    pub const FENCE: u32 = 300103;
+    pub const NODE_JOINED: u32 = 300110;
+    pub const NODE_DIED: u32 = 300111;
+    pub const NODE_FENCED: u32 = 300112;
+    pub const PLACEMENT: u32 = 300120;
+    pub const NOT_PLACED: u32 = 300121;
+    pub const BLOCKED: u32 = 300122;
+    pub const REQUEST: u32 = 300130;
+    pub const REQUEST_REFUSED: u32 = 300131;
+    pub const CONFIG_CHANGED: u32 = 300132;
+    pub const CONTROL: u32 = 300140;
+    pub const CONTROL_REFUSED: u32 = 300141;
+    pub const RESTART: u32 = 300142;
+    pub const CLEARED: u32 = 300150;
+}
+
+fn fields(pairs: &[(&'static str, &str)]) -> BTreeMap<&'static str, String> {
+    pairs.iter().map(|(k, v)| (*k, v.to_string())).collect()
+}
+
+/// The objects a method run is about.
+#[derive(Debug, Clone, Copy)]
+pub struct RunSubject<'a> {
+    /// The method program's file name, as rgmd logs it (`<hafoip_start>`).
+    pub program: &'a str,
+    pub method: &'a str,
+    pub resource: &'a str,
+    pub group: &'a str,
+    pub node: &'a str,
+    pub timeout_secs: i64,
+}
+
+impl RunSubject<'_> {
+    fn fields(&self) -> BTreeMap<&'static str, String> {
+        let mut f = fields(&[
+            ("method", self.method),
+            ("program", self.program),
+            ("resource", self.resource),
+            ("group", self.group),
+            ("node", self.node),
+        ]);
+        f.insert("timeout_secs", self.timeout_secs.to_string());
+        f
+    }
+
+    fn percent(&self, duration_ms: u64) -> u64 {
+        let timeout_ms = (self.timeout_secs.max(1) as u64) * 1000;
+        duration_ms * 100 / timeout_ms
+    }
+}
+
+impl LogRecord {
+    pub fn new(
+        id: u32,
+        severity: Severity,
+        text: String,
+        fields: BTreeMap<&'static str, String>,
+    ) -> LogRecord {
+        LogRecord {
+            id,
+            severity,
+            text,
+            fields,
+        }
+    }
+
+    pub fn launching(s: &RunSubject<'_>) -> LogRecord {
+        LogRecord::new(
+            msg::METHOD_LAUNCH,
+            Severity::Notice,
+            format!(
+                "launching method <{}> for resource <{}>, resource group <{}>, node <{}>, timeout <{}> seconds",
+                s.program, s.resource, s.group, s.node, s.timeout_secs
+            ),
+            s.fields(),
+        )
+    }
+
+    pub fn completed(s: &RunSubject<'_>, duration_ms: u64) -> LogRecord {
+        let mut f = s.fields();
+        f.insert("duration_ms", duration_ms.to_string());
+        LogRecord::new(
+            msg::METHOD_OK,
+            Severity::Notice,
+            format!(
+                "method <{}> completed successfully for resource <{}>, resource group <{}>, node <{}>, time used: {}% of timeout <{} seconds>",
+                s.program,
+                s.resource,
+                s.group,
+                s.node,
+                s.percent(duration_ms),
+                s.timeout_secs
+            ),
+            f,
+        )
+    }
+
+    /// A method that ended with a non-zero exit code or a signal.
+    pub fn failed(s: &RunSubject<'_>, how: &str, duration_ms: u64) -> LogRecord {
+        let mut f = s.fields();
+        f.insert("duration_ms", duration_ms.to_string());
+        f.insert("result", how.to_string());
+        LogRecord::new(
+            msg::METHOD_FAILED,
+            Severity::Error,
+            format!(
+                "Method <{}> failed on resource <{}> in resource group <{}>, node <{}> [{how}, time used: {}% of timeout <{} seconds>]",
+                s.program,
+                s.resource,
+                s.group,
+                s.node,
+                s.percent(duration_ms),
+                s.timeout_secs
+            ),
+            f,
+        )
+    }
+
+    pub fn timed_out(s: &RunSubject<'_>, killed: bool) -> LogRecord {
+        let mut f = s.fields();
+        f.insert("sigkill", killed.to_string());
+        LogRecord::new(
+            msg::METHOD_TIMEOUT,
+            Severity::Error,
+            format!(
+                "Method <{}> on resource <{}>, resource group <{}>, node <{}>: Timeout.",
+                s.program, s.resource, s.group, s.node
+            ),
+            f,
+        )
+    }
+
+    pub fn not_run(s: &RunSubject<'_>, reason: &str) -> LogRecord {
+        let mut f = s.fields();
+        f.insert("reason", reason.to_string());
+        LogRecord::new(
+            msg::METHOD_NOT_RUN,
+            Severity::Error,
+            format!(
+                "Method <{}> for resource <{}>, resource group <{}>, node <{}> could not be run: {reason}",
+                s.program, s.resource, s.group, s.node
+            ),
+            f,
+        )
+    }
+
+    pub fn resource_state(resource: &str, node: &str, state: RState) -> LogRecord {
+        LogRecord::new(
+            msg::R_STATE,
+            Severity::Notice,
+            format!(
+                "resource {resource} state on node {node} change to {}",
+                state.internal_name()
+            ),
+            fields(&[
+                ("resource", resource),
+                ("node", node),
+                ("state", state.internal_name()),
+            ]),
+        )
+    }
+
+    pub fn group_state(group: &str, node: &str, state: RgState) -> LogRecord {
+        LogRecord::new(
+            msg::RG_STATE,
+            Severity::Notice,
+            format!(
+                "resource group {group} state on node {node} change to {}",
+                state.internal_name()
+            ),
+            fields(&[
+                ("group", group),
+                ("node", node),
+                ("state", state.internal_name()),
+            ]),
+        )
+    }
+
+    pub fn status(resource: &str, node: &str, status: Status) -> LogRecord {
+        LogRecord::new(
+            msg::R_STATUS,
+            Severity::Notice,
+            format!(
+                "resource {resource} status on node {node} change to {}",
+                status.internal_name()
+            ),
+            fields(&[
+                ("resource", resource),
+                ("node", node),
+                ("status", status.internal_name()),
+            ]),
+        )
+    }
+
+    pub fn status_msg(resource: &str, node: &str, message: &str) -> LogRecord {
+        LogRecord::new(
+            msg::R_STATUS_MSG,
+            Severity::Notice,
+            format!("resource {resource} status msg on node {node} change to <{message}>"),
+            fields(&[("resource", resource), ("node", node), ("message", message)]),
+        )
+    }
+
+    /// A decision about a group or resource, with its reason, e.g. a failover.
+    pub fn decision(
+        id: u32,
+        severity: Severity,
+        text: String,
+        pairs: &[(&'static str, &str)],
+    ) -> LogRecord {
+        LogRecord::new(id, severity, text, fields(pairs))
+    }
+}

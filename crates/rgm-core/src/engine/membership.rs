@@ -1,0 +1,252 @@
+//! Membership: nodes joining (BOOT methods, cluster formation and Auto_start_on_new_cluster,
+//! Failback), dying (fence before anything moves) and being fenced (their resources are down).
+
+use std::collections::BTreeSet;
+
+use rtreg::Method;
+
+use crate::change::{Change, NothingRunning};
+use crate::engine::Engine;
+use crate::engine::event::MethodResult;
+use crate::engine::log::{LogRecord, Severity, msg};
+use crate::engine::runtime::{Run, RunPurpose};
+use crate::engine::state::RState;
+
+impl Engine {
+    pub(crate) fn node_joined(&mut self, node: &str) {
+        if !self.cfg.nodes.contains_key(node) {
+            if let Err(e) = self.cfg.apply(
+                &Change::AddNode {
+                    name: node.to_string(),
+                },
+                &NothingRunning,
+            ) {
+                self.log(LogRecord::decision(
+                    msg::NODE_JOINED,
+                    Severity::Error,
+                    format!("node {node} cannot join: {e}"),
+                    &[("node", node)],
+                ));
+                return;
+            }
+            self.config_changed();
+        }
+        let x = self.rt.nodes.entry(node.to_string()).or_default();
+        if x.up && !x.fencing {
+            return;
+        }
+        x.up = true;
+        x.fencing = false;
+        self.state_changed = true;
+        self.log(LogRecord::decision(
+            msg::NODE_JOINED,
+            Severity::Notice,
+            format!("node {node} joined the cluster"),
+            &[("node", node)],
+        ));
+        if !self.rt.formed {
+            self.rt.formed = true;
+            let auto: Vec<String> = self
+                .cfg
+                .groups
+                .values()
+                .filter(|g| g.managed && g.auto_start_on_new_cluster())
+                .map(|g| g.name.clone())
+                .collect();
+            for g in auto {
+                self.rt.group_mut(&g).wanted = true;
+            }
+        }
+        self.boot(node);
+        let failback: Vec<String> = self
+            .cfg
+            .groups
+            .values()
+            .filter(|g| g.failback() && g.managed)
+            .map(|g| g.name.clone())
+            .collect();
+        for g in failback {
+            if self.rt.group(&g).is_some_and(|x| x.wanted && !x.quiescing)
+                && !self.cfg.groups[&g].suspended()
+                && let Some(next) = self.choose_primaries(&g, true)
+            {
+                self.set_primaries(&g, next);
+            }
+        }
+        let all: Vec<String> = self.cfg.groups.keys().cloned().collect();
+        self.dirty.extend(all);
+    }
+
+    /// Runs BOOT on a joining node for the resources of managed groups whose Init_nodes
+    /// include it, a group's BOOTs after those of the groups it depends on (RG_dependencies
+    /// rule 1). The node masters nothing until they are done.
+    fn boot(&mut self, node: &str) {
+        let pending: BTreeSet<String> = self
+            .cfg
+            .groups
+            .values()
+            .filter(|g| g.managed)
+            .filter(|g| {
+                g.resources.iter().any(|r| {
+                    self.has_method(r, Method::Boot)
+                        && self
+                            .cfg
+                            .init_nodes(&self.cfg.resources[r])
+                            .iter()
+                            .any(|n| n == node)
+                })
+            })
+            .map(|g| g.name.clone())
+            .collect();
+        let x = self.rt.nodes.entry(node.to_string()).or_default();
+        x.boot_pending = pending;
+        x.booting = true;
+        self.boot_next(node);
+    }
+
+    /// Launches the BOOTs of the groups whose dependencies have booted; ends booting when none
+    /// remain.
+    fn boot_next(&mut self, node: &str) {
+        let running = self
+            .rt
+            .runs
+            .values()
+            .any(|r| r.purpose == RunPurpose::Boot && r.node == node);
+        let pending = self
+            .rt
+            .nodes
+            .get(node)
+            .map(|x| x.boot_pending.clone())
+            .unwrap_or_default();
+        if pending.is_empty() {
+            if !running {
+                if let Some(x) = self.rt.nodes.get_mut(node) {
+                    x.booting = false;
+                }
+                let all: Vec<String> = self.cfg.groups.keys().cloned().collect();
+                self.dirty.extend(all);
+            }
+            return;
+        }
+        if running {
+            return;
+        }
+        let ready: Vec<String> = pending
+            .iter()
+            .filter(|g| {
+                self.cfg.groups[*g]
+                    .rg_dependencies()
+                    .iter()
+                    .all(|d| !pending.contains(d))
+            })
+            .cloned()
+            .collect();
+        // A dependency cycle cannot exist (refused), so some group is always ready.
+        for g in &ready {
+            let members = self.cfg.groups[g].resources.clone();
+            for r in members {
+                let here = self
+                    .cfg
+                    .init_nodes(&self.cfg.resources[&r])
+                    .iter()
+                    .any(|n| n == node);
+                if here && self.has_method(&r, Method::Boot) {
+                    self.launch(&r, node, Method::Boot, RunPurpose::Boot, None);
+                }
+            }
+            if let Some(x) = self.rt.nodes.get_mut(node) {
+                x.boot_pending.remove(g);
+            }
+        }
+        self.boot_next(node);
+    }
+
+    pub(crate) fn boot_finished(&mut self, info: &Run) {
+        self.boot_next(&info.node.clone());
+    }
+
+    pub(crate) fn node_died(&mut self, node: &str) {
+        let Some(x) = self.rt.nodes.get_mut(node) else {
+            return;
+        };
+        if !x.up && !x.fencing {
+            return;
+        }
+        x.up = false;
+        self.log(LogRecord::decision(
+            msg::NODE_DIED,
+            Severity::Warning,
+            format!("node {node} left the cluster"),
+            &[("node", node)],
+        ));
+        self.abandon_runs(node, "its node left the cluster");
+        self.fence(node, &format!("node {node} left the cluster; its resources must be stopped before they start elsewhere"));
+    }
+
+    pub(crate) fn node_fenced(&mut self, node: &str) {
+        let x = self.rt.nodes.entry(node.to_string()).or_default();
+        x.fencing = false;
+        x.up = false;
+        x.booting = false;
+        x.boot_pending.clear();
+        self.state_changed = true;
+        self.log(LogRecord::decision(
+            msg::NODE_FENCED,
+            Severity::Notice,
+            format!("node {node} is fenced; its resources are offline"),
+            &[("node", node)],
+        ));
+        self.abandon_runs(node, "its node was fenced");
+        let resources: Vec<String> = self.cfg.resources.keys().cloned().collect();
+        for r in resources {
+            if self.rt.state(&r, node) != RState::Offline {
+                self.set_state(&r, node, RState::Offline);
+            }
+            let x = self.rt.res_mut(&r, node);
+            x.busy = None;
+            x.bounce = None;
+            x.resume_without_prenet = false;
+        }
+        let groups: Vec<String> = self.cfg.groups.keys().cloned().collect();
+        for g in &groups {
+            if let Some(gn) = self.rt.group_mut(g).nodes.get_mut(node) {
+                gn.restarting = false;
+            }
+        }
+        self.dirty.extend(groups);
+    }
+
+    /// Forgets the runs on a node that will never report; operations waiting on them learn
+    /// that they failed.
+    fn abandon_runs(&mut self, node: &str, why: &str) {
+        let runs: Vec<_> = self
+            .rt
+            .runs
+            .iter()
+            .filter(|(_, r)| r.node == node)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in runs {
+            let Some(info) = self.rt.runs.remove(&id) else {
+                continue;
+            };
+            self.rt.timers.remove(&info.timer);
+            if let Some(x) = self
+                .rt
+                .resources
+                .get_mut(&info.resource)
+                .and_then(|m| m.get_mut(node))
+            {
+                x.busy = None;
+            }
+            if let RunPurpose::Op(op) = info.purpose {
+                let result = MethodResult {
+                    outcome: crate::engine::event::MethodOutcome::NotRun(why.to_string()),
+                    duration_ms: 0,
+                    output: String::new(),
+                };
+                self.op_run_finished(op, id, &info, &result);
+            }
+        }
+    }
+}

@@ -1,0 +1,499 @@
+//! The engine: a pure state machine for the whole cluster. `Engine::handle(Event)` returns the
+//! actions the daemon carries out — method runs, kills, replies, persistence, fencing, timers
+//! and cluster-log records — and the daemon feeds their results back as events. It runs on the
+//! president and decides for every node; it never touches the OS or a clock.
+//!
+//! How it decides: administrators and failures change *targets* (is a group wanted online, on
+//! which primaries, is a resource being restarted); after every event the reconciler
+//! ([`reconcile`]) moves every affected resource one method closer to its target, as far as
+//! the dependency rules allow, and derives the group states. Requests are operations
+//! ([`ops`]) that change targets and configuration and reply once the groups concerned settle.
+
+pub mod action;
+mod admin;
+mod args;
+mod completion;
+mod control;
+pub mod event;
+pub mod log;
+mod membership;
+mod ops;
+mod placement;
+mod readiness;
+mod reconcile;
+pub mod runtime;
+pub mod state;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rtreg::Method;
+
+use crate::config::ClusterConfig;
+use crate::graph::DependencyGraph;
+use crate::rg_graph::RgGraph;
+
+pub use action::{Action, Answer, MethodRun, RequestError, ValidateArgs};
+pub use event::{
+    AdminRequest, ControlTag, Event, EventKind, MethodOutcome, MethodResult, Operands, RequestId,
+    RunId, Time, TimerId,
+};
+pub use log::{LogRecord, Severity};
+pub use runtime::{Bounce, Snapshot};
+pub use state::{RState, RgState, Status};
+
+use log::RunSubject;
+use ops::Op;
+use runtime::{Run, RunPurpose, Runtime};
+
+/// Settings of the engine.
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// The launcher's SIGTERM-to-SIGKILL grace, in seconds (for the lost-run deadline).
+    pub grace_secs: i64,
+    /// How long after timeout + grace a run with no result counts as lost.
+    pub lost_margin_secs: i64,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        EngineSettings {
+            grace_secs: 10,
+            lost_margin_secs: 30,
+        }
+    }
+}
+
+/// The resource group manager's decisions, for a whole cluster.
+pub struct Engine {
+    cfg: ClusterConfig,
+    graph: DependencyGraph,
+    rg_graph: RgGraph,
+    rt: Runtime,
+    ops: BTreeMap<RequestId, Op>,
+    /// The operation that is changing the configuration (VALIDATE to apply); others wait.
+    config_lock: Option<RequestId>,
+    next_run: u64,
+    next_timer: u64,
+    now: Time,
+    out: Vec<Action>,
+    dirty: BTreeSet<String>,
+    state_changed: bool,
+    settings: EngineSettings,
+}
+
+impl Engine {
+    /// An engine for a cluster that is forming now: groups come online as nodes join
+    /// (Auto_start_on_new_cluster).
+    pub fn new(config: ClusterConfig) -> Engine {
+        Engine::with_runtime(config, Runtime::default())
+    }
+
+    /// An engine that takes over from a previous one (daemon restart): targets and states come
+    /// from the snapshot. Resources recorded mid-start are stopped and started again; those
+    /// mid-stop finish stopping; started ones are trusted (docs/recovery.md).
+    pub fn restore(config: ClusterConfig, snapshot: Snapshot) -> Engine {
+        let mut rt = Runtime {
+            formed: true,
+            ..Runtime::default()
+        };
+        rt.groups = snapshot.groups;
+        for g in rt.groups.values_mut() {
+            for gn in g.nodes.values_mut() {
+                gn.restarting = false;
+            }
+        }
+        for (r, nodes) in snapshot.resources {
+            let mut restored = BTreeMap::new();
+            for (n, mut x) in nodes {
+                x.state = match x.state {
+                    RState::PrenetStarting | RState::PrenetStarted | RState::Starting => {
+                        x.bounce = Some(Bounce::Recovery);
+                        RState::OnlineUnmonitored
+                    }
+                    RState::MonitorStarting => RState::OnlineUnmonitored,
+                    RState::MonitorStopping => RState::Online,
+                    RState::PostnetStopping => RState::Stopped,
+                    other => other,
+                };
+                restored.insert(n, x);
+            }
+            rt.resources.insert(r, restored);
+        }
+        for (n, until) in snapshot.evacuations {
+            rt.nodes.entry(n).or_default().evacuated_until = Some(until);
+        }
+        Engine::with_runtime(config, rt)
+    }
+
+    fn with_runtime(config: ClusterConfig, rt: Runtime) -> Engine {
+        let graph = DependencyGraph::build(&config);
+        let rg_graph = RgGraph::build(&config);
+        let mut e = Engine {
+            cfg: config,
+            graph,
+            rg_graph,
+            rt,
+            ops: BTreeMap::new(),
+            config_lock: None,
+            next_run: 1,
+            next_timer: 1,
+            now: Time(0),
+            out: Vec::new(),
+            dirty: BTreeSet::new(),
+            state_changed: false,
+            settings: EngineSettings::default(),
+        };
+        e.sync_runtime();
+        e
+    }
+
+    pub fn with_settings(mut self, settings: EngineSettings) -> Engine {
+        self.settings = settings;
+        self
+    }
+
+    /// Handles one event; returns what the daemon must do, in order.
+    pub fn handle(&mut self, event: Event) -> Vec<Action> {
+        self.now = event.now;
+        match event.kind {
+            EventKind::Request { id, request } => self.request(id, request),
+            EventKind::MethodFinished { run, result } => self.method_finished(run, result),
+            EventKind::Control {
+                id,
+                tag,
+                group,
+                resource,
+                node,
+            } => self.control(id, tag, &group, &resource, &node),
+            EventKind::SetStatus {
+                id,
+                resource,
+                node,
+                status,
+                message,
+            } => self.set_status(id, &resource, &node, status, message),
+            EventKind::NodeJoined { node } => self.node_joined(&node),
+            EventKind::NodeDied { node } => self.node_died(&node),
+            EventKind::NodeFenced { node } => self.node_fenced(&node),
+            EventKind::TimerFired { timer } => self.timer_fired(timer),
+        }
+        self.settle_loop();
+        let mut out = std::mem::take(&mut self.out);
+        if std::mem::take(&mut self.state_changed) {
+            let at = out
+                .iter()
+                .position(|a| matches!(a, Action::RunMethod(_)))
+                .unwrap_or(out.len());
+            out.insert(at, Action::PersistState);
+        }
+        out
+    }
+
+    /// Reconciles dirty groups and advances operations until nothing more moves.
+    fn settle_loop(&mut self) {
+        for _ in 0..10_000 {
+            self.reconcile();
+            let progressed = self.progress_ops();
+            if !progressed && self.dirty.is_empty() {
+                return;
+            }
+        }
+    }
+
+    // ----- read access for the daemon (queries never go through `handle`) -----
+
+    pub fn config(&self) -> &ClusterConfig {
+        &self.cfg
+    }
+
+    pub fn now(&self) -> Time {
+        self.now
+    }
+
+    pub fn resource_state(&self, resource: &str, node: &str) -> RState {
+        self.rt.state(resource, node)
+    }
+
+    pub fn resource_status(&self, resource: &str, node: &str) -> (Status, String) {
+        self.rt
+            .res(resource, node)
+            .map(|x| (x.status, x.status_msg.clone()))
+            .unwrap_or_default()
+    }
+
+    pub fn group_state(&self, group: &str, node: &str) -> RgState {
+        if self.cfg.groups.get(group).is_some_and(|g| !g.managed) {
+            return RgState::Unmanaged;
+        }
+        self.rt
+            .group(group)
+            .and_then(|g| g.nodes.get(node))
+            .map(|x| x.state)
+            .unwrap_or_default()
+    }
+
+    /// The nodes a group should be online on now.
+    pub fn group_primaries(&self, group: &str) -> Vec<String> {
+        self.rt
+            .group(group)
+            .map(|g| g.primaries.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn node_up(&self, node: &str) -> bool {
+        self.rt.node_up(node)
+    }
+
+    /// `Num_resource_restarts` on a node at time `now`: restarts within the last
+    /// Retry_interval.
+    pub fn num_resource_restarts(&self, resource: &str, node: &str, now: Time) -> i64 {
+        let window = self.retry_interval(resource);
+        self.rt
+            .res(resource, node)
+            .map(|x| count_within(&x.restarts, now, window))
+            .unwrap_or(0)
+    }
+
+    /// `Num_rg_restarts` on a node at time `now`, for the group of `resource`.
+    pub fn num_rg_restarts(&self, resource: &str, node: &str, now: Time) -> i64 {
+        let window = self.retry_interval(resource);
+        let Some(r) = self.cfg.resources.get(resource) else {
+            return 0;
+        };
+        self.rt
+            .group(&r.group)
+            .and_then(|g| g.nodes.get(node))
+            .map(|x| count_within(&x.restarts, now, window))
+            .unwrap_or(0)
+    }
+
+    /// Methods in flight: (run, node, resource, method).
+    pub fn running(&self) -> Vec<(RunId, String, String, Method)> {
+        self.rt
+            .runs
+            .iter()
+            .map(|(id, r)| (*id, r.node.clone(), r.resource.clone(), r.method))
+            .collect()
+    }
+
+    /// What a restarted daemon needs (see [`Engine::restore`]).
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            groups: self.rt.groups.clone(),
+            resources: self
+                .rt
+                .resources
+                .iter()
+                .map(|(r, nodes)| (r.clone(), nodes.clone()))
+                .collect(),
+            evacuations: self
+                .rt
+                .nodes
+                .iter()
+                .filter_map(|(n, x)| x.evacuated_until.map(|t| (n.clone(), t)))
+                .collect(),
+        }
+    }
+
+    /// Whether nothing is in flight: no method running, no request pending.
+    pub fn is_idle(&self) -> bool {
+        self.rt.runs.is_empty() && self.ops.is_empty()
+    }
+
+    // ----- helpers shared by the submodules -----
+
+    fn retry_interval(&self, resource: &str) -> i64 {
+        self.cfg
+            .resources
+            .get(resource)
+            .and_then(|r| self.cfg.resource_int(r, "Retry_interval"))
+            .unwrap_or(0)
+    }
+
+    fn emit(&mut self, action: Action) {
+        self.out.push(action);
+    }
+
+    fn log(&mut self, record: LogRecord) {
+        self.out.push(Action::Log(record));
+    }
+
+    /// Rebuilds the graphs and runtime entries after a configuration change.
+    fn config_changed(&mut self) {
+        self.graph = DependencyGraph::build(&self.cfg);
+        self.rg_graph = RgGraph::build(&self.cfg);
+        self.sync_runtime();
+        self.dirty.extend(self.cfg.groups.keys().cloned());
+        self.emit(Action::PersistConfig);
+    }
+
+    /// Drops runtime entries of deleted objects and adds entries for new ones.
+    fn sync_runtime(&mut self) {
+        let cfg = &self.cfg;
+        self.rt
+            .resources
+            .retain(|r, _| cfg.resources.contains_key(r));
+        self.rt.groups.retain(|g, _| cfg.groups.contains_key(g));
+        for g in cfg.groups.keys() {
+            self.rt.groups.entry(g.clone()).or_default();
+        }
+        for n in cfg.nodes.keys() {
+            self.rt.nodes.entry(n.clone()).or_default();
+        }
+    }
+
+    /// Sets a resource's state on a node, logging the change.
+    fn set_state(&mut self, resource: &str, node: &str, state: RState) {
+        let x = self.rt.res_mut(resource, node);
+        if x.state == state {
+            return;
+        }
+        x.state = state;
+        self.state_changed = true;
+        self.log(LogRecord::resource_state(resource, node, state));
+        self.touch_resource(resource);
+    }
+
+    /// Marks for reconciliation everything a change of `resource` may unblock.
+    fn touch_resource(&mut self, resource: &str) {
+        if let Some(r) = self.cfg.resources.get(resource) {
+            self.dirty.insert(r.group.clone());
+        }
+        let groups: Vec<String> = self
+            .graph
+            .dependents_of(resource)
+            .into_iter()
+            .chain(self.graph.dependencies_of(resource))
+            .filter_map(|(d, _, _)| self.cfg.resources.get(d).map(|r| r.group.clone()))
+            .collect();
+        self.dirty.extend(groups);
+    }
+
+    /// Marks a group and the groups linked to it for reconciliation.
+    fn touch_group(&mut self, group: &str) {
+        self.dirty.insert(group.to_string());
+        let linked: Vec<String> = self
+            .rg_graph
+            .sources_of(group)
+            .into_iter()
+            .chain(self.rg_graph.targets_of(group))
+            .map(|(g, _)| g.to_string())
+            .collect();
+        self.dirty.extend(linked);
+    }
+
+    /// Launches a method run for a configured resource; `None` if its type lacks the method.
+    fn launch(
+        &mut self,
+        resource: &str,
+        node: &str,
+        method: Method,
+        purpose: RunPurpose,
+        validate: Option<ValidateArgs>,
+    ) -> Option<RunId> {
+        let r = self.cfg.resources.get(resource)?;
+        let rtype = self.cfg.types.get(&r.type_name)?;
+        let target = RunTarget {
+            resource: resource.to_string(),
+            group: r.group.clone(),
+            type_name: r.type_name.clone(),
+            path: rtype.spec.method(method)?.to_string(),
+            timeout_secs: self.cfg.method_timeout(r, method),
+            node: node.to_string(),
+            method,
+        };
+        Some(self.launch_with(target, purpose, validate))
+    }
+
+    /// Launches a method run described in full (VALIDATE of a resource not yet created).
+    fn launch_with(
+        &mut self,
+        t: RunTarget,
+        purpose: RunPurpose,
+        validate: Option<ValidateArgs>,
+    ) -> RunId {
+        let run = RunId(self.next_run);
+        self.next_run += 1;
+        let timer = TimerId(self.next_timer);
+        self.next_timer += 1;
+        let program = t.path.rsplit('/').next().unwrap_or(&t.path).to_string();
+        self.log(LogRecord::launching(&RunSubject {
+            program: &program,
+            method: t.method.keyword(),
+            resource: &t.resource,
+            group: &t.group,
+            node: &t.node,
+            timeout_secs: t.timeout_secs,
+        }));
+        let deadline = self
+            .now
+            .plus_secs(t.timeout_secs + self.settings.grace_secs + self.settings.lost_margin_secs);
+        self.emit(Action::ArmTimer {
+            timer,
+            at: deadline,
+        });
+        self.emit(Action::RunMethod(MethodRun {
+            run,
+            node: t.node.clone(),
+            resource: t.resource.clone(),
+            group: t.group.clone(),
+            type_name: t.type_name,
+            method: t.method,
+            path: t.path,
+            timeout_secs: t.timeout_secs,
+            validate,
+        }));
+        self.rt.timers.insert(timer, run);
+        self.rt.runs.insert(
+            run,
+            Run {
+                resource: t.resource,
+                group: t.group,
+                node: t.node,
+                method: t.method,
+                program,
+                started: self.now,
+                timeout_secs: t.timeout_secs,
+                purpose,
+                timer,
+            },
+        );
+        run
+    }
+
+    /// Whether a resource's type declares a method.
+    fn has_method(&self, resource: &str, method: Method) -> bool {
+        self.cfg
+            .resources
+            .get(resource)
+            .and_then(|r| self.cfg.types.get(&r.type_name))
+            .is_some_and(|t| t.spec.method(method).is_some())
+    }
+
+    fn timer_fired(&mut self, timer: TimerId) {
+        let Some(run) = self.rt.timers.remove(&timer) else {
+            return;
+        };
+        if self.rt.runs.contains_key(&run) {
+            self.run_lost(run, "no result arrived within the timeout and grace period");
+        }
+    }
+}
+
+/// Everything a method run needs to be launched.
+struct RunTarget {
+    resource: String,
+    group: String,
+    type_name: String,
+    path: String,
+    timeout_secs: i64,
+    node: String,
+    method: Method,
+}
+
+fn count_within(times: &[Time], now: Time, window_secs: i64) -> i64 {
+    times
+        .iter()
+        .filter(|t| now.secs_since(**t) < window_secs.max(0))
+        .count() as i64
+}

@@ -1,0 +1,218 @@
+//! Where a group should be online: its primaries. Current primaries stay while they remain
+//! eligible (no failback unless asked); missing ones are chosen in Nodelist order among the
+//! eligible nodes, preferring weak positive affinities and avoiding weak negative ones
+//! (reference §e.4–§e.6, §f.4).
+
+use std::collections::BTreeSet;
+
+use crate::deps::AffinityKind;
+use crate::engine::Engine;
+use crate::engine::log::{LogRecord, Severity, msg};
+
+/// Why a node cannot master a group now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Unfit {
+    NotInNodelist,
+    Down,
+    Booting,
+    Evacuated,
+    PingPong,
+    StrongPositive(String),
+    StrongNegative(String),
+}
+
+impl std::fmt::Display for Unfit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unfit::NotInNodelist => f.write_str("not in Nodelist"),
+            Unfit::Down => f.write_str("not a cluster member"),
+            Unfit::Booting => f.write_str("still running BOOT methods"),
+            Unfit::Evacuated => f.write_str("evacuated"),
+            Unfit::PingPong => {
+                f.write_str("the group failed to start there within Pingpong_interval")
+            }
+            Unfit::StrongPositive(t) => write!(f, "group {t} (++ affinity) is not there"),
+            Unfit::StrongNegative(t) => write!(f, "group {t} (-- affinity) is there"),
+        }
+    }
+}
+
+impl Engine {
+    /// Whether `node` may master `group` now; `fresh` applies the rules for a new choice
+    /// (Pingpong_interval), not for keeping a current primary.
+    pub(crate) fn fitness(&self, group: &str, node: &str, fresh: bool) -> Result<(), Unfit> {
+        let Some(g) = self.cfg.groups.get(group) else {
+            return Err(Unfit::NotInNodelist);
+        };
+        if !g.nodelist().iter().any(|n| n == node) {
+            return Err(Unfit::NotInNodelist);
+        }
+        if !self.rt.node_up(node) {
+            return Err(Unfit::Down);
+        }
+        let nrt = self.rt.nodes.get(node);
+        if fresh && nrt.is_some_and(|x| x.booting) {
+            return Err(Unfit::Booting);
+        }
+        if nrt
+            .and_then(|x| x.evacuated_until)
+            .is_some_and(|t| self.now < t)
+        {
+            return Err(Unfit::Evacuated);
+        }
+        if fresh {
+            let failed = self
+                .rt
+                .group(group)
+                .and_then(|x| x.nodes.get(node))
+                .and_then(|x| x.failed_at);
+            if failed.is_some_and(|t| self.now.secs_since(t) < g.pingpong_interval()) {
+                return Err(Unfit::PingPong);
+            }
+        }
+        for a in g.rg_affinities() {
+            let there = self.group_targets(&a.group, node);
+            match a.kind {
+                AffinityKind::StrongPositive | AffinityKind::StrongPositiveDelegated if !there => {
+                    return Err(Unfit::StrongPositive(a.group));
+                }
+                AffinityKind::StrongNegative if there => {
+                    return Err(Unfit::StrongNegative(a.group));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The target group is (to be) online on the node.
+    fn group_targets(&self, group: &str, node: &str) -> bool {
+        self.rt
+            .group(group)
+            .is_some_and(|t| t.wanted && t.primaries.contains(node))
+            || self.group_state_on(group, node).is_online()
+    }
+
+    /// Recomputes a group's primaries; logs and propagates a change.
+    pub(crate) fn place(&mut self, group: &str) {
+        let Some(next) = self.choose_primaries(group, false) else {
+            return;
+        };
+        let current = self
+            .rt
+            .group(group)
+            .map(|g| g.primaries.clone())
+            .unwrap_or_default();
+        if next == current {
+            return;
+        }
+        self.set_primaries(group, next);
+    }
+
+    /// Sets a group's primaries, logging the change and waking linked groups.
+    pub(crate) fn set_primaries(&mut self, group: &str, next: BTreeSet<String>) {
+        let grt = self.rt.group_mut(group);
+        if grt.primaries == next {
+            return;
+        }
+        let previous = std::mem::replace(&mut grt.primaries, next.clone());
+        self.state_changed = true;
+        let list = |s: &BTreeSet<String>| {
+            if s.is_empty() {
+                "no node".to_string()
+            } else {
+                s.iter().cloned().collect::<Vec<_>>().join(", ")
+            }
+        };
+        self.log(LogRecord::decision(
+            msg::PLACEMENT,
+            Severity::Notice,
+            format!(
+                "resource group {group} primaries change from {} to {}",
+                list(&previous),
+                list(&next)
+            ),
+            &[("group", group)],
+        ));
+        self.touch_group(group);
+        let affine: Vec<String> = self
+            .cfg
+            .groups
+            .values()
+            .filter(|o| o.rg_affinities().iter().any(|a| a.group == group))
+            .map(|o| o.name.clone())
+            .collect();
+        self.dirty.extend(affine);
+    }
+
+    /// The primaries a group should have. `from_scratch` ignores the current ones (remaster,
+    /// failback). `None` when placement must not touch the group (unmanaged, STOP_FAILED,
+    /// quiescing).
+    pub(crate) fn choose_primaries(
+        &self,
+        group: &str,
+        from_scratch: bool,
+    ) -> Option<BTreeSet<String>> {
+        let g = self.cfg.groups.get(group)?;
+        let grt = self.rt.group(group)?;
+        if grt.quiescing {
+            return None;
+        }
+        if !g.managed || !grt.wanted {
+            return Some(BTreeSet::new());
+        }
+        let keep: BTreeSet<String> = if from_scratch {
+            BTreeSet::new()
+        } else {
+            grt.primaries
+                .iter()
+                .filter(|n| self.fitness(group, n, false).is_ok())
+                .cloned()
+                .collect()
+        };
+        if self.stop_failed_node(group).is_some() {
+            // Starts nowhere new until the administrator clears STOP_FAILED.
+            return Some(keep);
+        }
+        let want = if g.is_scalable() {
+            g.desired_primaries()
+        } else {
+            1
+        }
+        .max(0) as usize;
+        if keep.len() >= want {
+            return Some(keep.into_iter().take(want).collect());
+        }
+        let mut candidates: Vec<(i64, usize, String)> = g
+            .nodelist()
+            .into_iter()
+            .enumerate()
+            .filter(|(_, n)| !keep.contains(n) && self.fitness(group, n, true).is_ok())
+            .map(|(i, n)| (-self.weak_affinity_score(group, &n), i, n))
+            .collect();
+        candidates.sort();
+        let mut next = keep;
+        for (_, _, n) in candidates {
+            if next.len() >= want {
+                break;
+            }
+            next.insert(n);
+        }
+        Some(next)
+    }
+
+    /// +1 for each weak positive affinity satisfied on the node, -1 for each weak negative.
+    fn weak_affinity_score(&self, group: &str, node: &str) -> i64 {
+        let Some(g) = self.cfg.groups.get(group) else {
+            return 0;
+        };
+        g.rg_affinities()
+            .iter()
+            .map(|a| match a.kind {
+                AffinityKind::WeakPositive if self.group_targets(&a.group, node) => 1,
+                AffinityKind::WeakNegative if self.group_targets(&a.group, node) => -1,
+                _ => 0,
+            })
+            .sum()
+    }
+}

@@ -1,0 +1,319 @@
+//! The reconciler: after every event, each group marked dirty is placed, every resource of it
+//! is moved one method closer to its target where the rules allow (starts: PRENET_START,
+//! START, MONITOR_START; stops: MONITOR_STOP, STOP, POSTNET_STOP; monitor on/off), and the
+//! group's state on each node is derived and logged.
+
+use std::collections::BTreeSet;
+
+use rtreg::Method;
+
+use crate::engine::log::{LogRecord, Severity, msg};
+use crate::engine::readiness::{Phase, Ready, Want};
+use crate::engine::runtime::RunPurpose;
+use crate::engine::state::{RState, RgState};
+use crate::engine::{Bounce, Engine};
+
+/// What to do with a resource on a node now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Run(Method),
+    /// Move to a state without a method (the type lacks the method for this step).
+    Become(RState),
+}
+
+impl Engine {
+    pub(crate) fn reconcile(&mut self) {
+        while let Some(g) = self.dirty.pop_first() {
+            self.reconcile_group(&g);
+        }
+    }
+
+    fn reconcile_group(&mut self, group: &str) {
+        let Some(g) = self.cfg.groups.get(group) else {
+            return;
+        };
+        let members = g.resources.clone();
+        self.place(group);
+        let nodes = self.nodes_of_interest(group);
+        let quiescing = self.rt.group(group).is_some_and(|x| x.quiescing);
+        let steps: Vec<(String, String, Step)> = {
+            let mut want = Want::new(self);
+            let mut steps = Vec::new();
+            for n in &nodes {
+                for r in &members {
+                    if let Some(step) = next_step(&mut want, r, n) {
+                        steps.push((r.clone(), n.clone(), step));
+                    }
+                }
+            }
+            steps
+        };
+        for (r, n, step) in steps {
+            match step {
+                Step::Become(state) => self.become_state(&r, &n, state),
+                Step::Run(_) if quiescing => {}
+                Step::Run(method) => self.start_step(&r, &n, method),
+            }
+        }
+        self.derive_group_states(group, &nodes);
+    }
+
+    /// The nodes where anything of the group is or should be.
+    fn nodes_of_interest(&self, group: &str) -> Vec<String> {
+        let mut nodes: BTreeSet<String> = BTreeSet::new();
+        if let Some(g) = self.cfg.groups.get(group) {
+            nodes.extend(g.nodelist());
+            for r in &g.resources {
+                if let Some(x) = self.rt.resources.get(r) {
+                    nodes.extend(x.keys().cloned());
+                }
+            }
+        }
+        if let Some(grt) = self.rt.group(group) {
+            nodes.extend(grt.primaries.iter().cloned());
+            nodes.extend(grt.nodes.keys().cloned());
+        }
+        nodes.retain(|n| self.cfg.nodes.contains_key(n));
+        nodes.into_iter().collect()
+    }
+
+    /// A state reached without a method; a bounce ends when the resource is down.
+    fn become_state(&mut self, r: &str, n: &str, state: RState) {
+        self.set_state(r, n, state);
+        if state == RState::Offline {
+            self.finish_bounce(r, n);
+        }
+    }
+
+    pub(crate) fn finish_bounce(&mut self, r: &str, n: &str) {
+        let x = self.rt.res_mut(r, n);
+        if let Some(b) = x.bounce.take() {
+            x.resume_without_prenet = b == Bounce::Resource;
+            self.state_changed = true;
+            self.touch_resource(r);
+        }
+    }
+
+    /// Launches a transition method and moves the resource into its running state.
+    fn start_step(&mut self, r: &str, n: &str, method: Method) {
+        let running = match method {
+            Method::PrenetStart => RState::PrenetStarting,
+            Method::Start => RState::Starting,
+            Method::MonitorStart => RState::MonitorStarting,
+            Method::MonitorStop => RState::MonitorStopping,
+            Method::Stop => RState::Stopping,
+            Method::PostnetStop => RState::PostnetStopping,
+            _ => return,
+        };
+        if let Some(run) = self.launch(r, n, method, RunPurpose::Transition, None) {
+            self.rt.res_mut(r, n).busy = Some(run);
+            self.set_state(r, n, running);
+        }
+    }
+
+    /// Derives and logs the group's state on each node; a finished group restart resumes.
+    fn derive_group_states(&mut self, group: &str, nodes: &[String]) {
+        let states: Vec<(String, RgState, Option<String>)> = {
+            let mut want = Want::new(self);
+            nodes
+                .iter()
+                .map(|n| {
+                    let (s, why) = group_state(&mut want, group, n);
+                    (n.clone(), s, why)
+                })
+                .collect()
+        };
+        for (n, state, why) in states {
+            let grt = self.rt.group_mut(group);
+            let gn = grt.nodes.entry(n.clone()).or_default();
+            let restarted = gn.restarting && state == RgState::Offline;
+            if restarted {
+                gn.restarting = false;
+            }
+            let changed = gn.state != state;
+            gn.state = state;
+            if restarted {
+                self.dirty.insert(group.to_string());
+            }
+            if changed {
+                self.state_changed = true;
+                self.log(LogRecord::group_state(group, &n, state));
+                if let (RgState::PendingOnlineBlocked, Some(why)) = (state, why) {
+                    self.log(LogRecord::decision(
+                        msg::BLOCKED,
+                        Severity::Warning,
+                        format!("resource group {group} is blocked on node {n}: {why}"),
+                        &[("group", group), ("node", &n)],
+                    ));
+                }
+                self.touch_group(group);
+            }
+        }
+    }
+}
+
+/// The next step for resource `r` on node `n`, if one may be taken now.
+fn next_step(want: &mut Want<'_>, r: &str, n: &str) -> Option<Step> {
+    let e = want.e;
+    let x = e.rt.res(r, n);
+    if x.is_some_and(|x| x.busy.is_some()) || !e.rt.node_up(n) {
+        return None;
+    }
+    let state = x.map(|x| x.state).unwrap_or_default();
+    let has = |m: Method| e.has_method(r, m);
+    let up = want.up(r, n);
+    let monitored = e
+        .cfg
+        .resources
+        .get(r)
+        .is_some_and(|res| res.monitored.on(n));
+    let bounce = x.and_then(|x| x.bounce);
+    match (state, up) {
+        (RState::Offline, true) => {
+            let skip_prenet = x.is_some_and(|x| x.resume_without_prenet);
+            if has(Method::PrenetStart) && !skip_prenet {
+                (want.start_ready(r, n, Phase::Prenet) == Ready::Go)
+                    .then_some(Step::Run(Method::PrenetStart))
+            } else {
+                start_or_skip(want, r, n)
+            }
+        }
+        (RState::PrenetStarted, true) => start_or_skip(want, r, n),
+        (RState::OnlineUnmonitored, true) if monitored && has(Method::MonitorStart) => {
+            Some(Step::Run(Method::MonitorStart))
+        }
+        (RState::Online, true) if !monitored => Some(Step::Run(Method::MonitorStop)),
+        (RState::Online, false) => Some(Step::Run(Method::MonitorStop)),
+        (RState::OnlineUnmonitored | RState::MonitorFailed | RState::StartFailed, false) => {
+            if !want.stop_ready(r, n) {
+                return None;
+            }
+            if has(Method::Stop) {
+                Some(Step::Run(Method::Stop))
+            } else {
+                Some(Step::Become(RState::Stopped))
+            }
+        }
+        (RState::Stopped, false) | (RState::PrenetStarted, false) => {
+            let full = bounce != Some(crate::engine::Bounce::Resource);
+            if full && has(Method::PostnetStop) {
+                want.postnet_ready(r, n)
+                    .then_some(Step::Run(Method::PostnetStop))
+            } else {
+                Some(Step::Become(RState::Offline))
+            }
+        }
+        // A bounce that found the resource already down ends here.
+        (RState::Offline, false) if bounce.is_some() => Some(Step::Become(RState::Offline)),
+        // Stopped, but wanted again before POSTNET_STOP: finish the stop first.
+        (RState::Stopped, true) => {
+            if has(Method::PostnetStop) {
+                want.postnet_ready(r, n)
+                    .then_some(Step::Run(Method::PostnetStop))
+            } else {
+                Some(Step::Become(RState::Offline))
+            }
+        }
+        _ => None,
+    }
+}
+
+fn start_or_skip(want: &mut Want<'_>, r: &str, n: &str) -> Option<Step> {
+    if want.start_ready(r, n, Phase::Start) != Ready::Go {
+        return None;
+    }
+    if want.e.has_method(r, Method::Start) {
+        Some(Step::Run(Method::Start))
+    } else {
+        Some(Step::Become(RState::OnlineUnmonitored))
+    }
+}
+
+/// The group's state on a node (reference §c.4), with the reason when it is blocked.
+fn group_state(want: &mut Want<'_>, group: &str, n: &str) -> (RgState, Option<String>) {
+    let e = want.e;
+    let Some(g) = e.cfg.groups.get(group) else {
+        return (RgState::Offline, None);
+    };
+    if !g.managed {
+        return (RgState::Unmanaged, None);
+    }
+    let members = g.resources.clone();
+    if members
+        .iter()
+        .any(|r| e.rt.state(r, n) == RState::StopFailed)
+    {
+        return (RgState::ErrorStopFailed, None);
+    }
+    let busy = members
+        .iter()
+        .any(|r| e.rt.res(r, n).is_some_and(|x| x.busy.is_some()));
+    let group_up = want.group_up(group, n);
+    if !group_up {
+        let all_down = members.iter().all(|r| e.rt.state(r, n) == RState::Offline);
+        let state = if all_down && !busy {
+            RgState::Offline
+        } else {
+            RgState::PendingOffline
+        };
+        return (state, None);
+    }
+    let active = busy || members.iter().any(|r| e.rt.state(r, n) != RState::Offline);
+    if !active {
+        // Nothing of the group has run here: a group-level gate keeps it from starting.
+        match want.group_may_start(group, n) {
+            Ready::Never(_) => return (RgState::Offline, None),
+            Ready::Blocked(why) => return (RgState::PendingOnlineBlocked, Some(why)),
+            _ => {}
+        }
+    }
+    let mut pending = busy;
+    let mut faulted = false;
+    let mut blocked: Option<String> = None;
+    for r in &members {
+        let state = e.rt.state(r, n);
+        if !want.up(r, n) {
+            if state != RState::Offline {
+                pending = true;
+            }
+            continue;
+        }
+        match state {
+            RState::StartFailed => faulted = true,
+            RState::Online | RState::MonitorFailed => {}
+            RState::OnlineUnmonitored => {
+                let monitored = e.cfg.resources.get(r).is_some_and(|x| x.monitored.on(n));
+                if monitored && e.has_method(r, Method::MonitorStart) {
+                    pending = true;
+                }
+            }
+            RState::Offline | RState::PrenetStarted => {
+                let phase = if state == RState::Offline
+                    && e.has_method(r, Method::PrenetStart)
+                    && !e.rt.res(r, n).is_some_and(|x| x.resume_without_prenet)
+                {
+                    Phase::Prenet
+                } else {
+                    Phase::Start
+                };
+                match want.start_ready(r, n, phase) {
+                    Ready::Go | Ready::Wait => pending = true,
+                    Ready::Blocked(why) => {
+                        blocked.get_or_insert(why);
+                    }
+                    Ready::Never(_) => faulted = true,
+                }
+            }
+            _ => pending = true,
+        }
+    }
+    if pending {
+        (RgState::PendingOnline, None)
+    } else if let Some(why) = blocked {
+        (RgState::PendingOnlineBlocked, Some(why))
+    } else if faulted {
+        (RgState::OnlineFaulted, None)
+    } else {
+        (RgState::Online, None)
+    }
+}
