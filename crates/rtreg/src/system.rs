@@ -245,7 +245,7 @@ pub const RESOURCE_PROPERTIES: &[SystemProperty] = &[
     query("Num_rg_restarts", Int, true),
     query_enum("On_off_switch", SWITCHES),
     prop(
-        "Outgoing_connection",
+        "Outgoing_Connection",
         Boolean,
         D::Bool(false),
         AtCreation,
