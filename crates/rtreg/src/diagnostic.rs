@@ -101,7 +101,7 @@ impl Diagnostics {
     /// source line and a caret under the column. `source` is the file's bytes, as given to
     /// [`crate::parse`]; `file_name` is shown as given.
     pub fn render(&self, file_name: &str, source: &[u8]) -> String {
-        let text = String::from_utf8_lossy(source);
+        let text = String::from_utf8_lossy(source::without_bom(source));
         let mut lines = text.split('\n');
         let mut current = 0usize; // number of lines consumed from `lines`
         let mut line_text = "";

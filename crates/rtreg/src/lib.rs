@@ -81,3 +81,50 @@ pub fn parse(source: &[u8]) -> Parsed {
 pub fn parse_str(source: &str) -> Parsed {
     parse(source.as_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "Resource_type = t;\nRT_version = 1;\n";
+
+    #[test]
+    fn a_valid_file_gives_its_type_and_keeps_its_warnings() {
+        let parsed = parse_str(&format!(
+            "{HEADER}RT_basedir = rel;\nSTART = s;\nSTOP = /x;\n"
+        ));
+        assert!(parsed.is_valid());
+        assert_eq!(parsed.diagnostics.warning_count(), 1);
+        assert_eq!(parsed.diagnostics.error_count(), 0);
+        let spec = parsed.into_result().expect("valid");
+        assert_eq!(spec.name, "t:1");
+        assert_eq!(spec.method(Method::Start), Some("rel/s"));
+        assert_eq!(
+            spec.method_timeout(Method::Stop),
+            Some(DEFAULT_METHOD_TIMEOUT)
+        );
+    }
+
+    #[test]
+    fn an_invalid_file_gives_every_diagnostic_and_no_type() {
+        let parsed = parse_str(HEADER);
+        assert!(!parsed.is_valid());
+        let err = parsed.into_result().expect_err("no start or stop method");
+        assert_eq!(
+            err.to_string(),
+            "1:1: error: no start method: declare START or PRENET_START\n\
+             1:1: error: no stop method: declare STOP or POSTNET_STOP"
+        );
+        let d = err.iter().next().expect("a diagnostic");
+        assert_eq!((d.line, d.col, d.severity), (1, 1, Severity::Error));
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_an_error_where_they_are() {
+        let parsed =
+            parse(b"Resource_type = t;\nRT_version = \"\xff\";\nSTART = /s;\nSTOP = /t;\n");
+        let d: Vec<_> = parsed.diagnostics.iter().map(|d| (d.line, d.col)).collect();
+        assert_eq!(d, vec![(2, 15)]);
+        assert!(parsed.spec.is_none());
+    }
+}

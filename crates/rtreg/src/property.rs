@@ -27,14 +27,17 @@ pub(crate) fn build(
         customised_system(d, name, name_at, diag)?
     };
     set_bounds(&mut spec, d, diag);
-    if let Some(attr) = d.get(Attr::PerNode) {
+    // On a system-defined property PER_NODE is reported by customised_system().
+    if let Some(attr) = d.get(Attr::PerNode)
+        && spec.extension
+    {
         if spec.ty == PropertyType::StringArray {
             let msg = format!(
                 "PER_NODE is not allowed on the STRINGARRAY property {}",
                 quote(name)
             );
             diag.error(attr.keyword.at, msg);
-        } else if spec.extension {
+        } else {
             spec.per_node = true;
             if !d.has(Attr::Default) {
                 let msg = format!(

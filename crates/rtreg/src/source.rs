@@ -3,9 +3,19 @@
 
 use std::borrow::Cow;
 
-/// The file's bytes as text, invalid UTF-8 replaced by U+FFFD, and the offset (in that text) of
-/// the first replacement on each line that has one.
+/// The UTF-8 byte order mark some editors put at the start of a file.
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// The file's bytes without a leading byte order mark: it is not part of the text, and columns
+/// on the first line do not count it.
+pub(crate) fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(BOM).unwrap_or(bytes)
+}
+
+/// The file's bytes as text (without a byte order mark), invalid UTF-8 replaced by U+FFFD, and
+/// the offset (in that text) of the first replacement on each line that has one.
 pub(crate) fn decode(bytes: &[u8]) -> (Cow<'_, str>, Vec<usize>) {
+    let bytes = without_bom(bytes);
     if let Ok(text) = std::str::from_utf8(bytes) {
         return (Cow::Borrowed(text), Vec::new());
     }
@@ -64,6 +74,13 @@ fn floor_boundary(text: &str, mut offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_order_mark_is_not_text() {
+        let (text, bad) = decode(b"\xef\xbb\xbfA = 1;");
+        assert_eq!(text, "A = 1;");
+        assert!(bad.is_empty());
+    }
 
     #[test]
     fn valid_text_is_borrowed() {
