@@ -301,6 +301,14 @@ impl DependencyGraph {
         self.propagate(resource, node, |k| k == DependencyKind::OfflineRestart)
     }
 
+    /// The dependents that go down and come back with `resource` when it restarts on `node`:
+    /// restart dependents, offline_restart dependents, and theirs in turn.
+    pub fn restarted_with(&self, resource: &str, node: &str) -> Vec<(String, Option<String>)> {
+        self.propagate(resource, node, |k| {
+            matches!(k, DependencyKind::Restart | DependencyKind::OfflineRestart)
+        })
+    }
+
     /// Every dependent that needs `resource` online (strong, restart, offline_restart), and
     /// theirs in turn: what must stop first when `resource` is disabled or taken offline.
     pub fn hard_dependents(&self, resource: &str, node: &str) -> Vec<(String, Option<String>)> {

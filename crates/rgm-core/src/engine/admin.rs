@@ -831,8 +831,10 @@ impl Engine {
         let mut i = 0;
         while i < set.len() {
             let r = set[i].clone();
+            let mut online_dependents: Vec<String> = Vec::new();
             for (d, edge, _) in self.graph.dependents_of(&r) {
-                if !edge.kind.is_hard() || set.iter().any(|x| x == d) {
+                let known = set.iter().chain(&online_dependents).any(|x| x == d);
+                if !edge.kind.is_hard() || known {
                     continue;
                 }
                 let online = self
@@ -840,21 +842,22 @@ impl Engine {
                     .node_names()
                     .iter()
                     .any(|n| self.rt.state(d, n).is_started());
-                let enabled = self.cfg.resources[d].enabled.all
-                    || !self.cfg.resources[d].enabled.nodes.is_empty();
-                if !(online && enabled) {
-                    continue;
+                if online {
+                    online_dependents.push(d.to_string());
                 }
-                if recursive {
-                    set.push(d.to_string());
-                } else {
+            }
+            online_dependents.sort();
+            if !online_dependents.is_empty() {
+                if !recursive {
                     return Err(RequestError::new(
                         ErrorCode::Depend,
                         format!(
-                            "resource {d} depends on {r} and is online; disable {d} too or use -r"
+                            "{} depend(s) on {r} and are online; disable them too or use -r",
+                            online_dependents.join(", ")
                         ),
                     ));
                 }
+                set.extend(online_dependents);
             }
             i += 1;
         }

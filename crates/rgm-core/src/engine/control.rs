@@ -293,9 +293,7 @@ impl Engine {
         if itself {
             targets.push((resource.to_string(), node.to_string()));
         }
-        let mut dependents = self.graph.restart_dependents(resource, node);
-        dependents.extend(self.graph.offline_restart_dependents(resource, node));
-        for (d, only) in dependents {
+        for (d, only) in self.graph.restarted_with(resource, node) {
             let nodes: Vec<String> = match only {
                 Some(n) => vec![n],
                 None => self.cfg.node_names(),

@@ -244,6 +244,21 @@ impl Engine {
         self.rt.node_up(node)
     }
 
+    /// Whether a resource is being taken down to be brought back on a node, and how.
+    pub fn resource_bounce(&self, resource: &str, node: &str) -> Option<Bounce> {
+        self.rt.res(resource, node).and_then(|x| x.bounce)
+    }
+
+    /// The dependency graph of the current configuration.
+    pub fn graph(&self) -> &DependencyGraph {
+        &self.graph
+    }
+
+    /// Whether a group is wanted online (by the administrator or Auto_start_on_new_cluster).
+    pub fn group_wanted(&self, group: &str) -> bool {
+        self.rt.group(group).is_some_and(|g| g.wanted)
+    }
+
     /// `Num_resource_restarts` on a node at time `now`: restarts within the last
     /// Retry_interval.
     pub fn num_resource_restarts(&self, resource: &str, node: &str, now: Time) -> i64 {

@@ -625,7 +625,8 @@ impl Engine {
                 failed.join(", ")
             ),
             RgState::PendingOnlineBlocked => format!(
-                "resource group {group} is PENDING_ONLINE_BLOCKED on node {node}: a resource depends on a resource of another group that is not online"
+                "resource group {group} is PENDING_ONLINE_BLOCKED on node {node}: {}",
+                self.blocked_reason(group, node)
             ),
             _ => {
                 let elsewhere = self.nodes_where(group, RgState::is_online);
@@ -669,7 +670,8 @@ impl Engine {
                 ));
             } else if s == RgState::PendingOnlineBlocked {
                 reasons.push(format!(
-                    "node {n}: blocked by a dependency on another group"
+                    "node {n}: PENDING_ONLINE_BLOCKED ({})",
+                    self.blocked_reason(group, &n)
                 ));
             } else if let Err(unfit) = self.fitness(group, &n, true) {
                 reasons.push(format!("node {n}: {unfit}"));
@@ -705,6 +707,14 @@ impl Engine {
             why.push_str(&format!(": {}", failed.join(", ")));
         }
         why
+    }
+
+    fn blocked_reason(&self, group: &str, node: &str) -> String {
+        self.rt
+            .group(group)
+            .and_then(|g| g.nodes.get(node))
+            .and_then(|x| x.blocked.clone())
+            .unwrap_or_else(|| "it depends on something that is not online".to_string())
     }
 
     fn failed_resources(&self, group: &str, node: &str) -> Vec<String> {

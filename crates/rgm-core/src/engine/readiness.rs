@@ -363,10 +363,33 @@ impl<'e> Want<'e> {
         Ready::Go
     }
 
+    /// RG_dependencies rule 3: a group's STOP and POSTNET_STOP wait on a node until every
+    /// group that depends on it and is going down there has finished its stop methods.
+    pub fn group_may_stop(&mut self, group: &str, node: &str) -> bool {
+        let e = self.e;
+        let dependents: Vec<String> = e
+            .cfg
+            .groups
+            .values()
+            .filter(|d| d.rg_dependencies().iter().any(|x| x == group))
+            .map(|d| d.name.clone())
+            .collect();
+        dependents.iter().all(|d| {
+            self.group_up(d, node)
+                || e.cfg.groups[d].resources.iter().all(|r| {
+                    matches!(e.rt.state(r, node), RState::Offline | RState::StopFailed)
+                })
+        })
+    }
+
     /// Whether `resource` (going down on `node`) may run STOP: every dependent that relies on
     /// this instance and must go first has gone.
     pub fn stop_ready(&mut self, resource: &str, node: &str) -> bool {
         let e = self.e;
+        let group = e.cfg.resources.get(resource).map(|r| r.group.clone()).unwrap_or_default();
+        if !self.group_may_stop(&group, node) {
+            return false;
+        }
         let restart_mode =
             e.rt.res(resource, node).and_then(|x| x.bounce) == Some(Bounce::Resource);
         let dependents: Vec<(String, DependencyKind, EffectiveScope, Option<String>)> = e

@@ -132,6 +132,7 @@ impl Engine {
             }
             let changed = gn.state != state;
             gn.state = state;
+            gn.blocked = why.clone();
             if restarted {
                 self.dirty.insert(group.to_string());
             }

@@ -50,6 +50,9 @@ pub struct GroupNode {
     pub restarts: Vec<Time>,
     /// Taken offline here to be brought back (clrg restart, scha_control RESTART).
     pub restarting: bool,
+    /// Why it is PENDING_ONLINE_BLOCKED here.
+    #[serde(skip)]
+    pub blocked: Option<String>,
 }
 
 /// A group, cluster-wide.
