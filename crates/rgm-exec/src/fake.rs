@@ -26,7 +26,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsString;
-use std::future::Future;
 use std::io;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
@@ -315,24 +314,22 @@ impl OsChild for FakeChild {
         self.pid
     }
 
-    fn wait(&mut self) -> impl Future<Output = io::Result<ExitKind>> + Send {
-        async move {
-            loop {
-                let (ends, notify) = {
-                    let state = self.os.lock();
-                    let p = &state.procs[&self.pid];
-                    (p.ends, Arc::clone(&p.notify))
-                };
-                match ends {
-                    Some((at, how)) if at <= Instant::now() => return Ok(how),
-                    Some((at, _)) => {
-                        tokio::select! {
-                            () = tokio::time::sleep_until(at) => {}
-                            () = notify.notified() => {}
-                        }
+    async fn wait(&mut self) -> io::Result<ExitKind> {
+        loop {
+            let (ends, notify) = {
+                let state = self.os.lock();
+                let p = &state.procs[&self.pid];
+                (p.ends, Arc::clone(&p.notify))
+            };
+            match ends {
+                Some((at, how)) if at <= Instant::now() => return Ok(how),
+                Some((at, _)) => {
+                    tokio::select! {
+                        () = tokio::time::sleep_until(at) => {}
+                        () = notify.notified() => {}
                     }
-                    None => notify.notified().await,
                 }
+                None => notify.notified().await,
             }
         }
     }
@@ -362,10 +359,10 @@ impl ProcessOs for FakeOs {
         if let Some(errno) = program.spawn_errno {
             return Err(io::Error::from_raw_os_error(errno));
         }
-        if let Some(cgroup) = &spec.cgroup {
-            if !state.cgroups.contains(cgroup) {
-                return Err(io::Error::from_raw_os_error(libc::ENOENT));
-            }
+        if let Some(cgroup) = &spec.cgroup
+            && !state.cgroups.contains(cgroup)
+        {
+            return Err(io::Error::from_raw_os_error(libc::ENOENT));
         }
         let pid = state.last_pid.max(FIRST_PID) + 1;
         state.last_pid = pid;

@@ -8,7 +8,7 @@
 //!   `LD_LIBRARY_PATH` where configured and `RGM_SOCKET` ([`MethodEnv`]); stdin is
 //!   `/dev/null`, the working directory `/`;
 //! - **containment**: a process group of its own, and a cgroup v2 of its own where one is
-//!   writable ([`cgroup`](crate::cgroup));
+//!   writable ([`cgroup`]);
 //! - **timeout**: SIGTERM to all of the method at its timeout, SIGKILL to all of it if anything
 //!   is still alive after the grace period (10 s by default) — see [`supervisor`];
 //! - **output**: stdout and stderr, line by line, to the cluster log, and the last 64 KiB kept

@@ -7,7 +7,6 @@
 //! needs `unsafe` (`Command::pre_exec`), kept to a few lines.
 
 use std::fs::{File, OpenOptions};
-use std::future::Future;
 use std::io;
 use std::os::fd::{AsRawFd as _, RawFd};
 use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
@@ -39,15 +38,13 @@ impl OsChild for RealChild {
         self.pid
     }
 
-    fn wait(&mut self) -> impl Future<Output = io::Result<ExitKind>> + Send {
-        async move {
-            let status = self.child.wait().await?;
-            Ok(match (status.code(), status.signal()) {
-                (Some(code), _) => ExitKind::Code(code),
-                (None, Some(signal)) => ExitKind::Signal(signal),
-                (None, None) => ExitKind::Code(status.into_raw()),
-            })
-        }
+    async fn wait(&mut self) -> io::Result<ExitKind> {
+        let status = self.child.wait().await?;
+        Ok(match (status.code(), status.signal()) {
+            (Some(code), _) => ExitKind::Code(code),
+            (None, Some(signal)) => ExitKind::Signal(signal),
+            (None, None) => ExitKind::Code(status.into_raw()),
+        })
     }
 }
 

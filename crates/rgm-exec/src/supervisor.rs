@@ -24,7 +24,6 @@
 //! Output keeps being read in every state. All waiting uses tokio's clock, so the machine runs
 //! deterministically under `tokio::time::pause()` with [`FakeOs`](crate::fake::FakeOs).
 
-use std::future::Future;
 use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -286,10 +285,10 @@ impl<O: ProcessOs> Run<'_, O> {
 
     fn signal_all(&mut self, signal: Signal) {
         let pid = self.target.pid;
-        if !self.group_gone {
-            if let Err(e) = self.os.signal_group(pid, signal) {
-                tracing::warn!(pgid = pid, error = %e, "cannot signal the method's process group");
-            }
+        if !self.group_gone
+            && let Err(e) = self.os.signal_group(pid, signal)
+        {
+            tracing::warn!(pgid = pid, error = %e, "cannot signal the method's process group");
         }
         if let Some(cgroup) = &self.target.cgroup {
             match self.os.cgroup_members(cgroup) {
@@ -309,10 +308,10 @@ impl<O: ProcessOs> Run<'_, O> {
 
     fn kill_all(&mut self) {
         let pid = self.target.pid;
-        if !self.group_gone {
-            if let Err(e) = self.os.signal_group(pid, Signal::SIGKILL) {
-                tracing::warn!(pgid = pid, error = %e, "cannot kill the method's process group");
-            }
+        if !self.group_gone
+            && let Err(e) = self.os.signal_group(pid, Signal::SIGKILL)
+        {
+            tracing::warn!(pgid = pid, error = %e, "cannot kill the method's process group");
         }
         if let Some(cgroup) = &self.target.cgroup {
             match self.os.kill_cgroup(cgroup) {
@@ -335,12 +334,10 @@ async fn at(deadline: Option<Instant>) {
     }
 }
 
-fn next_output<'a>(capture: &'a mut Option<&mut Capture>) -> impl Future<Output = ()> + 'a {
-    async move {
-        match capture {
-            Some(capture) => capture.next().await,
-            None => std::future::pending().await,
-        }
+async fn next_output(capture: &mut Option<&mut Capture>) {
+    match capture {
+        Some(capture) => capture.next().await,
+        None => std::future::pending().await,
     }
 }
 
