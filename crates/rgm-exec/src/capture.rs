@@ -13,7 +13,11 @@ use std::os::fd::OwnedFd;
 use crate::output::{CapturedOutput, Collector, Stream};
 use crate::pipe::PipeReader;
 
-/// Size of one read.
+/// Size of the first reads; a read that fills the buffer doubles it, up to [`CHUNK`]. Quiet
+/// methods keep a small buffer, which matters: every page the daemon has touched makes each
+/// `fork` of a later launch dearer.
+const FIRST_CHUNK: usize = 4 * 1024;
+/// Largest read: a pipe's default capacity.
 const CHUNK: usize = 64 * 1024;
 
 /// Most bytes [`Capture::drain_now`] takes from each pipe after the main process has ended, so
@@ -62,11 +66,14 @@ impl Capture {
             collector,
         } = self;
         if buf.is_empty() {
-            buf.resize(CHUNK, 0);
+            buf.resize(FIRST_CHUNK, 0);
         }
         let read = read_either(readers, buf).await;
         match read {
-            Read::Data(stream, n) => collector.feed(stream, &buf[..n]),
+            Read::Data(stream, n) => {
+                collector.feed(stream, &buf[..n]);
+                grow_if_full(buf, n);
+            }
             Read::Closed(stream) => readers[index(stream)] = None,
             Read::Stale => {}
         }
@@ -82,7 +89,7 @@ impl Capture {
                     break;
                 };
                 if self.buf.is_empty() {
-                    self.buf.resize(CHUNK, 0);
+                    self.buf.resize(FIRST_CHUNK, 0);
                 }
                 match reader.read_now(&mut self.buf) {
                     Ok(None) => break,
@@ -90,6 +97,7 @@ impl Capture {
                     Ok(Some(n)) => {
                         taken += n;
                         self.collector.feed(stream, &self.buf[..n]);
+                        grow_if_full(&mut self.buf, n);
                     }
                 }
             }
@@ -104,6 +112,13 @@ impl Capture {
             tokio::spawn(discard_until_closed([out, err]));
         }
         self.collector.finish()
+    }
+}
+
+/// Doubles the read buffer (up to [`CHUNK`]) after a read that filled it.
+fn grow_if_full(buf: &mut Vec<u8>, read: usize) {
+    if read == buf.len() && buf.len() < CHUNK {
+        buf.resize((buf.len() * 2).min(CHUNK), 0);
     }
 }
 
@@ -138,7 +153,7 @@ fn index(stream: Stream) -> usize {
 }
 
 async fn discard_until_closed(mut readers: [Option<PipeReader>; 2]) {
-    let mut buf = vec![0u8; 8192];
+    let mut buf = vec![0u8; FIRST_CHUNK];
     let mut discarded = 0u64;
     while readers.iter().any(Option::is_some) {
         match read_either(&readers, &mut buf).await {

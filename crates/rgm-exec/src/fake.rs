@@ -193,6 +193,7 @@ struct State {
     signals: Vec<FakeSignal>,
     cgroup_parent: Option<PathBuf>,
     no_cgroup_kill: bool,
+    cgroup_join_fails: bool,
     cgroups: BTreeSet<PathBuf>,
 }
 
@@ -251,6 +252,13 @@ impl FakeOs {
     /// Makes the fake kernel lack `cgroup.kill` (before Linux 5.14).
     pub fn without_cgroup_kill(self) -> Self {
         self.lock().no_cgroup_kill = true;
+        self
+    }
+
+    /// Makes joining a cgroup fail at start (as when rgmd lacks the rights on `cgroup.procs`),
+    /// while cgroups can still be created.
+    pub fn with_failing_cgroup_join(self) -> Self {
+        self.lock().cgroup_join_fails = true;
         self
     }
 
@@ -359,10 +367,13 @@ impl ProcessOs for FakeOs {
         if let Some(errno) = program.spawn_errno {
             return Err(io::Error::from_raw_os_error(errno));
         }
-        if let Some(cgroup) = &spec.cgroup
-            && !state.cgroups.contains(cgroup)
-        {
-            return Err(io::Error::from_raw_os_error(libc::ENOENT));
+        if let Some(cgroup) = &spec.cgroup {
+            if !state.cgroups.contains(cgroup) {
+                return Err(io::Error::from_raw_os_error(libc::ENOENT));
+            }
+            if state.cgroup_join_fails {
+                return Err(io::Error::from_raw_os_error(libc::EACCES));
+            }
         }
         let pid = state.last_pid.max(FIRST_PID) + 1;
         state.last_pid = pid;

@@ -6,6 +6,7 @@
 //! writes `0` to that descriptor, which is async-signal-safe. This is the one place in rgm that
 //! needs `unsafe` (`Command::pre_exec`), kept to a few lines.
 
+use std::ffi::{OsStr, OsString};
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::fd::{AsRawFd as _, RawFd};
@@ -56,22 +57,6 @@ impl ProcessOs for RealOs {
     }
 
     fn spawn(&self, spec: SpawnSpec) -> io::Result<RealChild> {
-        let mut cmd = std::process::Command::new(&spec.program);
-        cmd.args(&spec.args).process_group(0);
-        if let Some(env) = &spec.env {
-            cmd.env_clear();
-            cmd.envs(env.iter().map(|(k, v)| (k, v)));
-        }
-        if let Some(cwd) = &spec.cwd {
-            cmd.current_dir(cwd);
-        }
-        if spec.null_stdin {
-            cmd.stdin(Stdio::null());
-        }
-        if let ChildOutput::Pipes { stdout, stderr } = spec.output {
-            cmd.stdout(Stdio::from(stdout));
-            cmd.stderr(Stdio::from(stderr));
-        }
         let procs: Option<File> = match &spec.cgroup {
             Some(dir) => Some(
                 OpenOptions::new()
@@ -86,14 +71,21 @@ impl ProcessOs for RealOs {
                 .parent_death_signal
                 .map(|s| (s as libc::c_int, std::process::id() as libc::pid_t)),
         };
-        if hook.needed() {
-            install_hook(&mut cmd, hook);
-        }
-        let mut cmd = tokio::process::Command::from(cmd);
-        let child = cmd.spawn()?;
-        // Dropping the command closes our copies of the pipes' write ends; `procs` closes here.
-        drop(cmd);
+        let spawned = spawn_command(spec.program.as_os_str(), &spec.args, &spec, hook);
+        let result = match spawned {
+            // With a hook, the child runs `execvp`, which hands a file the kernel cannot execute
+            // (a script without `#!`) to /bin/sh. Without one, std uses `posix_spawn`, which
+            // does not; do the same here so both paths behave alike.
+            Err(e) if e.raw_os_error() == Some(libc::ENOEXEC) && !hook.needed() => {
+                let mut args = Vec::with_capacity(spec.args.len() + 1);
+                args.push(spec.program.clone().into_os_string());
+                args.extend(spec.args.iter().cloned());
+                spawn_command(OsStr::new("/bin/sh"), &args, &spec, hook)
+            }
+            other => other,
+        };
         drop(procs);
+        let child = result?;
         let pid = child
             .id()
             .ok_or_else(|| io::Error::other("the started process has no pid"))?;
@@ -160,6 +152,37 @@ impl ProcessOs for RealOs {
     fn kill_cgroup(&self, path: &Path) -> io::Result<bool> {
         cgroup::kill(path)
     }
+}
+
+/// Starts `program` with `args` as `spec` says (its stdio descriptors are duplicated, so that
+/// a second attempt can use them too).
+fn spawn_command(
+    program: &OsStr,
+    args: &[OsString],
+    spec: &SpawnSpec,
+    hook: ChildHook,
+) -> io::Result<tokio::process::Child> {
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args).process_group(0);
+    if let Some(env) = &spec.env {
+        cmd.env_clear();
+        cmd.envs(env.iter().map(|(k, v)| (k, v)));
+    }
+    if let Some(cwd) = &spec.cwd {
+        cmd.current_dir(cwd);
+    }
+    if spec.null_stdin {
+        cmd.stdin(Stdio::null());
+    }
+    if let ChildOutput::Pipes { stdout, stderr } = &spec.output {
+        cmd.stdout(Stdio::from(stdout.try_clone()?));
+        cmd.stderr(Stdio::from(stderr.try_clone()?));
+    }
+    if hook.needed() {
+        install_hook(&mut cmd, hook);
+    }
+    // The command (and with it our copies of the pipes' write ends) is dropped on return.
+    tokio::process::Command::from(cmd).spawn()
 }
 
 fn pid_of(pid: u32) -> io::Result<Pid> {

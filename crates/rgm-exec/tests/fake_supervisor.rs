@@ -428,3 +428,22 @@ async fn many_methods_at_once() {
     }
     assert_eq!(Instant::now() - t0, 2 * SECOND);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_cgroup_that_cannot_be_joined_turns_cgroups_off() {
+    let os = FakeOs::with_cgroups("/cg/rgm-methods").with_failing_cgroup_join();
+    os.add_program(PROGRAM, FakeProgram::exits(0));
+    let launcher = launcher(&os);
+    assert!(launcher.uses_cgroups());
+    let done = launcher.run(request(SECOND, SECOND), None).await;
+    assert!(done.succeeded(), "{done:?}");
+    assert!(!launcher.uses_cgroups());
+    assert_eq!(os.spawns().len(), 1);
+    assert_eq!(os.spawns()[0].cgroup, None);
+    assert!(
+        launcher
+            .run(request(SECOND, SECOND), None)
+            .await
+            .succeeded()
+    );
+}

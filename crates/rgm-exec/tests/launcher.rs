@@ -548,6 +548,22 @@ async fn a_bad_interpreter_line_is_a_start_failure_that_names_it() {
     }
 }
 
+/// A file the kernel cannot execute (a script without `#!`) is run by /bin/sh, as execvp(3)
+/// does, with cgroups and without.
+#[tokio::test]
+async fn a_script_without_an_interpreter_line_runs_under_sh() {
+    let s = Scratch::new();
+    let path = s.script("start", "");
+    std::fs::write(&path, "echo \"sh runs $1\"\n").unwrap();
+    for mode in [CgroupMode::Auto, CgroupMode::Disabled] {
+        let done = launcher(mode)
+            .run(request(path.clone(), 10 * SECOND), None)
+            .await;
+        assert!(done.succeeded(), "{mode:?}: {done:?}");
+        assert_eq!(done.output.text, "sh runs -R\n", "{mode:?}");
+    }
+}
+
 #[tokio::test]
 async fn method_cgroups_do_not_outlive_the_launcher() {
     let s = Scratch::new();
