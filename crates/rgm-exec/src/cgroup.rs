@@ -34,6 +34,9 @@ pub const METHODS_DIR: &str = "rgm-methods";
 /// Empty cgroups kept for reuse, at most.
 pub const FREE_MAX: usize = 128;
 
+/// Numbers the cgroups (and probes) of this process, across all its launchers.
+static SEQ: AtomicU64 = AtomicU64::new(0);
+
 /// How often, at most, a run's end triggers a sweep of remembered cgroups.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -139,7 +142,11 @@ pub(crate) fn detect_parent() -> Result<PathBuf, String> {
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(format!("cannot create {}: {e}", parent.display())),
     }
-    let probe = parent.join(format!("probe-{}", std::process::id()));
+    let probe = parent.join(format!(
+        "probe-{}-{}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    ));
     match std::fs::create_dir(&probe) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
@@ -203,7 +210,6 @@ pub(crate) fn kill(dir: &Path) -> io::Result<bool> {
 pub(crate) struct CgroupPool {
     parent: PathBuf,
     prefix: String,
-    seq: AtomicU64,
     pending: Mutex<Pending>,
 }
 
@@ -225,7 +231,6 @@ impl CgroupPool {
         let pool = CgroupPool {
             parent,
             prefix: format!("m-{pid}-{start}-"),
-            seq: AtomicU64::new(0),
             pending: Mutex::new(Pending::default()),
         };
         pool.adopt_stale(os);
@@ -243,7 +248,7 @@ impl CgroupPool {
             return Ok(dir);
         }
         loop {
-            let n = self.seq.fetch_add(1, Ordering::Relaxed);
+            let n = SEQ.fetch_add(1, Ordering::Relaxed);
             let dir = self.parent.join(format!("{}{n}", self.prefix));
             match os.create_cgroup(&dir) {
                 Ok(()) => return Ok(dir),

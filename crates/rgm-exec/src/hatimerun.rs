@@ -22,7 +22,7 @@ use tokio::time::Instant;
 use crate::os::{ChildOutput, ExitKind, OsChild, ProcessOs, SpawnSpec};
 use crate::real_os::RealOs;
 use crate::signals::{exit_status_for_signal, parse_signal};
-use crate::supervisor::{Plan, Target, supervise};
+use crate::supervisor::{Plan, Target, later, supervise};
 
 /// Exit status on timeout (unless changed with `-e`).
 pub const EXIT_TIMEOUT: i32 = 99;
@@ -303,7 +303,7 @@ pub async fn run(options: Options) -> i32 {
         return run_detached(&mut child, &options, started, &mut forwarded).await;
     }
     let plan = Plan {
-        deadline: started + options.timeout,
+        deadline: later(started, options.timeout),
         grace: options.grace,
         stop_signal: options.signal,
     };
@@ -344,7 +344,7 @@ async fn run_detached(
     forwarded: &mut Forwarded,
 ) -> i32 {
     let pid = child.pid();
-    let deadline = tokio::time::sleep_until(started + options.timeout);
+    let deadline = tokio::time::sleep_until(later(started, options.timeout));
     tokio::pin!(deadline);
     loop {
         tokio::select! {

@@ -34,7 +34,7 @@ use crate::output::{CapturedOutput, Collector, MethodTags, OutputLine, Sink};
 use crate::pipe::pipe;
 use crate::real_os::RealOs;
 use crate::safety::Refusal;
-use crate::supervisor::{Plan, Target, supervise};
+use crate::supervisor::{Plan, Target, later, supervise};
 
 /// SIGTERM-to-SIGKILL grace period of rt_callbacks(1HA): ten seconds.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
@@ -504,7 +504,7 @@ impl<O: ProcessOs> Shared<O> {
             "method started"
         );
         let plan = Plan {
-            deadline: started + req.timeout,
+            deadline: later(started, req.timeout),
             grace: req.grace,
             stop_signal: Signal::SIGTERM,
         };

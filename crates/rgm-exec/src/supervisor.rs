@@ -194,7 +194,7 @@ impl<O: ProcessOs> Run<'_, O> {
         if self.plan.stop_signal == Signal::SIGKILL {
             self.killed = true;
         }
-        self.kill_at = Some(Instant::now() + self.plan.grace);
+        self.kill_at = Some(later(Instant::now(), self.plan.grace));
         self.check_soon();
     }
 
@@ -324,6 +324,13 @@ impl<O: ProcessOs> Run<'_, O> {
             }
         }
     }
+}
+
+/// `base + wait`, or about a century from `base` when that does not fit in an `Instant`.
+pub(crate) fn later(base: Instant, wait: Duration) -> Instant {
+    base.checked_add(wait)
+        .or_else(|| base.checked_add(Duration::from_secs(100 * 365 * 86_400)))
+        .unwrap_or(base)
 }
 
 /// Sleeps until `deadline`; pending for ever when there is none.

@@ -447,3 +447,15 @@ async fn a_cgroup_that_cannot_be_joined_turns_cgroups_off() {
             .succeeded()
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_enormous_timeout_does_not_overflow() {
+    let os = FakeOs::new();
+    let (done, _) = run(
+        &os,
+        FakeProgram::exits(0).after(SECOND),
+        request(Duration::MAX, Duration::MAX),
+    )
+    .await;
+    assert!(done.succeeded());
+}

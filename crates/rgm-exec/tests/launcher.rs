@@ -586,6 +586,30 @@ async fn method_cgroups_do_not_outlive_the_launcher() {
     assert!(!parent.join(&name).exists(), "removed with the launcher");
 }
 
+/// Where we are root and a cgroup2 file system is mounted read-write (as on the project's test
+/// machines), the "with_cgroups" variants above really use cgroups.
+#[test]
+fn cgroups_are_used_where_writable() {
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    let rw_cgroup2 = mountinfo.lines().any(|line| {
+        let Some((before, after)) = line.split_once(" - ") else {
+            return false;
+        };
+        after.starts_with("cgroup2 ")
+            && before
+                .split(' ')
+                .nth(5)
+                .is_some_and(|o| o.split(',').any(|f| f == "rw"))
+    });
+    let l = launcher(CgroupMode::Auto);
+    if nix::unistd::geteuid().is_root() && rw_cgroup2 {
+        assert!(l.uses_cgroups());
+        let parent = l.cgroup_parent().unwrap();
+        assert!(parent.ends_with("rgm-methods"), "{}", parent.display());
+    }
+    assert!(!launcher(CgroupMode::Disabled).uses_cgroups());
+}
+
 #[test]
 fn dead_and_alive_helpers_agree_with_proc() {
     assert!(alive(std::process::id()));
