@@ -5,7 +5,7 @@
 //!
 //! Edges point from the dependent to the resource it depends on.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
@@ -13,6 +13,7 @@ use petgraph::visit::EdgeRef;
 
 use crate::config::ClusterConfig;
 use crate::deps::{DependencyKind, Scope};
+use crate::fxhash::FxMap;
 
 /// One dependency edge.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,10 +59,10 @@ pub trait StateView {
 #[derive(Debug, Clone)]
 pub struct DependencyGraph {
     graph: DiGraph<String, DepEdge>,
-    index: HashMap<String, NodeIndex>,
+    index: FxMap<String, NodeIndex>,
     group_of: Vec<String>,
     /// Scope resolution per edge, computed once from groups and affinities.
-    resolved: HashMap<EdgeIndex, EffectiveScope>,
+    resolved: FxMap<EdgeIndex, EffectiveScope>,
 }
 
 impl DependencyGraph {
@@ -69,7 +70,7 @@ impl DependencyGraph {
     /// in [`crate::change`] refuse them).
     pub fn build(cfg: &ClusterConfig) -> DependencyGraph {
         let mut graph = DiGraph::with_capacity(cfg.resources.len(), cfg.resources.len());
-        let mut index = HashMap::with_capacity(cfg.resources.len());
+        let mut index = FxMap::with_capacity_and_hasher(cfg.resources.len(), Default::default());
         let mut group_of = Vec::with_capacity(cfg.resources.len());
         for r in cfg.resources.values() {
             index.insert(r.name.clone(), graph.add_node(r.name.clone()));
@@ -96,7 +97,7 @@ impl DependencyGraph {
             graph,
             index,
             group_of,
-            resolved: HashMap::new(),
+            resolved: FxMap::default(),
         };
         g.resolve_scopes(cfg);
         g
@@ -196,13 +197,14 @@ impl DependencyGraph {
     }
 
     fn layers(&self, resources: &[&str], node: &str, wait_for: Direction) -> Vec<Vec<String>> {
-        let set: HashMap<NodeIndex, usize> = resources
+        let set: FxMap<NodeIndex, usize> = resources
             .iter()
             .filter_map(|r| self.index.get(*r).copied())
             .enumerate()
             .map(|(i, ix)| (ix, i))
             .collect();
-        let mut waiting: HashMap<NodeIndex, usize> = HashMap::with_capacity(set.len());
+        let mut waiting: FxMap<NodeIndex, usize> =
+            FxMap::with_capacity_and_hasher(set.len(), Default::default());
         for &ix in set.keys() {
             let n = self
                 .graph
@@ -374,7 +376,7 @@ pub fn online_in_scope(
 
 fn add_implicit_network_edges(
     cfg: &ClusterConfig,
-    index: &HashMap<String, NodeIndex>,
+    index: &FxMap<String, NodeIndex>,
     graph: &mut DiGraph<String, DepEdge>,
 ) {
     for g in cfg.groups.values() {

@@ -16,6 +16,7 @@ pub mod derived;
 pub mod edit;
 pub mod engine;
 pub mod error;
+mod fxhash;
 pub mod graph;
 pub mod name;
 pub mod rg_graph;

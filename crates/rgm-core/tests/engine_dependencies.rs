@@ -10,11 +10,19 @@ use rgm_core::testkit::Harness;
 use rtreg::Method;
 
 fn disable(h: &mut Harness, r: &[&str], recursive: bool) -> rgm_core::engine::RequestId {
-    h.request(AdminRequest::Disable { resources: Operands::named(r), nodes: None, recursive })
+    h.request(AdminRequest::Disable {
+        resources: Operands::named(r),
+        nodes: None,
+        recursive,
+    })
 }
 
 fn enable(h: &mut Harness, r: &[&str], recursive: bool) -> rgm_core::engine::RequestId {
-    h.request(AdminRequest::Enable { resources: Operands::named(r), nodes: None, recursive })
+    h.request(AdminRequest::Enable {
+        resources: Operands::named(r),
+        nodes: None,
+        recursive,
+    })
 }
 
 #[test]
@@ -31,7 +39,11 @@ fn a_cross_group_strong_dependency_blocks_until_it_is_online() {
     assert_eq!(h.state("app", "n1"), RState::Offline);
     assert!(h.log_texts().iter().any(|t| t
         == "resource group appg is blocked on node n1: resource app depends on db, which is not online and is not coming online"));
-    assert!(h.err(id).messages[0].contains("PENDING_ONLINE_BLOCKED"), "{:?}", h.err(id));
+    assert!(
+        h.err(id).messages[0].contains("PENDING_ONLINE_BLOCKED"),
+        "{:?}",
+        h.err(id)
+    );
     // Once db is online, the blocked group goes on by itself.
     let id = online(&mut h, &["dbg"]);
     h.succeed_all();
@@ -41,7 +53,10 @@ fn a_cross_group_strong_dependency_blocks_until_it_is_online() {
     let trace = h.trace_on("n1");
     let db_up = trace.iter().position(|t| t == "db:START").unwrap();
     let app_prenet = trace.iter().position(|t| t == "app:PRENET_START").unwrap();
-    assert!(db_up < app_prenet, "a cross-group dependent waits for START too: {trace:?}");
+    assert!(
+        db_up < app_prenet,
+        "a cross-group dependent waits for START too: {trace:?}"
+    );
 }
 
 /// fs <-restart- db <-strong- app, db <-offline_restart- cache.
@@ -51,7 +66,12 @@ fn chain() -> Harness {
     full(&mut cfg, "fs", "rg1", &[]);
     full(&mut cfg, "db", "rg1", &["Resource_dependencies_restart=fs"]);
     full(&mut cfg, "app", "rg1", &["Resource_dependencies=db"]);
-    full(&mut cfg, "cache", "rg1", &["Resource_dependencies_offline_restart=db"]);
+    full(
+        &mut cfg,
+        "cache",
+        "rg1",
+        &["Resource_dependencies_offline_restart=db"],
+    );
     let mut h = started(cfg, &["n1"]);
     online(&mut h, &["rg1"]);
     h.succeed_all();
@@ -66,7 +86,11 @@ fn a_restart_restarts_restart_dependents_after_it_and_leaves_strong_ones_running
     h.succeed_all();
     h.ok(id);
     let t = h.trace_on("n1");
-    let pos = |s: &str| t.iter().position(|x| x == s).unwrap_or_else(|| panic!("{s} missing from {t:?}"));
+    let pos = |s: &str| {
+        t.iter()
+            .position(|x| x == s)
+            .unwrap_or_else(|| panic!("{s} missing from {t:?}"))
+    };
     // db (restart dependency) and cache (offline_restart on db) go down before fs stops,
     // and come back after fs is up again.
     assert!(pos("db:STOP") < pos("fs:STOP"));
@@ -87,7 +111,10 @@ fn disabling_needs_dependents_down_first_or_recursion() {
     let id = disable(&mut h, &["db"], false);
     let e = h.err(id);
     assert_eq!(e.code, ErrorCode::Depend);
-    assert_eq!(e.messages, ["app, cache depend(s) on db and are online; disable them too or use -r"]);
+    assert_eq!(
+        e.messages,
+        ["app, cache depend(s) on db and are online; disable them too or use -r"]
+    );
     let id = disable(&mut h, &["db"], true);
     h.succeed_all();
     h.ok(id);
@@ -138,13 +165,19 @@ fn rg_dependencies_order_starts_and_stops_and_rule_4() {
     full(&mut cfg, "t", "top", &[]);
     let mut h = started(cfg, &["n1"]);
     let id = online(&mut h, &["top"]);
-    assert!(h.err(id).messages[0].contains("depends on resource group base (RG_dependencies), which is offline"));
+    assert!(
+        h.err(id).messages[0]
+            .contains("depends on resource group base (RG_dependencies), which is offline")
+    );
     let id = online(&mut h, &["top", "base"]);
     h.succeed_all();
     h.ok(id);
     let t = h.trace_on("n1");
     let pos = |s: &str| t.iter().position(|x| x == s).unwrap();
-    assert!(pos("b:MONITOR_START") < pos("t:PRENET_START"), "rule 2: {t:?}");
+    assert!(
+        pos("b:MONITOR_START") < pos("t:PRENET_START"),
+        "rule 2: {t:?}"
+    );
     h.clear_trace();
     let id = offline(&mut h, &["base"]);
     assert!(h.err(id).messages[0].contains("resource group top depends on resource group base"));
@@ -164,7 +197,16 @@ fn a_start_failure_leaves_in_group_dependents_offline() {
     full(&mut cfg, "app", "rg1", &["Resource_dependencies=db"]);
     let mut h = started(cfg, &["n1"]);
     let id = online(&mut h, &["rg1"]);
-    h.run_until_idle(|m| MethodResult::exited(if m.resource == "db" && m.method == Method::Start { 1 } else { 0 }, 10));
+    h.run_until_idle(|m| {
+        MethodResult::exited(
+            if m.resource == "db" && m.method == Method::Start {
+                1
+            } else {
+                0
+            },
+            10,
+        )
+    });
     assert_eq!(h.state("app", "n1"), RState::PrenetStarted);
     assert_eq!(h.group_state("rg1", "n1"), RgState::OnlineFaulted);
     assert!(!h.trace_on("n1").contains(&"app:START".to_string()));

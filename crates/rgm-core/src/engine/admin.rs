@@ -558,6 +558,7 @@ impl Engine {
             }
         }
         let mut steps = Vec::new();
+        let named: std::collections::HashSet<&String> = groups.iter().collect();
         for g in groups {
             let group = &self.cfg.groups[g];
             if let Some(nodes) = nodes {
@@ -606,7 +607,7 @@ impl Engine {
             }
             for dep in group.rg_dependencies() {
                 let wanted = self.rt.group(&dep).is_some_and(|d| d.wanted);
-                if !wanted && !groups.contains(&dep) {
+                if !wanted && !named.contains(&dep) {
                     return Err(RequestError::new(
                         ErrorCode::Depend,
                         format!(
@@ -936,11 +937,7 @@ impl Engine {
                     .cfg
                     .node_names()
                     .into_iter()
-                    .filter(|n| {
-                        self.members(&group)
-                            .iter()
-                            .any(|r| self.rt.state(r, n).is_started())
-                    })
+                    .filter(|n| self.group_active_on(&group, n))
                     .collect();
                 let grt = self.rt.group_mut(&group);
                 grt.quiescing = false;

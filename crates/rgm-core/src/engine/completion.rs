@@ -16,21 +16,19 @@ use crate::engine::{Action, Engine};
 
 impl Engine {
     pub(crate) fn method_finished(&mut self, run: RunId, result: MethodResult) {
-        let Some(info) = self.rt.runs.remove(&run) else {
+        let Some(info) = self.rt.take_run(run) else {
             // A result for a run the engine gave up on (its node died, or it was lost).
             return;
         };
-        self.rt.timers.remove(&info.timer);
         self.log_result(&info, &result);
         self.run_done(run, info, result);
     }
 
     /// A run whose result never came: treated as a timeout.
     pub(crate) fn run_lost(&mut self, run: RunId, reason: &str) {
-        let Some(info) = self.rt.runs.remove(&run) else {
+        let Some(info) = self.rt.take_run(run) else {
             return;
         };
-        self.rt.timers.remove(&info.timer);
         self.log(LogRecord::decision(
             msg::METHOD_LOST,
             Severity::Error,

@@ -58,21 +58,6 @@ impl Engine {
             }
         }
         self.boot(node);
-        let failback: Vec<String> = self
-            .cfg
-            .groups
-            .values()
-            .filter(|g| g.failback() && g.managed)
-            .map(|g| g.name.clone())
-            .collect();
-        for g in failback {
-            if self.rt.group(&g).is_some_and(|x| x.wanted && !x.quiescing)
-                && !self.cfg.groups[&g].suspended()
-                && let Some(next) = self.choose_primaries(&g, true)
-            {
-                self.set_primaries(&g, next);
-            }
-        }
         let all: Vec<String> = self.cfg.groups.keys().cloned().collect();
         self.dirty.extend(all);
     }
@@ -123,6 +108,7 @@ impl Engine {
                 if let Some(x) = self.rt.nodes.get_mut(node) {
                     x.booting = false;
                 }
+                self.failback();
                 let all: Vec<String> = self.cfg.groups.keys().cloned().collect();
                 self.dirty.extend(all);
             }
@@ -159,6 +145,24 @@ impl Engine {
             }
         }
         self.boot_next(node);
+    }
+
+    /// Failback=TRUE groups go back to their most preferred masters once a node is ready.
+    fn failback(&mut self) {
+        let groups: Vec<String> = self
+            .cfg
+            .groups
+            .values()
+            .filter(|g| g.failback() && g.managed && !g.suspended())
+            .map(|g| g.name.clone())
+            .collect();
+        for g in groups {
+            if self.rt.group(&g).is_some_and(|x| x.wanted && !x.quiescing)
+                && let Some(next) = self.choose_primaries(&g, true)
+            {
+                self.set_primaries(&g, next);
+            }
+        }
     }
 
     pub(crate) fn boot_finished(&mut self, info: &Run) {
@@ -227,10 +231,9 @@ impl Engine {
             .map(|(id, _)| *id)
             .collect();
         for id in runs {
-            let Some(info) = self.rt.runs.remove(&id) else {
+            let Some(info) = self.rt.take_run(id) else {
                 continue;
             };
-            self.rt.timers.remove(&info.timer);
             if let Some(x) = self
                 .rt
                 .resources

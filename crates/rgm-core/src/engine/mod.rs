@@ -14,7 +14,9 @@ mod admin;
 mod args;
 mod completion;
 mod control;
+mod dirty;
 pub mod event;
+mod facts;
 pub mod log;
 mod membership;
 mod ops;
@@ -24,7 +26,7 @@ mod reconcile;
 pub mod runtime;
 pub mod state;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use rtreg::Method;
 
@@ -41,6 +43,7 @@ pub use log::{LogRecord, Severity};
 pub use runtime::{Bounce, Snapshot};
 pub use state::{RState, RgState, Status};
 
+use facts::Facts;
 use log::RunSubject;
 use ops::Op;
 use runtime::{Run, RunPurpose, Runtime};
@@ -68,6 +71,7 @@ pub struct Engine {
     cfg: ClusterConfig,
     graph: DependencyGraph,
     rg_graph: RgGraph,
+    facts: Facts,
     rt: Runtime,
     ops: BTreeMap<RequestId, Op>,
     /// The operation that is changing the configuration (VALIDATE to apply); others wait.
@@ -76,7 +80,7 @@ pub struct Engine {
     next_timer: u64,
     now: Time,
     out: Vec<Action>,
-    dirty: BTreeSet<String>,
+    dirty: dirty::Dirty,
     state_changed: bool,
     settings: EngineSettings,
 }
@@ -96,7 +100,7 @@ impl Engine {
             formed: true,
             ..Runtime::default()
         };
-        rt.groups = snapshot.groups;
+        rt.groups = snapshot.groups.into_iter().collect();
         for g in rt.groups.values_mut() {
             for gn in g.nodes.values_mut() {
                 gn.restarting = false;
@@ -105,12 +109,20 @@ impl Engine {
         for (r, nodes) in snapshot.resources {
             let mut restored = BTreeMap::new();
             for (n, mut x) in nodes {
+                x.busy = None;
+                x.ignore_failed_start = false;
+                // A method that was in flight may or may not have done its work: redo the
+                // step (every method must be idempotent), or undo a half-done start.
                 x.state = match x.state {
-                    RState::PrenetStarting | RState::PrenetStarted | RState::Starting => {
+                    RState::PrenetStarting => {
+                        x.bounce = Some(Bounce::Recovery);
+                        RState::PrenetStarted
+                    }
+                    RState::Starting => {
                         x.bounce = Some(Bounce::Recovery);
                         RState::OnlineUnmonitored
                     }
-                    RState::MonitorStarting => RState::OnlineUnmonitored,
+                    RState::MonitorStarting | RState::Stopping => RState::OnlineUnmonitored,
                     RState::MonitorStopping => RState::Online,
                     RState::PostnetStopping => RState::Stopped,
                     other => other,
@@ -122,16 +134,25 @@ impl Engine {
         for (n, until) in snapshot.evacuations {
             rt.nodes.entry(n).or_default().evacuated_until = Some(until);
         }
-        Engine::with_runtime(config, rt)
+        // Members stay members: their rejoining is not a boot (no BOOT methods).
+        for n in snapshot.up_nodes {
+            rt.nodes.entry(n).or_default().up = true;
+        }
+        let mut e = Engine::with_runtime(config, rt);
+        // The first event carries on where the snapshot left off.
+        e.dirty.extend(e.cfg.groups.keys().cloned());
+        e
     }
 
     fn with_runtime(config: ClusterConfig, rt: Runtime) -> Engine {
         let graph = DependencyGraph::build(&config);
         let rg_graph = RgGraph::build(&config);
+        let facts = Facts::of(&config);
         let mut e = Engine {
             cfg: config,
             graph,
             rg_graph,
+            facts,
             rt,
             ops: BTreeMap::new(),
             config_lock: None,
@@ -139,10 +160,11 @@ impl Engine {
             next_timer: 1,
             now: Time(0),
             out: Vec::new(),
-            dirty: BTreeSet::new(),
+            dirty: dirty::Dirty::default(),
             state_changed: false,
             settings: EngineSettings::default(),
         };
+        e.dirty.set_ranks(&e.facts);
         e.sync_runtime();
         e
     }
@@ -294,7 +316,12 @@ impl Engine {
     /// What a restarted daemon needs (see [`Engine::restore`]).
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
-            groups: self.rt.groups.clone(),
+            groups: self
+                .rt
+                .groups
+                .iter()
+                .map(|(g, x)| (g.clone(), x.clone()))
+                .collect(),
             resources: self
                 .rt
                 .resources
@@ -307,6 +334,7 @@ impl Engine {
                 .iter()
                 .filter_map(|(n, x)| x.evacuated_until.map(|t| (n.clone(), t)))
                 .collect(),
+            up_nodes: self.rt.up_nodes(),
         }
     }
 
@@ -337,6 +365,8 @@ impl Engine {
     fn config_changed(&mut self) {
         self.graph = DependencyGraph::build(&self.cfg);
         self.rg_graph = RgGraph::build(&self.cfg);
+        self.facts = Facts::of(&self.cfg);
+        self.dirty.set_ranks(&self.facts);
         self.sync_runtime();
         self.dirty.extend(self.cfg.groups.keys().cloned());
         self.emit(Action::PersistConfig);
@@ -371,7 +401,7 @@ impl Engine {
 
     /// Marks for reconciliation everything a change of `resource` may unblock.
     fn touch_resource(&mut self, resource: &str) {
-        if let Some(r) = self.cfg.resources.get(resource) {
+        if let Some(r) = self.facts.resource(resource) {
             self.dirty.insert(r.group.clone());
         }
         let groups: Vec<String> = self
@@ -379,22 +409,38 @@ impl Engine {
             .dependents_of(resource)
             .into_iter()
             .chain(self.graph.dependencies_of(resource))
-            .filter_map(|(d, _, _)| self.cfg.resources.get(d).map(|r| r.group.clone()))
+            .filter_map(|(d, _, _)| self.facts.resource(d).map(|r| r.group.clone()))
             .collect();
         self.dirty.extend(groups);
     }
 
     /// Marks a group and the groups linked to it for reconciliation.
+    /// The groups that depend on it or have affinities for it wait on its targets and states.
     fn touch_group(&mut self, group: &str) {
         self.dirty.insert(group.to_string());
-        let linked: Vec<String> = self
-            .rg_graph
-            .sources_of(group)
-            .into_iter()
-            .chain(self.rg_graph.targets_of(group))
-            .map(|(g, _)| g.to_string())
-            .collect();
-        self.dirty.extend(linked);
+        if let Some(f) = self.facts.group(group) {
+            let sources: Vec<String> = f
+                .rg_dependents
+                .iter()
+                .chain(&f.affine_sources)
+                .cloned()
+                .collect();
+            self.dirty.extend(sources);
+        }
+    }
+
+    /// Marks the groups a group depends on or has affinities for: their stops wait for this
+    /// group's (RG_dependencies rule 3).
+    fn touch_targets(&mut self, group: &str) {
+        if let Some(f) = self.facts.group(group) {
+            let targets: Vec<String> = f
+                .rg_dependencies
+                .iter()
+                .cloned()
+                .chain(f.rg_affinities.iter().map(|a| a.group.clone()))
+                .collect();
+            self.dirty.extend(targets);
+        }
     }
 
     /// Launches a method run for a configured resource; `None` if its type lacks the method.
@@ -458,8 +504,7 @@ impl Engine {
             timeout_secs: t.timeout_secs,
             validate,
         }));
-        self.rt.timers.insert(timer, run);
-        self.rt.runs.insert(
+        self.rt.add_run(
             run,
             Run {
                 resource: t.resource,
@@ -478,11 +523,9 @@ impl Engine {
 
     /// Whether a resource's type declares a method.
     fn has_method(&self, resource: &str, method: Method) -> bool {
-        self.cfg
-            .resources
-            .get(resource)
-            .and_then(|r| self.cfg.types.get(&r.type_name))
-            .is_some_and(|t| t.spec.method(method).is_some())
+        self.facts
+            .resource(resource)
+            .is_some_and(|r| r.methods.has(method))
     }
 
     fn timer_fired(&mut self, timer: TimerId) {

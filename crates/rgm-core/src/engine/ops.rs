@@ -117,6 +117,8 @@ pub(crate) struct Op {
     /// Candidates that failed MONITOR_CHECK.
     pub check_failures: BTreeSet<String>,
     pub holds_lock: bool,
+    /// Where the last Settle check found a group still moving.
+    pub settle_cursor: usize,
 }
 
 impl Op {
@@ -195,12 +197,12 @@ impl Engine {
                 );
                 return true;
             }
-            let Some(step) = op.steps.front().cloned() else {
+            if op.steps.is_empty() {
                 let messages = op.messages.clone();
                 self.finish(id, Ok(Answer { messages }));
                 return true;
-            };
-            let needs_lock = matches!(step, Step::Apply(_) | Step::Validate(_));
+            }
+            let needs_lock = matches!(op.steps.front(), Some(Step::Apply(_) | Step::Validate(_)));
             if needs_lock {
                 match self.config_lock {
                     Some(holder) if holder != id => return progressed,
@@ -212,11 +214,14 @@ impl Engine {
                     }
                 }
             }
-            match self.take_step(id, step) {
+            // The step leaves the queue while it is taken, and returns if it must wait.
+            let Some(step) = self.ops.get_mut(&id).and_then(|op| op.steps.pop_front()) else {
+                return progressed;
+            };
+            match self.take_step(id, &step) {
                 Ok(true) => {
                     progressed = true;
                     if let Some(op) = self.ops.get_mut(&id) {
-                        op.steps.pop_front();
                         let next_needs_lock =
                             matches!(op.steps.front(), Some(Step::Apply(_) | Step::Validate(_)));
                         if op.holds_lock && !next_needs_lock && op.waiting.is_empty() {
@@ -225,7 +230,12 @@ impl Engine {
                         }
                     }
                 }
-                Ok(false) => return progressed,
+                Ok(false) => {
+                    if let Some(op) = self.ops.get_mut(&id) {
+                        op.steps.push_front(step);
+                    }
+                    return progressed;
+                }
                 Err(e) => {
                     self.finish(id, Err(e));
                     return true;
@@ -245,48 +255,52 @@ impl Engine {
 
     /// Takes one step: `Ok(true)` when done (possibly leaving runs to wait for), `Ok(false)`
     /// when it must wait, `Err` when the operation fails.
-    fn take_step(&mut self, id: RequestId, step: Step) -> Result<bool, RequestError> {
+    fn take_step(&mut self, id: RequestId, step: &Step) -> Result<bool, RequestError> {
         match step {
             Step::Apply(change) => {
-                let plan = self.cfg.plan(&change, &EngineRuntime(self))?;
+                let plan = self.cfg.plan(change, &EngineRuntime(self))?;
                 self.cfg = plan.next;
                 self.log(LogRecord::decision(
                     msg::CONFIG_CHANGED,
                     Severity::Notice,
-                    format!("configuration changed: {}", describe(&change)),
+                    format!("configuration changed: {}", describe(change)),
                     &[],
                 ));
                 self.config_changed();
                 Ok(true)
             }
             Step::Validate(change) => {
-                self.validate(id, &change)?;
+                self.validate(id, change)?;
                 Ok(true)
             }
             Step::Lifecycle { method, resources } => {
-                self.lifecycle(id, method, &resources);
+                self.lifecycle(id, *method, resources);
                 Ok(true)
             }
             Step::Target(t) => {
-                self.target(t);
+                self.target(t.clone());
                 Ok(true)
             }
             Step::Kill(groups) => {
-                self.kill(&groups);
+                self.kill(groups);
                 Ok(true)
             }
             Step::Settle { groups, goal } => {
-                if !self.settled(&groups) {
+                let cursor = self.ops.get(&id).map(|op| op.settle_cursor).unwrap_or(0);
+                if let Some(at) = self.first_unsettled(groups, cursor) {
+                    if let Some(op) = self.ops.get_mut(&id) {
+                        op.settle_cursor = at;
+                    }
                     return Ok(false);
                 }
-                let notes = self.check_goal(&groups, &goal)?;
+                let notes = self.check_goal(groups, goal)?;
                 if let Some(op) = self.ops.get_mut(&id) {
                     op.messages.extend(notes);
                 }
                 Ok(true)
             }
             Step::MonitorCheck { group, candidates } => {
-                self.monitor_check(id, &group, &candidates);
+                self.monitor_check(id, group, candidates);
                 Ok(true)
             }
             Step::Giveover {
@@ -295,7 +309,7 @@ impl Engine {
                 from,
                 candidates,
                 check_only,
-            } => self.giveover(id, &group, &resource, &from, &candidates, check_only),
+            } => self.giveover(id, group, resource, from, candidates, *check_only),
         }
     }
 
@@ -456,41 +470,42 @@ impl Engine {
     }
 
     /// The groups have nothing in flight and nothing more will happen to them by itself.
-    pub(crate) fn settled(&self, groups: &[String]) -> bool {
-        let nothing_runs = self
-            .rt
-            .runs
-            .values()
-            .all(|r| r.purpose != RunPurpose::Transition);
-        groups.iter().all(|g| {
-            let Some(group) = self.cfg.groups.get(g) else {
-                return true;
+    /// The index of a group that has not settled, looking from `start` on (and round), or
+    /// `None` when all have. Operations remember where they last found one, so that waiting
+    /// on many groups costs little per event.
+    fn first_unsettled(&self, groups: &[String], start: usize) -> Option<usize> {
+        let fencing = self.rt.nodes.values().any(|x| x.fencing);
+        let quiet = self.rt.runs.is_empty()
+            && self.dirty.is_empty()
+            && !fencing
+            && !self.rt.nodes.values().any(|x| x.booting);
+        if quiet {
+            // Nothing is in flight anywhere, so nothing will change by itself.
+            return None;
+        }
+        let n = groups.len();
+        (0..n).map(|k| (start + k) % n.max(1)).find(|&i| {
+            let g = &groups[i];
+            let Some(grt) = self.rt.group(g) else {
+                return false;
             };
-            let busy = group.resources.iter().any(|r| {
-                self.rt.resources.get(r).is_some_and(|nodes| {
-                    nodes
-                        .values()
-                        .any(|x| x.busy.is_some() || x.bounce.is_some())
-                })
-            });
-            let grt = self.rt.group(g);
-            let restarting = grt.is_some_and(|x| x.nodes.values().any(|n| n.restarting));
-            let pending = grt.is_some_and(|x| {
-                x.nodes
-                    .values()
-                    .any(|n| matches!(n.state, RgState::PendingOnline | RgState::PendingOffline))
-            });
-            // A node being fenced decides nothing until the fence is done.
-            let fencing = self
-                .rt
+            if grt.in_flight > 0 || self.dirty.contains(g) {
+                return true;
+            }
+            let restarting = grt.nodes.values().any(|n| n.restarting);
+            // A pending state with nothing of the group in flight waits on other groups.
+            let pending = grt
                 .nodes
-                .iter()
-                .any(|(n, x)| x.fencing && self.group_active_on(g, n));
-            !self.dirty.contains(g)
-                && !busy
-                && !restarting
-                && !fencing
-                && (!pending || nothing_runs)
+                .values()
+                .any(|n| matches!(n.state, RgState::PendingOnline | RgState::PendingOffline));
+            // A node being fenced decides nothing until the fence is done.
+            let fenced_here = fencing
+                && self
+                    .rt
+                    .nodes
+                    .iter()
+                    .any(|(n, x)| x.fencing && self.group_active_on(g, n));
+            restarting || fenced_here || (pending && self.rt.transitions > 0)
         })
     }
 

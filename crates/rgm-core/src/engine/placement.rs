@@ -41,10 +41,10 @@ impl Engine {
     /// Whether `node` may master `group` now; `fresh` applies the rules for a new choice
     /// (Pingpong_interval), not for keeping a current primary.
     pub(crate) fn fitness(&self, group: &str, node: &str, fresh: bool) -> Result<(), Unfit> {
-        let Some(g) = self.cfg.groups.get(group) else {
+        let (Some(g), Some(facts)) = (self.cfg.groups.get(group), self.facts.group(group)) else {
             return Err(Unfit::NotInNodelist);
         };
-        if !g.nodelist().iter().any(|n| n == node) {
+        if !facts.nodelist.iter().any(|n| n == node) {
             return Err(Unfit::NotInNodelist);
         }
         if !self.rt.node_up(node) {
@@ -70,14 +70,14 @@ impl Engine {
                 return Err(Unfit::PingPong);
             }
         }
-        for a in g.rg_affinities() {
+        for a in &facts.rg_affinities {
             let there = self.group_targets(&a.group, node);
             match a.kind {
                 AffinityKind::StrongPositive | AffinityKind::StrongPositiveDelegated if !there => {
-                    return Err(Unfit::StrongPositive(a.group));
+                    return Err(Unfit::StrongPositive(a.group.clone()));
                 }
                 AffinityKind::StrongNegative if there => {
-                    return Err(Unfit::StrongNegative(a.group));
+                    return Err(Unfit::StrongNegative(a.group.clone()));
                 }
                 _ => {}
             }
@@ -85,12 +85,12 @@ impl Engine {
         Ok(())
     }
 
-    /// The target group is (to be) online on the node.
-    fn group_targets(&self, group: &str, node: &str) -> bool {
+    /// The target group is meant to be online on the node (its primaries). Placement follows
+    /// targets; the start gates in readiness make sure nothing overlaps while they move.
+    pub(crate) fn group_targets(&self, group: &str, node: &str) -> bool {
         self.rt
             .group(group)
             .is_some_and(|t| t.wanted && t.primaries.contains(node))
-            || self.group_state_on(group, node).is_online()
     }
 
     /// Recomputes a group's primaries; logs and propagates a change.
@@ -135,13 +135,11 @@ impl Engine {
             &[("group", group)],
         ));
         self.touch_group(group);
-        let affine: Vec<String> = self
-            .cfg
-            .groups
-            .values()
-            .filter(|o| o.rg_affinities().iter().any(|a| a.group == group))
-            .map(|o| o.name.clone())
-            .collect();
+        let affine = self
+            .facts
+            .group(group)
+            .map(|f| f.affine_sources.clone())
+            .unwrap_or_default();
         self.dirty.extend(affine);
     }
 
@@ -154,6 +152,7 @@ impl Engine {
         from_scratch: bool,
     ) -> Option<BTreeSet<String>> {
         let g = self.cfg.groups.get(group)?;
+        let facts = self.facts.group(group)?;
         let grt = self.rt.group(group)?;
         if grt.quiescing {
             return None;
@@ -174,8 +173,8 @@ impl Engine {
             // Starts nowhere new until the administrator clears STOP_FAILED.
             return Some(keep);
         }
-        let want = if g.is_scalable() {
-            g.desired_primaries()
+        let want = if facts.scalable {
+            facts.desired_primaries
         } else {
             1
         }
@@ -183,12 +182,12 @@ impl Engine {
         if keep.len() >= want {
             return Some(keep.into_iter().take(want).collect());
         }
-        let mut candidates: Vec<(i64, usize, String)> = g
-            .nodelist()
-            .into_iter()
+        let mut candidates: Vec<(i64, usize, String)> = facts
+            .nodelist
+            .iter()
             .enumerate()
-            .filter(|(_, n)| !keep.contains(n) && self.fitness(group, n, true).is_ok())
-            .map(|(i, n)| (-self.weak_affinity_score(group, &n), i, n))
+            .filter(|(_, n)| !keep.contains(*n) && self.fitness(group, n, true).is_ok())
+            .map(|(i, n)| (-self.weak_affinity_score(group, n), i, n.clone()))
             .collect();
         candidates.sort();
         let mut next = keep;
@@ -203,10 +202,11 @@ impl Engine {
 
     /// +1 for each weak positive affinity satisfied on the node, -1 for each weak negative.
     fn weak_affinity_score(&self, group: &str, node: &str) -> i64 {
-        let Some(g) = self.cfg.groups.get(group) else {
+        let Some(facts) = self.facts.group(group) else {
             return 0;
         };
-        g.rg_affinities()
+        facts
+            .rg_affinities
             .iter()
             .map(|a| match a.kind {
                 AffinityKind::WeakPositive if self.group_targets(&a.group, node) => 1,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use rtreg::Method;
 
-use crate::deps::DependencyKind;
+use crate::deps::{AffinityKind, DependencyKind};
 use crate::engine::Engine;
 use crate::engine::runtime::Bounce;
 use crate::engine::state::RState;
@@ -36,7 +36,7 @@ impl Ready {
 }
 
 /// Which start step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Phase {
     Prenet,
     Start,
@@ -44,9 +44,12 @@ pub(crate) enum Phase {
 
 /// Memoised answers to "does this resource want to be up on this node", which depends on its
 /// dependencies' answers when one of them is going down.
+/// The memos live for one pass over the state; every pass starts afresh.
 pub(crate) struct Want<'e> {
     pub e: &'e Engine,
-    memo: HashMap<(String, String), bool>,
+    memo: HashMap<(u32, u16), bool>,
+    ready_memo: HashMap<(u32, u16, Phase), Ready>,
+    gate_memo: HashMap<(u32, u16), Ready>,
 }
 
 impl<'e> Want<'e> {
@@ -54,13 +57,15 @@ impl<'e> Want<'e> {
         Want {
             e,
             memo: HashMap::new(),
+            ready_memo: HashMap::new(),
+            gate_memo: HashMap::new(),
         }
     }
 
     /// The group wants to be up on the node.
     pub fn group_up(&self, group: &str, node: &str) -> bool {
         let e = self.e;
-        let Some(g) = e.cfg.groups.get(group) else {
+        let Some(g) = e.facts.group(group) else {
             return false;
         };
         let Some(grt) = e.rt.group(group) else {
@@ -70,14 +75,13 @@ impl<'e> Want<'e> {
             && grt.wanted
             && grt.primaries.contains(node)
             && e.rt.node_up(node)
-            && !e.rt.nodes.get(node).is_some_and(|x| x.booting)
             && !grt.nodes.get(node).is_some_and(|x| x.restarting)
     }
 
     /// The resource wants to be up, judged by targets only (group, enabled, bounce).
     pub fn base(&self, resource: &str, node: &str) -> bool {
         let e = self.e;
-        let Some(r) = e.cfg.resources.get(resource) else {
+        let Some(r) = e.facts.resource(resource) else {
             return false;
         };
         self.group_up(&r.group, node)
@@ -88,13 +92,19 @@ impl<'e> Want<'e> {
     /// The resource wants to be up: by its targets, and no resource it needs is being taken
     /// down from under it.
     pub fn up(&mut self, resource: &str, node: &str) -> bool {
-        let key = (resource.to_string(), node.to_string());
+        let Some(key) = self.e.facts.key(resource, node) else {
+            return false;
+        };
         if let Some(v) = self.memo.get(&key) {
             return *v;
         }
+        if !self.base(resource, node) {
+            self.memo.insert(key, false);
+            return false;
+        }
         // Provisional answer guards against a (refused, so impossible) cycle.
-        self.memo.insert(key.clone(), true);
-        let v = self.base(resource, node) && !self.forced_down(resource, node);
+        self.memo.insert(key, true);
+        let v = !self.forced_down(resource, node);
         self.memo.insert(key, v);
         v
     }
@@ -102,21 +112,21 @@ impl<'e> Want<'e> {
     /// A hard dependency is going down deliberately where this resource relies on it.
     fn forced_down(&mut self, resource: &str, node: &str) -> bool {
         let e = self.e;
-        let deps: Vec<(String, DependencyKind, EffectiveScope)> = e
+        let deps: Vec<(&str, EffectiveScope)> = e
             .graph
             .dependencies_of(resource)
             .into_iter()
             .filter(|(_, edge, _)| edge.kind.is_hard() && edge.applies_on(node))
-            .map(|(d, edge, scope)| (d.to_string(), edge.kind, scope))
+            .map(|(d, _, scope)| (d, scope))
             .collect();
-        for (d, _, scope) in deps {
-            let relied = self.relied_nodes(&d, scope, node);
+        for (d, scope) in deps {
+            let relied = self.relied_nodes(d, scope, node);
             if relied.is_empty() {
                 continue;
             }
             let all_going = relied.iter().all(|m| {
-                let bounce = e.rt.res(&d, m).and_then(|x| x.bounce);
-                bounce.is_none() && !self.up(&d, m)
+                let bounce = e.rt.res(d, m).and_then(|x| x.bounce);
+                bounce.is_none() && !self.up(d, m)
             });
             if all_going {
                 return true;
@@ -127,7 +137,7 @@ impl<'e> Want<'e> {
 
     /// The nodes whose instance of `d` a dependent on `node` relies on: those where `d` is
     /// started, within the scope.
-    fn relied_nodes(&self, d: &str, scope: EffectiveScope, node: &str) -> Vec<String> {
+    fn relied_nodes(&self, d: &str, scope: EffectiveScope, node: &str) -> Vec<&'e str> {
         let e = self.e;
         let local = match scope {
             EffectiveScope::Local => true,
@@ -140,14 +150,29 @@ impl<'e> Want<'e> {
         nodes
             .iter()
             .filter(|(m, x)| x.state.is_started() && (!local || m.as_str() == node))
-            .map(|(m, _)| m.clone())
+            .map(|(m, _)| m.as_str())
             .collect()
     }
 
     /// Whether `resource` may take the given start step on `node`.
     pub fn start_ready(&mut self, resource: &str, node: &str, phase: Phase) -> Ready {
+        let Some((r, n)) = self.e.facts.key(resource, node) else {
+            return Ready::Never("resource deleted".into());
+        };
+        let key = (r, n, phase);
+        if let Some(r) = self.ready_memo.get(&key) {
+            return r.clone();
+        }
+        // Provisional answer guards against a (refused, so impossible) cycle.
+        self.ready_memo.insert(key, Ready::Wait);
+        let ready = self.start_ready_uncached(resource, node, phase);
+        self.ready_memo.insert(key, ready.clone());
+        ready
+    }
+
+    fn start_ready_uncached(&mut self, resource: &str, node: &str, phase: Phase) -> Ready {
         let e = self.e;
-        let Some(r) = e.cfg.resources.get(resource) else {
+        let Some(r) = e.facts.resource(resource) else {
             return Ready::Never("resource deleted".into());
         };
         let group = r.group.clone();
@@ -166,7 +191,7 @@ impl<'e> Want<'e> {
             .map(|(d, edge, scope)| (d.to_string(), edge.kind, scope))
             .collect();
         for (d, kind, scope) in deps {
-            let same_group = e.cfg.resources.get(&d).is_some_and(|x| x.group == group);
+            let same_group = e.facts.resource(&d).is_some_and(|x| x.group == group);
             let step = if same_group {
                 self.same_group_dep(&d, kind, node, phase)
             } else {
@@ -253,7 +278,7 @@ impl<'e> Want<'e> {
         let candidates: Vec<String> = if local {
             vec![node.to_string()]
         } else {
-            e.cfg.node_names()
+            e.facts.node_names.clone()
         };
         let started = candidates.iter().any(|m| e.rt.state(d, m).is_started());
         if started {
@@ -315,43 +340,81 @@ impl<'e> Want<'e> {
 
     /// Group-level gates on starting anything of the group on a node.
     pub fn group_may_start(&mut self, group: &str, node: &str) -> Ready {
-        let e = self.e;
-        let Some(g) = e.cfg.groups.get(group) else {
+        let Some(key) = self.e.facts.group_key(group, node) else {
             return Ready::Never("group deleted".into());
         };
+        if let Some(r) = self.gate_memo.get(&key) {
+            return r.clone();
+        }
+        let ready = self.group_may_start_uncached(group, node);
+        self.gate_memo.insert(key, ready.clone());
+        ready
+    }
+
+    fn group_may_start_uncached(&mut self, group: &str, node: &str) -> Ready {
+        let e = self.e;
+        let Some(g) = e.facts.group(group) else {
+            return Ready::Never("group deleted".into());
+        };
+        if e.rt.nodes.get(node).is_some_and(|x| x.booting) {
+            // BOOT methods first (reference §d.2).
+            return Ready::Wait;
+        }
         if let Some(where_) = e.stop_failed_node(group) {
             return Ready::Never(format!(
                 "a resource of the group is STOP_FAILED on node {where_}"
             ));
         }
         let elsewhere = e
-            .cfg
-            .node_names()
-            .into_iter()
-            .filter(|m| m != node && e.group_active_on(group, m))
+            .facts
+            .node_names
+            .iter()
+            .filter(|m| m.as_str() != node && e.group_active_on(group, m))
             .count() as i64;
-        if elsewhere >= g.maximum_primaries().max(1) {
+        if elsewhere >= g.maximum_primaries.max(1) {
             return Ready::Wait;
         }
-        for dep in g.rg_dependencies() {
-            let online_here = e.group_state_on(&dep, node).is_online();
+        for a in &g.rg_affinities {
+            match a.kind {
+                // Online only where the target is online: wait for it there.
+                AffinityKind::StrongPositive | AffinityKind::StrongPositiveDelegated
+                    if !e.group_state_on(&a.group, node).is_online() =>
+                {
+                    return if e.group_targets(&a.group, node) {
+                        Ready::Wait
+                    } else {
+                        Ready::Blocked(format!(
+                            "resource group {} (++ affinity) is not online on node {node}",
+                            a.group
+                        ))
+                    };
+                }
+                // Never together: wait until the target has left the node.
+                AffinityKind::StrongNegative if e.group_active_on(&a.group, node) => {
+                    return Ready::Wait;
+                }
+                _ => {}
+            }
+        }
+        for dep in &g.rg_dependencies {
+            let online_here = e.group_state_on(dep, node).is_online();
             if online_here {
                 continue;
             }
-            let pending_here = self.group_up(&dep, node);
+            let pending_here = self.group_up(dep, node);
             if pending_here {
                 return Ready::Wait;
             }
             let online_somewhere = e
-                .cfg
-                .node_names()
+                .facts
+                .node_names
                 .iter()
-                .any(|m| e.group_state_on(&dep, m).is_online());
+                .any(|m| e.group_state_on(dep, m).is_online());
             if online_somewhere {
                 continue;
             }
             let coming =
-                e.rt.group(&dep)
+                e.rt.group(dep)
                     .is_some_and(|d| d.wanted && !d.primaries.is_empty());
             if coming {
                 return Ready::Wait;
@@ -367,18 +430,15 @@ impl<'e> Want<'e> {
     /// group that depends on it and is going down there has finished its stop methods.
     pub fn group_may_stop(&mut self, group: &str, node: &str) -> bool {
         let e = self.e;
-        let dependents: Vec<String> = e
-            .cfg
-            .groups
-            .values()
-            .filter(|d| d.rg_dependencies().iter().any(|x| x == group))
-            .map(|d| d.name.clone())
-            .collect();
-        dependents.iter().all(|d| {
+        let Some(facts) = e.facts.group(group) else {
+            return true;
+        };
+        facts.rg_dependents.iter().all(|d| {
             self.group_up(d, node)
-                || e.cfg.groups[d].resources.iter().all(|r| {
-                    matches!(e.rt.state(r, node), RState::Offline | RState::StopFailed)
-                })
+                || e.facts.groups[d]
+                    .members
+                    .iter()
+                    .all(|r| matches!(e.rt.state(r, node), RState::Offline | RState::StopFailed))
         })
     }
 
@@ -386,7 +446,11 @@ impl<'e> Want<'e> {
     /// this instance and must go first has gone.
     pub fn stop_ready(&mut self, resource: &str, node: &str) -> bool {
         let e = self.e;
-        let group = e.cfg.resources.get(resource).map(|r| r.group.clone()).unwrap_or_default();
+        let group = e
+            .facts
+            .resource(resource)
+            .map(|r| r.group.clone())
+            .unwrap_or_default();
         if !self.group_may_stop(&group, node) {
             return false;
         }
@@ -465,14 +529,16 @@ impl<'e> Want<'e> {
     /// node are done and its dependents in the group have run their POSTNET_STOP.
     pub fn postnet_ready(&mut self, resource: &str, node: &str) -> bool {
         let e = self.e;
-        let Some(r) = e.cfg.resources.get(resource) else {
+        let Some(r) = e.facts.resource(resource) else {
             return true;
         };
+        if !self.group_may_stop(&r.group, node) {
+            return false;
+        }
         let members = e
-            .cfg
-            .groups
-            .get(&r.group)
-            .map(|g| g.resources.clone())
+            .facts
+            .group(&r.group)
+            .map(|g| g.members.clone())
             .unwrap_or_default();
         for other in &members {
             if other == resource {
@@ -505,8 +571,8 @@ impl<'e> Want<'e> {
 impl Engine {
     /// Some resource of the group is not offline on the node.
     pub(crate) fn group_active_on(&self, group: &str, node: &str) -> bool {
-        self.cfg.groups.get(group).is_some_and(|g| {
-            g.resources
+        self.facts.group(group).is_some_and(|g| {
+            g.members
                 .iter()
                 .any(|r| self.rt.state(r, node) != RState::Offline)
         })
@@ -514,7 +580,7 @@ impl Engine {
 
     /// The group of `resource` is online or coming online on `node`.
     pub(crate) fn group_active_on_res(&self, resource: &str, node: &str) -> bool {
-        let Some(r) = self.cfg.resources.get(resource) else {
+        let Some(r) = self.facts.resource(resource) else {
             return false;
         };
         self.rt
@@ -525,8 +591,8 @@ impl Engine {
 
     /// A node where a resource of the group is STOP_FAILED.
     pub(crate) fn stop_failed_node(&self, group: &str) -> Option<String> {
-        let g = self.cfg.groups.get(group)?;
-        g.resources.iter().find_map(|r| {
+        let g = self.facts.group(group)?;
+        g.members.iter().find_map(|r| {
             self.rt.resources.get(r).and_then(|nodes| {
                 nodes
                     .iter()

@@ -3,8 +3,6 @@
 //! START, MONITOR_START; stops: MONITOR_STOP, STOP, POSTNET_STOP; monitor on/off), and the
 //! group's state on each node is derived and logged.
 
-use std::collections::BTreeSet;
-
 use rtreg::Method;
 
 use crate::engine::log::{LogRecord, Severity, msg};
@@ -29,52 +27,48 @@ impl Engine {
     }
 
     fn reconcile_group(&mut self, group: &str) {
-        let Some(g) = self.cfg.groups.get(group) else {
+        let Some(g) = self.facts.group(group) else {
             return;
         };
-        let members = g.resources.clone();
+        let members = g.members.clone();
         self.place(group);
-        let nodes = self.nodes_of_interest(group);
+        // Every node: the states of a group live wherever its resources ran.
+        let nodes = self.facts.node_names.clone();
         let quiescing = self.rt.group(group).is_some_and(|x| x.quiescing);
-        let steps: Vec<(String, String, Step)> = {
+        // One pass decides the steps and the group's state on each node. Launching a method
+        // only moves a resource into a running state, which unblocks nothing and keeps the
+        // group pending, so the state derived before the launches stays right; a state reached
+        // without a method marks the group dirty and it is derived again.
+        let (steps, states) = {
             let mut want = Want::new(self);
             let mut steps = Vec::new();
+            let mut states = Vec::new();
             for n in &nodes {
-                for r in &members {
-                    if let Some(step) = next_step(&mut want, r, n) {
-                        steps.push((r.clone(), n.clone(), step));
+                // Where the group neither should be nor is, nothing can happen.
+                if want.group_up(group, n) || self.group_active_on(group, n) {
+                    for r in &members {
+                        if let Some(step) = next_step(&mut want, r, n) {
+                            steps.push((r.clone(), n.clone(), step));
+                        }
                     }
                 }
+                let (s, why) = group_state(&mut want, group, n);
+                states.push((n.clone(), s, why));
             }
-            steps
+            (steps, states)
         };
+        let mut launched_on: Vec<String> = Vec::new();
         for (r, n, step) in steps {
             match step {
                 Step::Become(state) => self.become_state(&r, &n, state),
                 Step::Run(_) if quiescing => {}
-                Step::Run(method) => self.start_step(&r, &n, method),
-            }
-        }
-        self.derive_group_states(group, &nodes);
-    }
-
-    /// The nodes where anything of the group is or should be.
-    fn nodes_of_interest(&self, group: &str) -> Vec<String> {
-        let mut nodes: BTreeSet<String> = BTreeSet::new();
-        if let Some(g) = self.cfg.groups.get(group) {
-            nodes.extend(g.nodelist());
-            for r in &g.resources {
-                if let Some(x) = self.rt.resources.get(r) {
-                    nodes.extend(x.keys().cloned());
+                Step::Run(method) => {
+                    self.start_step(&r, &n, method);
+                    launched_on.push(n);
                 }
             }
         }
-        if let Some(grt) = self.rt.group(group) {
-            nodes.extend(grt.primaries.iter().cloned());
-            nodes.extend(grt.nodes.keys().cloned());
-        }
-        nodes.retain(|n| self.cfg.nodes.contains_key(n));
-        nodes.into_iter().collect()
+        self.record_group_states(group, states, &launched_on);
     }
 
     /// A state reached without a method; a bounce ends when the resource is down.
@@ -106,24 +100,32 @@ impl Engine {
             _ => return,
         };
         if let Some(run) = self.launch(r, n, method, RunPurpose::Transition, None) {
-            self.rt.res_mut(r, n).busy = Some(run);
-            self.set_state(r, n, running);
+            let x = self.rt.res_mut(r, n);
+            x.busy = Some(run);
+            x.state = running;
+            self.state_changed = true;
+            self.log(LogRecord::resource_state(r, n, running));
         }
     }
 
-    /// Derives and logs the group's state on each node; a finished group restart resumes.
-    fn derive_group_states(&mut self, group: &str, nodes: &[String]) {
-        let states: Vec<(String, RgState, Option<String>)> = {
-            let mut want = Want::new(self);
-            nodes
-                .iter()
-                .map(|n| {
-                    let (s, why) = group_state(&mut want, group, n);
-                    (n.clone(), s, why)
-                })
-                .collect()
-        };
-        for (n, state, why) in states {
+    /// Records and logs the group's state on each node; a finished group restart resumes.
+    fn record_group_states(
+        &mut self,
+        group: &str,
+        states: Vec<(String, RgState, Option<String>)>,
+        launched_on: &[String],
+    ) {
+        for (n, mut state, why) in states {
+            if launched_on.contains(&n)
+                && !matches!(state, RgState::PendingOnline | RgState::PendingOffline)
+            {
+                // Something was just launched here, so the group is on its way.
+                state = if self.group_targets(group, &n) {
+                    RgState::PendingOnline
+                } else {
+                    RgState::PendingOffline
+                };
+            }
             let grt = self.rt.group_mut(group);
             let gn = grt.nodes.entry(n.clone()).or_default();
             let restarted = gn.restarting && state == RgState::Offline;
@@ -148,6 +150,15 @@ impl Engine {
                     ));
                 }
                 self.touch_group(group);
+                if matches!(
+                    state,
+                    RgState::Offline
+                        | RgState::PendingOffline
+                        | RgState::ErrorStopFailed
+                        | RgState::Unmanaged
+                ) {
+                    self.touch_targets(group);
+                }
             }
         }
     }
@@ -163,11 +174,7 @@ fn next_step(want: &mut Want<'_>, r: &str, n: &str) -> Option<Step> {
     let state = x.map(|x| x.state).unwrap_or_default();
     let has = |m: Method| e.has_method(r, m);
     let up = want.up(r, n);
-    let monitored = e
-        .cfg
-        .resources
-        .get(r)
-        .is_some_and(|res| res.monitored.on(n));
+    let monitored = e.facts.resource(r).is_some_and(|res| res.monitored.on(n));
     let bounce = x.and_then(|x| x.bounce);
     match (state, up) {
         (RState::Offline, true) => {
@@ -233,33 +240,34 @@ fn start_or_skip(want: &mut Want<'_>, r: &str, n: &str) -> Option<Step> {
 /// The group's state on a node (reference §c.4), with the reason when it is blocked.
 fn group_state(want: &mut Want<'_>, group: &str, n: &str) -> (RgState, Option<String>) {
     let e = want.e;
-    let Some(g) = e.cfg.groups.get(group) else {
+    let Some(g) = e.facts.group(group) else {
         return (RgState::Offline, None);
     };
     if !g.managed {
         return (RgState::Unmanaged, None);
     }
-    let members = g.resources.clone();
-    if members
-        .iter()
-        .any(|r| e.rt.state(r, n) == RState::StopFailed)
-    {
+    let members = &g.members;
+    // One scan: is anything STOP_FAILED, in flight, or not offline here?
+    let (mut stop_failed, mut busy, mut active) = (false, false, false);
+    for r in members {
+        if let Some(x) = e.rt.res(r, n) {
+            stop_failed |= x.state == RState::StopFailed;
+            busy |= x.busy.is_some();
+            active |= x.state != RState::Offline;
+        }
+    }
+    if stop_failed {
         return (RgState::ErrorStopFailed, None);
     }
-    let busy = members
-        .iter()
-        .any(|r| e.rt.res(r, n).is_some_and(|x| x.busy.is_some()));
-    let group_up = want.group_up(group, n);
-    if !group_up {
-        let all_down = members.iter().all(|r| e.rt.state(r, n) == RState::Offline);
-        let state = if all_down && !busy {
-            RgState::Offline
-        } else {
+    let active = active || busy;
+    if !want.group_up(group, n) {
+        let state = if active {
             RgState::PendingOffline
+        } else {
+            RgState::Offline
         };
         return (state, None);
     }
-    let active = busy || members.iter().any(|r| e.rt.state(r, n) != RState::Offline);
     if !active {
         // Nothing of the group has run here: a group-level gate keeps it from starting.
         match want.group_may_start(group, n) {
@@ -271,7 +279,7 @@ fn group_state(want: &mut Want<'_>, group: &str, n: &str) -> (RgState, Option<St
     let mut pending = busy;
     let mut faulted = false;
     let mut blocked: Option<String> = None;
-    for r in &members {
+    for r in members {
         let state = e.rt.state(r, n);
         if !want.up(r, n) {
             if state != RState::Offline {
@@ -283,7 +291,7 @@ fn group_state(want: &mut Want<'_>, group: &str, n: &str) -> (RgState, Option<St
             RState::StartFailed => faulted = true,
             RState::Online | RState::MonitorFailed => {}
             RState::OnlineUnmonitored => {
-                let monitored = e.cfg.resources.get(r).is_some_and(|x| x.monitored.on(n));
+                let monitored = e.facts.resource(r).is_some_and(|x| x.monitored.on(n));
                 if monitored && e.has_method(r, Method::MonitorStart) {
                     pending = true;
                 }

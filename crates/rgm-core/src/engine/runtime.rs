@@ -1,7 +1,7 @@
 //! The engine's runtime state: per resource and node, per group, per node, and the method runs
 //! in flight; and its durable snapshot, from which a restarted daemon recovers.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -9,6 +9,7 @@ use rtreg::Method;
 
 use crate::engine::event::{RequestId, RunId, Time, TimerId};
 use crate::engine::state::{RState, RgState, Status};
+use crate::fxhash::FxMap;
 
 /// Why a resource is being taken down for a moment and brought back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +69,9 @@ pub struct GroupRt {
     pub quiescing: bool,
     /// GIVEOVERs: (resource, node given away from, when).
     pub giveovers: Vec<(String, String, Time)>,
+    /// Transition methods of its resources in flight.
+    #[serde(skip)]
+    pub in_flight: u32,
 }
 
 /// A node, as membership sees it.
@@ -112,17 +116,42 @@ pub struct Run {
 
 /// All runtime state.
 #[derive(Debug, Clone, Default)]
-pub struct Runtime {
-    pub resources: HashMap<String, BTreeMap<String, ResNode>>,
-    pub groups: BTreeMap<String, GroupRt>,
+pub(crate) struct Runtime {
+    pub resources: FxMap<String, BTreeMap<String, ResNode>>,
+    pub groups: FxMap<String, GroupRt>,
     pub nodes: BTreeMap<String, NodeRt>,
     pub runs: BTreeMap<RunId, Run>,
-    pub timers: HashMap<TimerId, RunId>,
+    pub timers: FxMap<TimerId, RunId>,
     /// The cluster has formed (a node has joined since the engine began).
     pub formed: bool,
+    /// Transition methods in flight, cluster-wide.
+    pub transitions: usize,
 }
 
 impl Runtime {
+    /// Records a run that begins.
+    pub fn add_run(&mut self, id: RunId, run: Run) {
+        if run.purpose == RunPurpose::Transition {
+            self.transitions += 1;
+            self.group_mut(&run.group).in_flight += 1;
+        }
+        self.timers.insert(run.timer, id);
+        self.runs.insert(id, run);
+    }
+
+    /// Forgets a run that ended (or will never report); returns it.
+    pub fn take_run(&mut self, id: RunId) -> Option<Run> {
+        let run = self.runs.remove(&id)?;
+        self.timers.remove(&run.timer);
+        if run.purpose == RunPurpose::Transition {
+            self.transitions -= 1;
+            if let Some(g) = self.groups.get_mut(&run.group) {
+                g.in_flight = g.in_flight.saturating_sub(1);
+            }
+        }
+        Some(run)
+    }
+
     pub fn res(&self, r: &str, node: &str) -> Option<&ResNode> {
         self.resources.get(r)?.get(node)
     }
@@ -168,4 +197,7 @@ pub struct Snapshot {
     pub groups: BTreeMap<String, GroupRt>,
     pub resources: BTreeMap<String, BTreeMap<String, ResNode>>,
     pub evacuations: BTreeMap<String, Time>,
+    /// Nodes that were cluster members.
+    #[serde(default)]
+    pub up_nodes: Vec<String>,
 }

@@ -244,8 +244,9 @@ pub fn resource(cfg: &mut ClusterConfig, name: &str, group: &str, props: &[&str]
 
 /// The bench and simulator workload of `../shared/peers/gen_cib.py -n N --chain C`: `nodes`
 /// nodes, `resources` resources in groups of 10 strongly chained resources, groups chained
-/// `chain` at a time with RG_dependencies and `++` affinities. Built directly (no per-change
-/// checks) so that large sizes are quick; [`ClusterConfig::plan`] accepts every piece of it.
+/// `chain` at a time with RG_dependencies and `++` affinities; chain k prefers node
+/// (k mod N)+1, as gen_cib places it. Built directly (no per-change checks) so that large
+/// sizes are quick; [`ClusterConfig::plan`] accepts every piece of it.
 pub fn chained_cluster(nodes: usize, resources: usize, chain: usize) -> ClusterConfig {
     let names: Vec<String> = (1..=nodes).map(|i| format!("node{i}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -255,8 +256,10 @@ pub fn chained_cluster(nodes: usize, resources: usize, chain: usize) -> ClusterC
         let name = format!("rg{}", gi + 1);
         let mut g = crate::config::ResourceGroup::new(&name);
         g.managed = true;
+        let mut nodelist = names.clone();
+        nodelist.rotate_left((gi / chain) % nodes);
         g.properties
-            .insert("Nodelist".into(), Value::Array(names.clone()));
+            .insert("Nodelist".into(), Value::Array(nodelist));
         g.properties
             .insert("RG_mode".into(), Value::Str("Failover".into()));
         if gi % chain != 0 {
