@@ -1,5 +1,6 @@
 //! `cargo xtask bench [TARGET...] [--json]`: the performance figures, measured in release
-//! builds. Targets: `core` (dependency graph), `exec` (method launcher). Without a target, all.
+//! builds. Targets: `core` (dependency graph), `engine` (the engine on the gen_cib workload),
+//! `exec` (method launcher). Without a target, all.
 //! Performance targets live here, never in timed tests.
 
 use anyhow::{Result, bail};
@@ -7,8 +8,11 @@ use anyhow::{Result, bail};
 use crate::util::{cargo, run};
 
 /// (target, package, bench name).
-const BENCHES: &[(&str, &str, &str)] =
-    &[("core", "rgm-core", "graph"), ("exec", "rgm-exec", "exec")];
+const BENCHES: &[(&str, &str, &str)] = &[
+    ("core", "rgm-core", "graph"),
+    ("engine", "rgm-core", "engine"),
+    ("exec", "rgm-exec", "exec"),
+];
 
 pub fn main(args: &[String]) -> Result<()> {
     let json = args.iter().any(|a| a == "--json");

@@ -5,7 +5,8 @@
 //! 2. `cargo fmt --all --check`,
 //! 3. `cargo clippy --workspace --all-targets -- -D warnings`,
 //! 4. every test: `cargo nextest run --workspace` (or `cargo test` where nextest is absent),
-//!    then the doc tests, which nextest does not run.
+//!    then the doc tests, which nextest does not run,
+//! 5. the engine simulator over a few thousand seeds.
 
 use std::process::Command;
 
@@ -41,6 +42,7 @@ pub fn main(_args: &[String]) -> Result<()> {
         ]))?;
     }
     run(cargo().args(["test", "--workspace", "--doc"]))?;
+    crate::sim::main(&["--seeds".to_string(), crate::sim::CI_SEEDS.to_string()])?;
     eprintln!("xtask: ci passed");
     Ok(())
 }

@@ -2,11 +2,13 @@
 //!
 //! * `ci`    — install what the tests need, then every check CI runs.
 //! * `bench` — the performance figures (release builds), `--json` for machines.
+//! * `sim`   — the engine simulator over seeded random clusters and faults.
 //!
 //! Each task lives in a module of its own; this file only dispatches.
 
 mod bench;
 mod ci;
+mod sim;
 mod tidy;
 mod util;
 
@@ -17,7 +19,8 @@ usage: cargo xtask <task> [args]
 
 tasks:
   ci      install what the tests need, then fmt, clippy and every test
-  bench   [core|exec]... [--json]  performance figures in release builds
+  bench   [core|engine|exec]... [--json]  performance figures in release builds
+  sim     [--seeds N]  the engine simulator over seeded random clusters
 ";
 
 fn main() -> Result<()> {
@@ -27,6 +30,7 @@ fn main() -> Result<()> {
     match task.as_deref() {
         Some("ci") => ci::main(&rest),
         Some("bench") => bench::main(&rest),
+        Some("sim") => sim::main(&rest),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())

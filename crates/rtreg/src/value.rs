@@ -86,7 +86,7 @@ pub enum ValueError {
     TooFewElements { count: usize, min: i64 },
     #[error("{count} elements is more than the maximum array size {max}")]
     TooManyElements { count: usize, max: i64 },
-    #[error("an empty value is not allowed for a {ty} property")]
+    #[error("an empty value is not allowed for {ty} properties")]
     Empty { ty: PropertyType },
     #[error("{found} value does not fit a {ty} property")]
     WrongType {
