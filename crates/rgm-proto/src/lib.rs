@@ -1,1 +1,18 @@
-//! The versioned protocol between rgm commands and rgmd.
+//! The protocol between rgm's commands and rgmd, over a Unix socket.
+//!
+//! Every message is a frame: a 4-byte big-endian length, then that many bytes of JSON. A frame
+//! larger than [`MAX_FRAME`] is refused before it is read. A connection begins with the client's
+//! [`Hello`] and the daemon's [`HelloReply`]; a daemon that does not speak the client's version
+//! says so and closes. Then the client sends [`Request`]s and reads one [`Response`] each.
+//! The command side and the daemon side mirror each other: one `Request` variant, one handler.
+
+pub mod frame;
+pub mod message;
+pub mod view;
+
+pub use frame::{FrameError, MAX_FRAME, decode, encode, read_frame, write_frame};
+pub use message::{Hello, HelloReply, PROTOCOL_VERSION, Query, Request, Response};
+pub use view::{ClusterView, GroupView, NodeView, ResourceNodeView, ResourceView};
+
+/// The socket path when neither `--socket` nor `RGM_SOCKET` says otherwise.
+pub const DEFAULT_SOCKET: &str = "/run/rgm/rgmd.sock";

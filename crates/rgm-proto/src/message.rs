@@ -1,0 +1,101 @@
+//! The messages: the handshake, requests and responses.
+
+use serde::{Deserialize, Serialize};
+
+use rgm_core::ErrorCode;
+use rgm_core::engine::{AdminRequest, ControlTag, Status};
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The client's first frame.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    pub version: u32,
+    /// The command, for the daemon's log (`clresourcegroup`, `scha_control`, ...).
+    pub client: String,
+}
+
+impl Hello {
+    pub fn new(client: &str) -> Hello {
+        Hello {
+            version: PROTOCOL_VERSION,
+            client: client.to_string(),
+        }
+    }
+}
+
+/// The daemon's answer to [`Hello`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "hello", rename_all = "snake_case")]
+pub enum HelloReply {
+    Welcome {
+        version: u32,
+        cluster: String,
+        node: String,
+    },
+    /// The daemon does not speak the client's version; it closes the connection.
+    Unsupported { supported: u32, message: String },
+}
+
+/// What a command asks of rgmd.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "request", content = "body", rename_all = "snake_case")]
+pub enum Request {
+    /// A change (cl* commands). Needs administrator privilege. The response comes once the
+    /// groups concerned have settled.
+    Admin(AdminRequest),
+    /// `scha_control`, on the daemon's node. Needs administrator privilege.
+    Control {
+        tag: ControlTag,
+        group: String,
+        resource: String,
+    },
+    /// `scha_resource_setstatus`, on the daemon's node. Needs administrator privilege.
+    SetStatus {
+        resource: String,
+        group: String,
+        status: Status,
+        message: Option<String>,
+    },
+    /// Read-only; anyone who may open the socket.
+    Query(Query),
+}
+
+impl Request {
+    /// Whether the request changes anything (and so needs administrator privilege).
+    pub fn is_change(&self) -> bool {
+        !matches!(self, Request::Query(_))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Query {
+    /// The whole configuration and every state ([`crate::ClusterView`]).
+    View,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "response", content = "body", rename_all = "snake_case")]
+pub enum Response {
+    /// Done; lines for the user (VALIDATE's output, notes).
+    Done {
+        messages: Vec<String>,
+    },
+    /// Refused, or did not reach the requested state; `code` is the SCHA_ERR number.
+    Refused {
+        code: ErrorCode,
+        messages: Vec<String>,
+    },
+    View(Box<crate::view::ClusterView>),
+}
+
+impl Response {
+    pub fn refused(code: ErrorCode, message: impl Into<String>) -> Response {
+        Response::Refused {
+            code,
+            messages: vec![message.into()],
+        }
+    }
+}
