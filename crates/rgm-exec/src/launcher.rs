@@ -18,10 +18,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
-use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tracing::Instrument as _;
 
@@ -30,17 +28,13 @@ use crate::cgroup::CgroupPool;
 use crate::env::{MethodEnv, valid_name};
 use crate::failure::{SpawnFailure, explain};
 use crate::os::{ChildOutput, ExitKind, OsChild, ProcessOs, SpawnSpec};
-use crate::output::{CapturedOutput, Collector, MethodTags, OutputLine, Sink};
+use crate::output::{Collector, MethodTags, OutputLine, Sink};
 use crate::pipe::pipe;
 use crate::real_os::RealOs;
-use crate::safety::Refusal;
+use crate::report::{MethodFinished, MethodStatus};
+use crate::request::MethodRequest;
+use crate::running::{CancelHandle, RunningMethod, State};
 use crate::supervisor::{Plan, Target, later, supervise};
-
-/// SIGTERM-to-SIGKILL grace period of rt_callbacks(1HA): ten seconds.
-pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
-
-/// Output kept per run: the last 64 KiB.
-pub const DEFAULT_OUTPUT_LIMIT: usize = 64 * 1024;
 
 /// Output forwarded to the sink per run before further lines are only counted: 1 MiB.
 pub const DEFAULT_FORWARD_LIMIT: usize = 1024 * 1024;
@@ -49,46 +43,6 @@ pub const DEFAULT_FORWARD_LIMIT: usize = 1024 * 1024;
 const TEXT_BUSY_RETRIES: u32 = 20;
 /// ...this far apart.
 const TEXT_BUSY_DELAY: Duration = Duration::from_millis(50);
-
-/// One method to run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MethodRequest {
-    /// The method program, already resolved against `RT_basedir`. Must be absolute.
-    pub path: PathBuf,
-    /// argv\[1..\]; see [`crate::argv`].
-    pub args: Vec<String>,
-    /// `<Method>_timeout`, counted from the start.
-    pub timeout: Duration,
-    /// Between SIGTERM and SIGKILL after a timeout or cancel.
-    pub grace: Duration,
-    /// What goes into the environment.
-    pub env: MethodEnv,
-    /// Bytes of output kept in [`MethodFinished::output`].
-    pub output_limit: usize,
-    /// Attached to every line of output and every log record of the run.
-    pub tags: MethodTags,
-}
-
-impl MethodRequest {
-    /// A request with the default grace period, output limit and an environment without
-    /// `bin_dir`, `LD_LIBRARY_PATH` or `RGM_SOCKET`.
-    pub fn new(
-        path: impl Into<PathBuf>,
-        args: Vec<String>,
-        timeout: Duration,
-        tags: MethodTags,
-    ) -> Self {
-        MethodRequest {
-            path: path.into(),
-            args,
-            timeout,
-            grace: DEFAULT_GRACE,
-            env: MethodEnv::default(),
-            output_limit: DEFAULT_OUTPUT_LIMIT,
-            tags,
-        }
-    }
-}
 
 /// Whether methods get cgroups of their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -118,63 +72,6 @@ impl Default for LauncherConfig {
             cgroups: CgroupMode::Auto,
             allowed_owners: None,
             forward_limit: DEFAULT_FORWARD_LIMIT,
-        }
-    }
-}
-
-/// How a run ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum MethodStatus {
-    /// The method exited with this code.
-    Exited(i32),
-    /// A signal with this number ended the method.
-    Signaled(i32),
-    /// The method file failed the safety checks and was not run.
-    Refused(Refusal),
-    /// The method could not be started.
-    SpawnFailed(SpawnFailure),
-    /// The method ran, but how it ended could not be learnt.
-    Lost(String),
-}
-
-/// The report of one run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MethodFinished {
-    /// How it ended.
-    pub status: MethodStatus,
-    /// It ran past its timeout (and is a failure, whatever it exited with).
-    pub timed_out: bool,
-    /// It was stopped by [`RunningMethod::cancel`].
-    pub cancelled: bool,
-    /// SIGKILL was needed: something of it outlived the grace period.
-    pub killed: bool,
-    /// Something of it was still alive a while after SIGKILL (see
-    /// [`KILL_WAIT`](crate::supervisor::KILL_WAIT)).
-    pub survivors: bool,
-    /// From start to the end of the run.
-    pub duration: Duration,
-    /// The main process's id, if it was started.
-    pub pid: Option<u32>,
-    /// What it wrote.
-    pub output: CapturedOutput,
-}
-
-impl MethodFinished {
-    /// Exit code 0, in time, not cancelled.
-    pub fn succeeded(&self) -> bool {
-        self.status == MethodStatus::Exited(0) && !self.timed_out && !self.cancelled
-    }
-
-    fn not_started(status: MethodStatus, duration: Duration) -> Self {
-        MethodFinished {
-            status,
-            timed_out: false,
-            cancelled: false,
-            killed: false,
-            survivors: false,
-            duration,
-            pid: None,
-            output: CapturedOutput::default(),
         }
     }
 }
@@ -604,64 +501,4 @@ fn env_vars(env: &MethodEnv) -> Vec<(OsString, OsString)> {
             ok
         })
         .collect()
-}
-
-/// Stops a running method: SIGTERM to all of it now, SIGKILL after its grace period. Cheap to
-/// clone; calling it after the run has ended does nothing.
-#[derive(Debug, Clone)]
-pub struct CancelHandle(Arc<watch::Sender<bool>>);
-
-impl CancelHandle {
-    /// Asks for the method to be stopped (quiesce -k).
-    pub fn cancel(&self) {
-        self.0.send_replace(true);
-    }
-}
-
-/// A method that has been started (or refused); [`wait`](Self::wait) for its report.
-#[derive(Debug)]
-pub struct RunningMethod {
-    pid: Arc<AtomicU32>,
-    cancel: CancelHandle,
-    state: State,
-}
-
-#[derive(Debug)]
-enum State {
-    Done(Box<MethodFinished>),
-    Task(JoinHandle<MethodFinished>),
-}
-
-impl RunningMethod {
-    /// The main process's id (and process group id), once it has been started.
-    pub fn pid(&self) -> Option<u32> {
-        match self.pid.load(Ordering::Relaxed) {
-            0 => None,
-            pid => Some(pid),
-        }
-    }
-
-    /// Stops the method gracefully now: SIGTERM to all of it, SIGKILL after the grace period.
-    pub fn cancel(&self) {
-        self.cancel.cancel();
-    }
-
-    /// A handle that cancels this method from elsewhere while another task waits for it.
-    pub fn canceller(&self) -> CancelHandle {
-        self.cancel.clone()
-    }
-
-    /// Waits for the run to end and returns its report.
-    pub async fn wait(self) -> MethodFinished {
-        match self.state {
-            State::Done(finished) => *finished,
-            State::Task(task) => match task.await {
-                Ok(finished) => finished,
-                Err(e) => MethodFinished::not_started(
-                    MethodStatus::Lost(format!("the method's supervisor failed: {e}")),
-                    Duration::ZERO,
-                ),
-            },
-        }
-    }
 }

@@ -36,6 +36,9 @@ pub mod output;
 mod pipe;
 mod procfs;
 pub mod real_os;
+pub mod report;
+pub mod request;
+pub mod running;
 pub mod safety;
 pub mod signals;
 pub mod supervisor;
@@ -43,11 +46,11 @@ pub mod supervisor;
 pub use argv::{ValidateArgs, ValidateMode, standard_args};
 pub use env::MethodEnv;
 pub use failure::SpawnFailure;
-pub use launcher::{
-    CancelHandle, CgroupMode, DEFAULT_FORWARD_LIMIT, DEFAULT_GRACE, DEFAULT_OUTPUT_LIMIT, Launcher,
-    LauncherConfig, MethodFinished, MethodRequest, MethodStatus, RunningMethod,
-};
+pub use launcher::{CgroupMode, DEFAULT_FORWARD_LIMIT, Launcher, LauncherConfig};
 pub use os::{ExitKind, OsChild, ProcessOs};
 pub use output::{CapturedOutput, MethodTags, OutputLine, Stream};
 pub use real_os::RealOs;
+pub use report::{MethodFinished, MethodStatus};
+pub use request::{DEFAULT_GRACE, DEFAULT_OUTPUT_LIMIT, MethodRequest};
+pub use running::{CancelHandle, RunningMethod};
 pub use safety::Refusal;
