@@ -99,15 +99,37 @@ async fn throughput(launcher: &Launcher) -> f64 {
     LAUNCHES as f64 / t.elapsed().as_secs_f64()
 }
 
+/// Throughput in methods per second: (with cgroups as detected, cgroups off, plain spawns).
+async fn throughputs() -> (f64, f64, f64) {
+    let launcher = Launcher::new(LauncherConfig::default());
+    let no_cgroup = Launcher::new(LauncherConfig {
+        cgroups: CgroupMode::Disabled,
+        ..LauncherConfig::default()
+    });
+    (
+        throughput(&launcher).await,
+        throughput(&no_cgroup).await,
+        plain_throughput().await,
+    )
+}
+
+fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
 fn main() {
     let json = std::env::args().any(|a| a == "--json");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let load = load_average();
+    let multi = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    runtime.block_on(async {
+    let (plain_ms, launcher_ms, no_cgroup_ms, cgroups, mt) = multi.block_on(async {
         let launcher = Launcher::new(LauncherConfig::default());
-        let plain_launcher = Launcher::new(LauncherConfig {
+        let no_cgroup = Launcher::new(LauncherConfig {
             cgroups: CgroupMode::Disabled,
             ..LauncherConfig::default()
         });
@@ -115,7 +137,7 @@ fn main() {
         for _ in 0..50 {
             plain_once().await;
             launcher_once(&launcher).await;
-            launcher_once(&plain_launcher).await;
+            launcher_once(&no_cgroup).await;
         }
         let mut plain = Vec::with_capacity(SAMPLES);
         let mut through = Vec::with_capacity(SAMPLES);
@@ -123,43 +145,70 @@ fn main() {
         for _ in 0..SAMPLES {
             plain.push(plain_once().await);
             through.push(launcher_once(&launcher).await);
-            through_no_cgroup.push(launcher_once(&plain_launcher).await);
+            through_no_cgroup.push(launcher_once(&no_cgroup).await);
         }
-        let plain_ms = median_ms(plain);
-        let launcher_ms = median_ms(through);
-        let no_cgroup_ms = median_ms(through_no_cgroup);
-        let per_second = throughput(&launcher).await;
-        let per_second_no_cgroup = throughput(&plain_launcher).await;
-        let per_second_plain = plain_throughput().await;
-        let cgroups = launcher.uses_cgroups();
-        let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-        if json {
-            println!(
-                "{{\"plain_median_ms\":{plain_ms:.4},\"launcher_median_ms\":{launcher_ms:.4},\
-                 \"overhead_median_ms\":{:.4},\"launcher_no_cgroup_median_ms\":{no_cgroup_ms:.4},\
-                 \"overhead_no_cgroup_median_ms\":{:.4},\"samples\":{SAMPLES},\
-                 \"cgroups\":{cgroups},\"concurrency\":{CONCURRENCY},\"launches\":{LAUNCHES},\
-                 \"methods_per_second\":{per_second:.1},\"methods_per_second_no_cgroup\":{per_second_no_cgroup:.1},\"plain_spawns_per_second\":{per_second_plain:.1},\"cpus\":{cpus}}}",
-                launcher_ms - plain_ms,
-                no_cgroup_ms - plain_ms,
-            );
-        } else {
-            println!("launch-to-exit of {TRUE}, median of {SAMPLES} (interleaved):");
-            println!("  plain tokio::process::Command  {plain_ms:8.3} ms");
-            println!(
-                "  Launcher (cgroups: {cgroups:5})       {launcher_ms:8.3} ms  overhead {:+.3} ms",
-                launcher_ms - plain_ms
-            );
-            println!(
-                "  Launcher (cgroups: false)       {no_cgroup_ms:8.3} ms  overhead {:+.3} ms",
-                no_cgroup_ms - plain_ms
-            );
-            println!(
-                "throughput, {CONCURRENCY} at once, {LAUNCHES} launches on {cpus} CPUs: {per_second:.0} methods/s"
-            );
-            println!(
-                "  (cgroups off: {per_second_no_cgroup:.0} methods/s; plain spawns: {per_second_plain:.0}/s)"
-            );
-        }
+        (
+            median_ms(plain),
+            median_ms(through),
+            median_ms(through_no_cgroup),
+            launcher.uses_cgroups(),
+            throughputs().await,
+        )
     });
+    drop(multi);
+    // A process with one thread forks far more cheaply (no other CPU to shoot TLB entries
+    // down on), and the cgroup join needs a fork; so throughput is also measured there.
+    let single = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let st = single.block_on(throughputs());
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    if json {
+        println!(
+            "{{\"plain_median_ms\":{plain_ms:.4},\"launcher_median_ms\":{launcher_ms:.4},\
+             \"overhead_median_ms\":{:.4},\"launcher_no_cgroup_median_ms\":{no_cgroup_ms:.4},\
+             \"overhead_no_cgroup_median_ms\":{:.4},\"samples\":{SAMPLES},\"cgroups\":{cgroups},\
+             \"concurrency\":{CONCURRENCY},\"launches\":{LAUNCHES},\
+             \"methods_per_second\":{:.1},\"methods_per_second_no_cgroup\":{:.1},\
+             \"plain_spawns_per_second\":{:.1},\
+             \"current_thread_methods_per_second\":{:.1},\
+             \"current_thread_methods_per_second_no_cgroup\":{:.1},\
+             \"current_thread_plain_spawns_per_second\":{:.1},\
+             \"cpus\":{cpus},\"loadavg_1m_before\":{load:.2}}}",
+            launcher_ms - plain_ms,
+            no_cgroup_ms - plain_ms,
+            mt.0,
+            mt.1,
+            mt.2,
+            st.0,
+            st.1,
+            st.2,
+        );
+    } else {
+        println!(
+            "launch-to-exit of {TRUE}, median of {SAMPLES} (interleaved, multi-thread runtime):"
+        );
+        println!("  plain tokio::process::Command   {plain_ms:8.3} ms");
+        println!(
+            "  Launcher (cgroups: {cgroups:5})      {launcher_ms:8.3} ms  overhead {:+.3} ms",
+            launcher_ms - plain_ms
+        );
+        println!(
+            "  Launcher (cgroups: false)      {no_cgroup_ms:8.3} ms  overhead {:+.3} ms",
+            no_cgroup_ms - plain_ms
+        );
+        println!(
+            "throughput, {CONCURRENCY} at once, {LAUNCHES} launches, {cpus} CPUs, load {load:.2} before:"
+        );
+        println!("                          Launcher   no cgroups   plain spawns");
+        println!(
+            "  multi-thread runtime    {:8.0}   {:10.0}   {:12.0}  per second",
+            mt.0, mt.1, mt.2
+        );
+        println!(
+            "  current-thread runtime  {:8.0}   {:10.0}   {:12.0}  per second",
+            st.0, st.1, st.2
+        );
+    }
 }
