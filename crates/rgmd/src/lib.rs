@@ -1,1 +1,13 @@
-//! The rgm daemon.
+//! rgmd, the resource group manager daemon: one per node. It owns the engine (rgm-core), runs
+//! the methods the engine asks for (rgm-exec), keeps the configuration and runtime state in the
+//! store, writes the cluster log, and answers the commands on a Unix socket (rgm-proto).
+
+pub mod clock;
+pub mod cluster_log;
+pub mod daemon;
+pub mod event_loop;
+pub mod executor;
+pub mod fence;
+pub mod options;
+pub mod server;
+pub mod store;

@@ -65,24 +65,23 @@ pub struct ValidateArgs {
 }
 
 impl ValidateArgs {
-    /// The options as argv elements, in the order above.
+    /// The options as argv elements, in the synopsis' order (`-c|-u`, then `-r`, `-x`, `-g`,
+    /// `-X`), without the `-R -T -G` the launcher puts after `-c|-u`.
     pub fn to_args(&self) -> Vec<String> {
         let mut out = vec![if self.create { "-c" } else { "-u" }.to_string()];
-        for (k, v) in &self.system {
-            out.push("-r".into());
-            out.push(format!("{k}={v}"));
-        }
-        for (k, v) in &self.extension {
-            out.push("-x".into());
-            out.push(format!("{k}={v}"));
+        for (flag, pairs) in [
+            ("-r", &self.system),
+            ("-x", &self.extension),
+            ("-g", &self.group),
+        ] {
+            for (k, v) in pairs {
+                out.push(flag.into());
+                out.push(format!("{k}={v}"));
+            }
         }
         for (k, id, v) in &self.per_node {
             out.push("-X".into());
             out.push(format!("{k}{{{id}}}={v}"));
-        }
-        for (k, v) in &self.group {
-            out.push("-g".into());
-            out.push(format!("{k}={v}"));
         }
         out
     }

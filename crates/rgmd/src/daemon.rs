@@ -1,0 +1,191 @@
+//! Starting rgmd: the state directory and its lock, the stored configuration and state (and
+//! whether to trust the state: the same boot, or a node that rebooted), the cluster log, the
+//! launcher, the socket, the signals; then the event loop.
+
+use std::os::unix::fs::PermissionsExt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::UnixListener;
+use tokio::signal::unix::{SignalKind, signal};
+
+use rgm_core::engine::{Engine, Severity};
+use rgm_core::{Change, ClusterConfig, NothingRunning};
+use rgm_exec::{Launcher, LauncherConfig};
+
+use crate::cluster_log::ClusterLog;
+use crate::event_loop::{Daemon, Exit, LoopEvent};
+use crate::executor::LauncherExecutor;
+use crate::fence::Fencer;
+use crate::options::Options;
+use crate::server::{AccessPolicy, Identity, serve};
+use crate::store::{LocalStore, Store, boot_id};
+
+pub async fn run(options: Options) -> anyhow::Result<Exit> {
+    if options.store != "local" {
+        anyhow::bail!(
+            "--store {}: this rgmd supports only the local store",
+            options.store
+        );
+    }
+    let node = options.node_name()?;
+    if let Some(problem) = rgm_core::name::name_problem(&node) {
+        anyhow::bail!("node name {node:?} is not legal: {problem}; give one with --node");
+    }
+    let state_dir = options.state_dir();
+    let socket = options.socket(&state_dir);
+    let mut store = LocalStore::open(&state_dir)?;
+    let config = match store.load_config()? {
+        Some(c) => c,
+        None => {
+            let mut c = ClusterConfig::new(options.cluster.clone().unwrap_or_else(|| node.clone()));
+            c.apply(&Change::AddNode { name: node.clone() }, &NothingRunning)?;
+            store.save_config(&c)?;
+            c
+        }
+    };
+    let this_boot = boot_id();
+    let (stored, unreadable) = store.load_state();
+    let (engine, how) = match stored {
+        Some(s) if s.node == node && s.boot_id == this_boot => (
+            Engine::restore(config, s.snapshot),
+            "recovering from the saved runtime state (rgmd restarted; the node did not reboot)"
+                .to_string(),
+        ),
+        Some(s) if s.node != node => (
+            Engine::new(config),
+            format!("saved state belongs to node {}; starting afresh", s.node),
+        ),
+        Some(_) => (
+            Engine::new(config),
+            "the node rebooted since the saved state: starting as a new cluster".to_string(),
+        ),
+        None => (
+            Engine::new(config),
+            "no saved runtime state: starting as a new cluster".to_string(),
+        ),
+    };
+    let log = ClusterLog::open(&state_dir, options.log_max_bytes)
+        .with_context(|| format!("cannot open the cluster log in {}", state_dir.display()))?;
+
+    let launcher = Launcher::new(LauncherConfig::default());
+    if launcher.uses_cgroups() {
+        launcher.sweep_cgroups();
+    }
+    let launcher = Arc::new(launcher);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let listener = bind(&socket)?;
+
+    let executor = LauncherExecutor::new(
+        (*launcher).clone(),
+        tx.clone(),
+        socket.clone(),
+        Duration::from_secs(options.grace),
+    );
+    let fencer = Fencer::new(
+        options.fence_command.as_deref(),
+        Arc::clone(&launcher),
+        tx.clone(),
+        &node,
+    );
+    let mut daemon = Daemon::new(
+        engine,
+        node.clone(),
+        Box::new(store),
+        log,
+        Box::new(executor),
+        fencer,
+        this_boot,
+    );
+    if let Some(why) = unreadable {
+        daemon.note(
+            Severity::Warning,
+            format!("ignoring unreadable runtime state: {why}"),
+        );
+    }
+    daemon.note(
+        Severity::Notice,
+        format!(
+            "rgmd {} starting on node {node}, state in {}, socket {}: {how}",
+            env!("CARGO_PKG_VERSION"),
+            state_dir.display(),
+            socket.display()
+        ),
+    );
+
+    let policy = Arc::new(access_policy(&options)?);
+    let identity = Arc::new(Identity {
+        cluster: daemon.engine.config().cluster_name.clone(),
+        node: node.clone(),
+    });
+    tokio::spawn(serve(listener, tx.clone(), policy, identity));
+    spawn_signals(tx.clone())?;
+
+    let exit = daemon.run(rx).await?;
+    match &exit {
+        Exit::Clean => {
+            // The next start is a new cluster: Auto_start_on_new_cluster decides.
+            daemon.forget_state();
+            daemon.note(Severity::Notice, format!("rgmd on node {node} stopped; its resource groups are offline"));
+        }
+        Exit::Unclean(why) => daemon.note(
+            Severity::Error,
+            format!("rgmd on node {node} stopped, but not cleanly: {why}; the runtime state is kept for the next start"),
+        ),
+    }
+    let _ = std::fs::remove_file(&socket);
+    Ok(exit)
+}
+
+fn bind(socket: &std::path::Path) -> anyhow::Result<UnixListener> {
+    if let Some(dir) = socket.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    // We hold the state directory's lock, so a socket file left here is a dead daemon's.
+    if socket.exists() {
+        if std::os::unix::net::UnixStream::connect(socket).is_ok() {
+            anyhow::bail!("{} is in use by another running rgmd", socket.display());
+        }
+        std::fs::remove_file(socket)
+            .with_context(|| format!("cannot remove the stale socket {}", socket.display()))?;
+    }
+    let listener = UnixListener::bind(socket)
+        .with_context(|| format!("cannot listen on {}", socket.display()))?;
+    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o660))
+        .with_context(|| format!("cannot set the permissions of {}", socket.display()))?;
+    Ok(listener)
+}
+
+fn access_policy(options: &Options) -> anyhow::Result<AccessPolicy> {
+    let admin = match &options.admin_group {
+        Some(name) => {
+            let group = nix::unistd::Group::from_name(name)?
+                .with_context(|| format!("--admin-group {name}: no such group"))?;
+            Some((group.gid.as_raw(), name.clone()))
+        }
+        None => None,
+    };
+    Ok(AccessPolicy {
+        own_uid: nix::unistd::geteuid().as_raw(),
+        admin_gid: admin.as_ref().map(|a| a.0),
+        admin_group_name: admin.map(|a| a.1),
+    })
+}
+
+fn spawn_signals(tx: tokio::sync::mpsc::UnboundedSender<LoopEvent>) -> anyhow::Result<()> {
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            if tx.send(LoopEvent::Shutdown).is_err() {
+                return;
+            }
+        }
+    });
+    Ok(())
+}

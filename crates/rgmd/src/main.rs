@@ -1,0 +1,48 @@
+//! rgmd: see the library's documentation. Exit status: 0 after a clean stop (every resource
+//! group of this node offline), 1 after a stop that could not take everything offline, 2 when
+//! it cannot start or must stop on an error (cannot save the configuration).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let options = rgmd::options::Options::parse();
+    init_tracing(options.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("rgmd: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(rgmd::daemon::run(options)) {
+        Ok(rgmd::event_loop::Exit::Clean) => ExitCode::SUCCESS,
+        Ok(rgmd::event_loop::Exit::Unclean(why)) => {
+            eprintln!("rgmd: stopped, but not cleanly: {why}");
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("rgmd: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

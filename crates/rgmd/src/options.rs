@@ -1,0 +1,84 @@
+//! rgmd's command line.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// rgmd — the resource group manager daemon. Runs in the foreground (systemd style).
+#[derive(Debug, Clone, Parser)]
+#[command(name = "rgmd", version, about, long_about = None)]
+pub struct Options {
+    /// This node's name (default: the host name).
+    #[arg(long)]
+    pub node: Option<String>,
+    /// Where the configuration, runtime state and cluster log live
+    /// (default: /var/lib/rgm as root, else $XDG_STATE_HOME/rgm or ~/.local/state/rgm).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// The socket the commands use (default: $RGM_SOCKET, else /run/rgm/rgmd.sock as root,
+    /// else STATE_DIR/rgmd.sock).
+    #[arg(long, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    /// The configuration store: `local` (files in the state directory).
+    #[arg(long, default_value = "local")]
+    pub store: String,
+    /// The cluster's name, for a new configuration (default: the node name).
+    #[arg(long)]
+    pub cluster: Option<String>,
+    /// Members of this group may change the configuration (root and rgmd's own user always may).
+    #[arg(long, value_name = "GROUP")]
+    pub admin_group: Option<String>,
+    /// The command that fences (reboots) this node when a STOP fails under Failover_mode=HARD.
+    /// Without it, such a node is not rebooted: rgmd logs that it cannot fence and its groups
+    /// stay where they are until an administrator steps in.
+    #[arg(long, value_name = "COMMAND")]
+    pub fence_command: Option<String>,
+    /// Seconds between SIGTERM and SIGKILL for a method past its timeout.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub grace: u64,
+    /// Rotate the cluster log when it grows past this many bytes.
+    #[arg(long, default_value_t = 10 << 20, value_name = "BYTES")]
+    pub log_max_bytes: u64,
+    /// More diagnostics on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+impl Options {
+    pub fn node_name(&self) -> anyhow::Result<String> {
+        if let Some(n) = &self.node {
+            return Ok(n.clone());
+        }
+        let host = nix::unistd::gethostname()?;
+        let host = host.to_string_lossy();
+        // A node name is a legal object name: the host name up to its first dot.
+        Ok(host.split('.').next().unwrap_or("node").to_string())
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        if let Some(d) = &self.state_dir {
+            return d.clone();
+        }
+        if nix::unistd::geteuid().is_root() {
+            return PathBuf::from("/var/lib/rgm");
+        }
+        let base = std::env::var_os("XDG_STATE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+            .unwrap_or_else(|| PathBuf::from("/tmp"));
+        base.join("rgm")
+    }
+
+    pub fn socket(&self, state_dir: &std::path::Path) -> PathBuf {
+        if let Some(s) = &self.socket {
+            return s.clone();
+        }
+        if let Some(s) = std::env::var_os("RGM_SOCKET") {
+            return PathBuf::from(s);
+        }
+        if nix::unistd::geteuid().is_root() {
+            return PathBuf::from(rgm_proto::DEFAULT_SOCKET);
+        }
+        state_dir.join("rgmd.sock")
+    }
+}
