@@ -1,0 +1,11 @@
+//! `scha_control`: see `rgm_cli::scha` and docs/commands.md.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    ExitCode::from(rgm_cli::scha::control::run_control(
+        std::env::args_os(),
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    ))
+}

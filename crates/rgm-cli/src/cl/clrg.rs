@@ -1,0 +1,420 @@
+//! `clresourcegroup` (`clrg`): create, delete, manage, unmanage, online, offline, switch,
+//! restart, suspend, resume, quiesce, evacuate, remaster, set, show, list, status, add-node
+//! and remove-node resource groups (reference §g.3, docs/commands.md).
+
+use std::path::{Path, PathBuf};
+
+use clap::{ArgMatches, Parser, Subcommand};
+
+use rgm_core::engine::{AdminRequest, Operands};
+use rgm_core::{EditOp, PropertyEdit};
+
+use super::{ClCommand, Ctx, Output, node_list, ordered_edits, select};
+use crate::failure::Failure;
+use crate::format;
+
+/// Manage resource groups.
+#[derive(Debug, Parser)]
+#[command(name = "clresourcegroup", version)]
+pub struct Clrg {
+    /// The rgmd socket (default: $RGM_SOCKET, else /run/rgm/rgmd.sock).
+    #[arg(long, global = true, value_name = "PATH")]
+    socket: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Sub,
+}
+
+/// `-n node[,node...]`.
+#[derive(Debug, clap::Args)]
+struct Nodes {
+    #[arg(short = 'n', long = "node", value_delimiter = ',', value_name = "NODE")]
+    nodes: Vec<String>,
+}
+
+/// Groups named, or `+` for all.
+#[derive(Debug, clap::Args)]
+struct Groups {
+    #[arg(required = true, value_name = "+|GROUP")]
+    operands: Vec<String>,
+}
+
+impl Groups {
+    fn all(self) -> Operands {
+        Operands::from_args(self.operands)
+    }
+}
+
+/// `-e -m -M` of online and switch.
+#[derive(Debug, clap::Args)]
+struct Bring {
+    /// Enable every resource of the groups first.
+    #[arg(short = 'e', long = "enable")]
+    enable: bool,
+    /// Enable monitoring of every resource first.
+    #[arg(short = 'm', long = "monitor")]
+    monitor: bool,
+    /// Manage the groups first.
+    #[arg(short = 'M', long = "manage")]
+    manage: bool,
+}
+
+/// Options of the read subcommands.
+#[derive(Debug, clap::Args)]
+struct Read {
+    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
+    output: Output,
+    #[arg(value_name = "+|GROUP")]
+    operands: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Sub {
+    /// Create groups (unmanaged).
+    Create {
+        /// Scalable: Maximum_primaries and Desired_primaries = the number of nodes.
+        #[arg(short = 'S', long = "scalable")]
+        scalable: bool,
+        /// The Nodelist.
+        #[command(flatten)]
+        nodes: Nodes,
+        #[arg(short = 'p', long = "property", value_name = "NAME=VALUE")]
+        property: Vec<String>,
+        #[arg(required = true, value_name = "GROUP")]
+        operands: Vec<String>,
+    },
+    /// Delete groups (-F: with their resources).
+    Delete {
+        #[arg(short = 'F', long = "force")]
+        force: bool,
+        #[command(flatten)]
+        groups: Groups,
+    },
+    /// Bring groups under the RGM's control (runs INIT).
+    Manage(Groups),
+    /// Take groups out of the RGM's control (runs FINI).
+    Unmanage(Groups),
+    /// Bring groups online (on -n nodes).
+    Online {
+        #[command(flatten)]
+        bring: Bring,
+        #[command(flatten)]
+        nodes: Nodes,
+        #[command(flatten)]
+        groups: Groups,
+    },
+    /// Take groups offline (on -n nodes).
+    Offline {
+        #[command(flatten)]
+        nodes: Nodes,
+        #[command(flatten)]
+        groups: Groups,
+    },
+    /// Switch groups to exactly the -n nodes.
+    Switch {
+        #[command(flatten)]
+        bring: Bring,
+        #[arg(short = 'n', long = "node", value_delimiter = ',', required = true)]
+        nodes: Vec<String>,
+        #[command(flatten)]
+        groups: Groups,
+    },
+    /// Restart groups (on -n nodes).
+    Restart {
+        #[command(flatten)]
+        nodes: Nodes,
+        #[command(flatten)]
+        groups: Groups,
+    },
+    /// Suspend automatic recovery (-k: kill running methods).
+    Suspend {
+        #[arg(short = 'k', long = "kill")]
+        kill: bool,
+        #[command(flatten)]
+        groups: Groups,
+    },
+    /// Resume automatic recovery.
+    Resume(Groups),
+    /// Stop recovery churn and wait until quiescent (-k: kill running methods).
+    Quiesce {
+        #[arg(short = 'k', long = "kill")]
+        kill: bool,
+        #[command(flatten)]
+        groups: Groups,
+    },
+    /// Move every group off -n nodes and keep them off for -T seconds.
+    Evacuate {
+        #[arg(short = 'n', long = "node", value_delimiter = ',', required = true)]
+        nodes: Vec<String>,
+        #[arg(
+            short = 'T',
+            long = "time",
+            default_value_t = 60,
+            value_name = "SECONDS"
+        )]
+        seconds: i64,
+        /// `+` (evacuate applies to every group).
+        #[arg(value_name = "+")]
+        operands: Vec<String>,
+    },
+    /// Bring groups to their most preferred nodes.
+    Remaster(Groups),
+    /// Set group properties.
+    Set {
+        #[arg(
+            short = 'p',
+            long = "property",
+            value_name = "NAME=VALUE",
+            required = true
+        )]
+        property: Vec<String>,
+        #[command(flatten)]
+        groups: Groups,
+    },
+    /// Show groups and their resources.
+    Show {
+        #[arg(short = 'v', long)]
+        verbose: bool,
+        /// Only these properties.
+        #[arg(
+            short = 'p',
+            long = "property",
+            value_delimiter = ',',
+            value_name = "NAME"
+        )]
+        property: Vec<String>,
+        #[command(flatten)]
+        read: Read,
+    },
+    /// List groups.
+    List {
+        #[arg(short = 'v', long)]
+        verbose: bool,
+        /// Only groups whose Nodelist has these nodes.
+        #[command(flatten)]
+        nodes: Nodes,
+        #[command(flatten)]
+        read: Read,
+    },
+    /// The status table of groups.
+    Status {
+        /// Only rows of these nodes.
+        #[command(flatten)]
+        nodes: Nodes,
+        #[command(flatten)]
+        read: Read,
+    },
+    /// Add nodes to Nodelists.
+    AddNode {
+        #[arg(short = 'n', long = "node", value_delimiter = ',', required = true)]
+        nodes: Vec<String>,
+        #[command(flatten)]
+        groups: Groups,
+    },
+    /// Remove nodes from Nodelists.
+    RemoveNode {
+        #[arg(short = 'n', long = "node", value_delimiter = ',', required = true)]
+        nodes: Vec<String>,
+        #[command(flatten)]
+        groups: Groups,
+    },
+}
+
+impl ClCommand for Clrg {
+    const NAME: &'static str = "clresourcegroup";
+
+    fn socket(&self) -> Option<&Path> {
+        self.socket.as_deref()
+    }
+
+    fn execute(self, m: &ArgMatches, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
+        use AdminRequest as A;
+        let request = match self.command {
+            Sub::Create {
+                scalable,
+                nodes,
+                operands,
+                ..
+            } => {
+                let mut edits = Vec::new();
+                if !nodes.nodes.is_empty() {
+                    edits.push(PropertyEdit::set("Nodelist", &nodes.nodes.join(",")));
+                }
+                edits.extend(ordered_edits(m, &["property"])?);
+                if operands.iter().any(|o| o == "+") {
+                    return Err(Failure::usage(
+                        "create names the groups to create; `+` is not accepted",
+                    ));
+                }
+                let requests = operands
+                    .into_iter()
+                    .map(|name| A::CreateGroup {
+                        name,
+                        scalable,
+                        edits: edits.clone(),
+                    })
+                    .collect();
+                return ctx.admin_all(requests);
+            }
+            Sub::Delete { force, groups } => A::DeleteGroup {
+                groups: groups.all(),
+                force,
+            },
+            Sub::Manage(g) => A::Manage { groups: g.all() },
+            Sub::Unmanage(g) => A::Unmanage { groups: g.all() },
+            Sub::Online {
+                bring,
+                nodes,
+                groups,
+            } => A::Online {
+                groups: groups.all(),
+                nodes: node_list(&nodes.nodes),
+                enable: bring.enable,
+                monitor: bring.monitor,
+                manage: bring.manage,
+            },
+            Sub::Offline { nodes, groups } => A::Offline {
+                groups: groups.all(),
+                nodes: node_list(&nodes.nodes),
+            },
+            Sub::Switch {
+                bring,
+                nodes,
+                groups,
+            } => A::Switch {
+                groups: groups.all(),
+                nodes,
+                enable: bring.enable,
+                monitor: bring.monitor,
+                manage: bring.manage,
+            },
+            Sub::Restart { nodes, groups } => A::Restart {
+                groups: groups.all(),
+                nodes: node_list(&nodes.nodes),
+            },
+            Sub::Suspend { kill, groups } => A::Suspend {
+                groups: groups.all(),
+                kill,
+            },
+            Sub::Resume(g) => A::Resume { groups: g.all() },
+            Sub::Quiesce { kill, groups } => A::Quiesce {
+                groups: groups.all(),
+                kill,
+            },
+            Sub::Evacuate {
+                nodes,
+                seconds,
+                operands,
+            } => {
+                if operands.iter().any(|o| o != "+") {
+                    return Err(Failure::usage(
+                        "evacuate moves every group off the nodes; its only operand is +",
+                    ));
+                }
+                if seconds < 0 {
+                    return Err(Failure::usage(format!(
+                        "-T {seconds}: the time must not be negative"
+                    )));
+                }
+                let requests = nodes
+                    .into_iter()
+                    .map(|node| A::Evacuate { node, seconds })
+                    .collect();
+                return ctx.admin_all(requests);
+            }
+            Sub::Remaster(g) => A::Remaster { groups: g.all() },
+            Sub::Set { groups, .. } => A::UpdateGroup {
+                groups: groups.all(),
+                edits: ordered_edits(m, &["property"])?,
+            },
+            Sub::AddNode { nodes, groups } => A::UpdateGroup {
+                groups: groups.all(),
+                edits: vec![nodelist_edit(EditOp::Add, &nodes)],
+            },
+            Sub::RemoveNode { nodes, groups } => A::UpdateGroup {
+                groups: groups.all(),
+                edits: vec![nodelist_edit(EditOp::Remove, &nodes)],
+            },
+            Sub::Show {
+                verbose,
+                property,
+                read,
+            } => return show(ctx, verbose, property, read),
+            Sub::List {
+                verbose,
+                nodes,
+                read,
+            } => return list(ctx, verbose, &nodes.nodes, read),
+            Sub::Status { nodes, read } => return status(ctx, &nodes.nodes, read),
+        };
+        ctx.admin(request)
+    }
+}
+
+fn nodelist_edit(op: EditOp, nodes: &[String]) -> PropertyEdit {
+    PropertyEdit {
+        name: "Nodelist".to_string(),
+        nodes: None,
+        op,
+        value: nodes.join(","),
+    }
+}
+
+fn show(ctx: &mut Ctx<'_>, verbose: bool, only: Vec<String>, read: Read) -> Result<(), Failure> {
+    let view = ctx.view()?;
+    let groups = select::groups(&view, &read.operands)?;
+    if read.output == Output::Json {
+        let doc: Vec<_> = groups
+            .iter()
+            .map(|g| format::json::group(&view, g))
+            .collect();
+        return ctx.print_json(&doc.into());
+    }
+    let detail = format::show::Detail { verbose, only };
+    ctx.print(&format::show::groups(&view, &groups, &detail))
+}
+
+fn list(ctx: &mut Ctx<'_>, verbose: bool, nodes: &[String], read: Read) -> Result<(), Failure> {
+    let view = ctx.view()?;
+    select::check_nodes(&view, nodes)?;
+    let groups: Vec<_> = select::groups(&view, &read.operands)?
+        .into_iter()
+        .filter(|g| nodes.iter().all(|n| g.nodelist().contains(n)))
+        .collect();
+    if read.output == Output::Json {
+        let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+        return ctx.print_json(&serde_json::json!(names));
+    }
+    if !verbose {
+        let text: String = groups.iter().map(|g| format!("{}\n", g.name)).collect();
+        return ctx.print(&text);
+    }
+    let width = groups
+        .iter()
+        .map(|g| g.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(10)
+        + 3;
+    let mut text = format!(
+        "{:<width$}{}\n{:<width$}{}\n",
+        "Group Name", "Nodelist", "----------", "--------"
+    );
+    for g in &groups {
+        text += &format!("{:<width$}{}\n", g.name, g.nodelist().join(" "));
+    }
+    ctx.print(&text)
+}
+
+fn status(ctx: &mut Ctx<'_>, nodes: &[String], read: Read) -> Result<(), Failure> {
+    let view = ctx.view()?;
+    select::check_nodes(&view, nodes)?;
+    let groups = select::groups(&view, &read.operands)?;
+    if read.output == Output::Json {
+        let doc: Vec<_> = groups
+            .iter()
+            .map(|g| format::json::group_status(&view, g, nodes))
+            .collect();
+        return ctx.print_json(&doc.into());
+    }
+    ctx.print(&format::status::groups(&view, &groups, nodes))
+}

@@ -1,0 +1,420 @@
+//! `clresource` (`clrs`): create, delete, enable, disable, monitor, unmonitor, set, show,
+//! list, list-props, status and clear resources (reference §g.4, docs/commands.md).
+//!
+//! `-g` and `-t` narrow the operands (`+` included) to resources of those groups and types;
+//! when either is given the names are chosen from the cluster view before the request.
+
+use std::path::{Path, PathBuf};
+
+use clap::{ArgMatches, Parser, Subcommand};
+
+use rgm_core::ErrorCode;
+use rgm_core::engine::{AdminRequest, Operands};
+
+use super::{ClCommand, Ctx, Output, node_list, ordered_edits, select};
+use crate::failure::Failure;
+use crate::format::{self, props};
+
+/// Manage resources.
+#[derive(Debug, Parser)]
+#[command(name = "clresource", version)]
+pub struct Clrs {
+    /// The rgmd socket (default: $RGM_SOCKET, else /run/rgm/rgmd.sock).
+    #[arg(long, global = true, value_name = "PATH")]
+    socket: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Sub,
+}
+
+/// The resources: operands (`+` = all), narrowed by `-g` and `-t`.
+#[derive(Debug, clap::Args)]
+struct Which {
+    /// Only resources of these groups.
+    #[arg(
+        short = 'g',
+        long = "resourcegroup",
+        value_delimiter = ',',
+        value_name = "GROUP"
+    )]
+    groups: Vec<String>,
+    /// Only resources of these types.
+    #[arg(short = 't', long = "type", value_delimiter = ',', value_name = "TYPE")]
+    types: Vec<String>,
+    #[arg(value_name = "+|RESOURCE")]
+    operands: Vec<String>,
+}
+
+/// `-n node[,node...]`.
+#[derive(Debug, clap::Args)]
+struct Nodes {
+    #[arg(short = 'n', long = "node", value_delimiter = ',', value_name = "NODE")]
+    nodes: Vec<String>,
+}
+
+/// Options of the read subcommands.
+#[derive(Debug, clap::Args)]
+struct Read {
+    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
+    output: Output,
+    #[command(flatten)]
+    which: Which,
+}
+
+#[derive(Debug, Subcommand)]
+enum Sub {
+    /// Create a resource (enabled unless -d).
+    Create {
+        #[arg(
+            short = 'g',
+            long = "resourcegroup",
+            required = true,
+            value_name = "GROUP"
+        )]
+        group: String,
+        #[arg(short = 't', long = "type", required = true, value_name = "TYPE")]
+        rtype: String,
+        /// Any property: name=value or "name{node,..}"=value.
+        #[arg(short = 'p', long = "property", value_name = "NAME=VALUE")]
+        property: Vec<String>,
+        /// An extension property.
+        #[arg(short = 'x', long = "extension-property", value_name = "NAME=VALUE")]
+        extension: Vec<String>,
+        /// A standard property.
+        #[arg(short = 'y', long = "standard-property", value_name = "NAME=VALUE")]
+        standard: Vec<String>,
+        /// Create it disabled.
+        #[arg(short = 'd', long = "disable")]
+        disabled: bool,
+        #[arg(required = true, value_name = "RESOURCE")]
+        operands: Vec<String>,
+    },
+    /// Delete resources (-F: disable them first).
+    Delete {
+        #[arg(short = 'F', long = "force")]
+        force: bool,
+        #[command(flatten)]
+        which: Which,
+    },
+    /// Enable resources (on -n nodes; -r: and what they depend on).
+    Enable {
+        #[arg(short = 'r', long = "recursive")]
+        recursive: bool,
+        #[command(flatten)]
+        nodes: Nodes,
+        #[command(flatten)]
+        which: Which,
+    },
+    /// Disable resources (on -n nodes; -r: and their dependents).
+    Disable {
+        #[arg(short = 'r', long = "recursive")]
+        recursive: bool,
+        #[command(flatten)]
+        nodes: Nodes,
+        #[command(flatten)]
+        which: Which,
+    },
+    /// Turn monitoring on (on -n nodes).
+    Monitor {
+        #[command(flatten)]
+        nodes: Nodes,
+        #[command(flatten)]
+        which: Which,
+    },
+    /// Turn monitoring off (on -n nodes).
+    Unmonitor {
+        #[command(flatten)]
+        nodes: Nodes,
+        #[command(flatten)]
+        which: Which,
+    },
+    /// Set properties.
+    Set {
+        #[arg(short = 'p', long = "property", value_name = "NAME=VALUE")]
+        property: Vec<String>,
+        #[arg(short = 'x', long = "extension-property", value_name = "NAME=VALUE")]
+        extension: Vec<String>,
+        #[arg(short = 'y', long = "standard-property", value_name = "NAME=VALUE")]
+        standard: Vec<String>,
+        #[command(flatten)]
+        which: Which,
+    },
+    /// Show resources.
+    Show {
+        #[arg(short = 'v', long)]
+        verbose: bool,
+        /// Only these properties.
+        #[arg(
+            short = 'p',
+            long = "property",
+            value_delimiter = ',',
+            value_name = "NAME"
+        )]
+        property: Vec<String>,
+        #[command(flatten)]
+        read: Read,
+    },
+    /// List resources.
+    List {
+        #[arg(short = 'v', long)]
+        verbose: bool,
+        #[command(flatten)]
+        read: Read,
+    },
+    /// List the properties of resources.
+    ListProps {
+        #[arg(short = 'v', long)]
+        verbose: bool,
+        #[command(flatten)]
+        read: Read,
+    },
+    /// The status table of resources.
+    Status {
+        /// Only rows of these nodes.
+        #[command(flatten)]
+        nodes: Nodes,
+        #[command(flatten)]
+        read: Read,
+    },
+    /// Clear an error flag (STOP_FAILED) on -n nodes (default: every node).
+    Clear {
+        #[arg(
+            short = 'f',
+            long = "flag",
+            default_value = "STOP_FAILED",
+            value_name = "ERRORFLAG"
+        )]
+        flag: String,
+        #[command(flatten)]
+        nodes: Nodes,
+        #[command(flatten)]
+        which: Which,
+    },
+}
+
+impl ClCommand for Clrs {
+    const NAME: &'static str = "clresource";
+
+    fn socket(&self) -> Option<&Path> {
+        self.socket.as_deref()
+    }
+
+    fn execute(self, m: &ArgMatches, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
+        use AdminRequest as A;
+        const EDITS: [&str; 3] = ["property", "extension", "standard"];
+        let request = match self.command {
+            Sub::Create {
+                group,
+                rtype,
+                disabled,
+                operands,
+                ..
+            } => {
+                if operands.iter().any(|o| o == "+") {
+                    return Err(Failure::usage(
+                        "create names the resources to create; `+` is not accepted",
+                    ));
+                }
+                let edits = ordered_edits(m, &EDITS)?;
+                let requests = operands
+                    .into_iter()
+                    .map(|name| A::CreateResource {
+                        name,
+                        group: group.clone(),
+                        type_name: rtype.clone(),
+                        edits: edits.clone(),
+                        enabled: !disabled,
+                    })
+                    .collect();
+                return ctx.admin_all(requests);
+            }
+            Sub::Delete { force, which } => A::DeleteResource {
+                resources: chosen(ctx, which)?,
+                force,
+            },
+            Sub::Enable {
+                recursive,
+                nodes,
+                which,
+            } => A::Enable {
+                resources: chosen(ctx, which)?,
+                nodes: node_list(&nodes.nodes),
+                recursive,
+            },
+            Sub::Disable {
+                recursive,
+                nodes,
+                which,
+            } => A::Disable {
+                resources: chosen(ctx, which)?,
+                nodes: node_list(&nodes.nodes),
+                recursive,
+            },
+            Sub::Monitor { nodes, which } => A::Monitor {
+                resources: chosen(ctx, which)?,
+                nodes: node_list(&nodes.nodes),
+            },
+            Sub::Unmonitor { nodes, which } => A::Unmonitor {
+                resources: chosen(ctx, which)?,
+                nodes: node_list(&nodes.nodes),
+            },
+            Sub::Set { which, .. } => {
+                let edits = ordered_edits(m, &EDITS)?;
+                if edits.is_empty() {
+                    return Err(Failure::usage("set needs at least one -p, -x or -y"));
+                }
+                A::UpdateResource {
+                    resources: chosen(ctx, which)?,
+                    edits,
+                }
+            }
+            Sub::Clear { flag, nodes, which } => {
+                if !flag.eq_ignore_ascii_case("STOP_FAILED") {
+                    return Err(Failure::usage(format!(
+                        "-f {flag}: the only error flag is STOP_FAILED"
+                    )));
+                }
+                let nodes = match node_list(&nodes.nodes) {
+                    Some(n) => n,
+                    None => ctx.view()?.config.node_names(),
+                };
+                A::ClearStopFailed {
+                    resources: chosen(ctx, which)?,
+                    nodes,
+                }
+            }
+            Sub::Show {
+                verbose,
+                property,
+                read,
+            } => {
+                let view = ctx.view()?;
+                let rs = pick(&view, &read.which)?;
+                if read.output == Output::Json {
+                    let doc: Vec<_> = rs
+                        .iter()
+                        .map(|r| format::json::resource(&view, r))
+                        .collect();
+                    return ctx.print_json(&doc.into());
+                }
+                let detail = format::show::Detail {
+                    verbose,
+                    only: property,
+                };
+                return ctx.print(&format::show::resources(&view, &rs, &detail));
+            }
+            Sub::List { verbose, read } => return list(ctx, verbose, read),
+            Sub::ListProps { verbose, read } => return list_props(ctx, verbose, read),
+            Sub::Status { nodes, read } => {
+                let view = ctx.view()?;
+                select::check_nodes(&view, &nodes.nodes)?;
+                let rs = pick(&view, &read.which)?;
+                if read.output == Output::Json {
+                    let doc: Vec<_> = rs
+                        .iter()
+                        .map(|r| format::json::resource_status(&view, r, &nodes.nodes))
+                        .collect();
+                    return ctx.print_json(&doc.into());
+                }
+                return ctx.print(&format::status::resources(&view, &rs, &nodes.nodes));
+            }
+        };
+        ctx.admin(request)
+    }
+}
+
+/// The resources a change is for. Without `-g`/`-t` the operands go to the daemon as they
+/// are; with them, the names are chosen from the view (none matching is an error).
+fn chosen(ctx: &Ctx<'_>, which: Which) -> Result<Operands, Failure> {
+    if which.operands.is_empty() {
+        return Err(Failure::usage("name the resources, or + for all"));
+    }
+    if which.groups.is_empty() && which.types.is_empty() {
+        return Ok(Operands::from_args(which.operands));
+    }
+    let view = ctx.view()?;
+    let names: Vec<String> = pick(&view, &which)?
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
+    if names.is_empty() {
+        return Err(Failure::new(
+            ErrorCode::Rsrc,
+            "no resource matches the operands, -g and -t",
+        ));
+    }
+    Ok(Operands::Named(names))
+}
+
+fn pick<'v>(
+    view: &'v rgm_proto::ClusterView,
+    which: &Which,
+) -> Result<Vec<&'v rgm_core::Resource>, Failure> {
+    select::resources(view, &which.operands, &which.groups, &which.types)
+}
+
+fn list(ctx: &mut Ctx<'_>, verbose: bool, read: Read) -> Result<(), Failure> {
+    let view = ctx.view()?;
+    let rs = pick(&view, &read.which)?;
+    if read.output == Output::Json {
+        let names: Vec<&str> = rs.iter().map(|r| r.name.as_str()).collect();
+        return ctx.print_json(&serde_json::json!(names));
+    }
+    if !verbose {
+        let text: String = rs.iter().map(|r| format!("{}\n", r.name)).collect();
+        return ctx.print(&text);
+    }
+    let w0 = rs.iter().map(|r| r.name.len()).max().unwrap_or(0).max(13) + 3;
+    let w1 = rs
+        .iter()
+        .map(|r| r.type_name.len())
+        .max()
+        .unwrap_or(0)
+        .max(13)
+        + 3;
+    let mut text = format!(
+        "{:<w0$}{:<w1$}{}\n{:<w0$}{:<w1$}{}\n",
+        "Resource Name",
+        "Resource Type",
+        "Resource Group",
+        "-------------",
+        "-------------",
+        "--------------"
+    );
+    for r in &rs {
+        text += &format!("{:<w0$}{:<w1$}{}\n", r.name, r.type_name, r.group);
+    }
+    ctx.print(&text)
+}
+
+fn list_props(ctx: &mut Ctx<'_>, verbose: bool, read: Read) -> Result<(), Failure> {
+    let view = ctx.view()?;
+    let rs = pick(&view, &read.which)?;
+    let schema_of = |r: &rgm_core::Resource| {
+        view.config
+            .types
+            .get(&r.type_name)
+            .map(|t| props::schema(&t.spec))
+            .unwrap_or_default()
+    };
+    if read.output == Output::Json {
+        let doc: Vec<_> = rs
+            .iter()
+            .map(|r| serde_json::json!({"resource": r.name, "properties": props::json(&schema_of(r))}))
+            .collect();
+        return ctx.print_json(&doc.into());
+    }
+    let mut text = String::new();
+    for (i, r) in rs.iter().enumerate() {
+        let listing = props::listing(&schema_of(r), verbose);
+        if rs.len() == 1 {
+            text += &listing;
+            continue;
+        }
+        if i > 0 {
+            text.push('\n');
+        }
+        text += &format!("Resource: {}\n", r.name);
+        text += &listing;
+    }
+    ctx.print(&text)
+}

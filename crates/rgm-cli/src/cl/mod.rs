@@ -1,0 +1,194 @@
+//! The administrator's commands `clresourcetype`, `clresourcegroup` and `clresource`
+//! (aliases `clrt`, `clrg`, `clrs`), in Solaris syntax: `cmd subcommand [options] operands`.
+//!
+//! Shared here: parsing (clap, with `-p`/`-x`/`-y` edits kept in command-line order), the
+//! context a subcommand runs in (output streams, the daemon's socket), sending a change and
+//! printing its outcome, and the mapping of every failure to an exit status.
+
+pub mod clrg;
+pub mod clrs;
+pub mod clrt;
+pub mod rtr_search;
+pub mod select;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{ArgMatches, CommandFactory, FromArgMatches, ValueEnum};
+
+use rgm_core::PropertyEdit;
+use rgm_core::engine::AdminRequest;
+use rgm_proto::ClusterView;
+
+use crate::client::{Client, socket_path};
+use crate::failure::{EXIT_USAGE, Failure};
+
+/// `-o`: how read subcommands print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Output {
+    /// Tables and listings for people.
+    #[default]
+    Text,
+    /// JSON for scripts (docs/commands.md lists the keys).
+    Json,
+}
+
+/// What a subcommand runs with.
+pub struct Ctx<'a> {
+    /// The name the command was run as, for messages (`clrg: ...`).
+    pub program: String,
+    /// The command's long name, for the daemon's log.
+    pub client: &'static str,
+    pub socket: PathBuf,
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+}
+
+impl Ctx<'_> {
+    pub fn connect(&self) -> Result<Client, Failure> {
+        Client::connect(&self.socket, self.client)
+    }
+
+    /// The cluster view, on a connection of its own.
+    pub fn view(&self) -> Result<ClusterView, Failure> {
+        self.connect()?.view()
+    }
+
+    /// Sends a change and prints the daemon's notes (VALIDATE's output, ...) on stdout.
+    pub fn admin(&mut self, request: AdminRequest) -> Result<(), Failure> {
+        let notes = self.connect()?.admin(request)?;
+        self.print_lines(&notes)
+    }
+
+    /// Sends several changes in order, stopping at the first refusal.
+    pub fn admin_all(&mut self, requests: Vec<AdminRequest>) -> Result<(), Failure> {
+        for r in requests {
+            self.admin(r)?;
+        }
+        Ok(())
+    }
+
+    pub fn print_lines(&mut self, lines: &[String]) -> Result<(), Failure> {
+        for line in lines {
+            writeln!(self.out, "{line}").map_err(write_failed)?;
+        }
+        Ok(())
+    }
+
+    /// Prints text as is.
+    pub fn print(&mut self, text: &str) -> Result<(), Failure> {
+        self.out.write_all(text.as_bytes()).map_err(write_failed)
+    }
+
+    /// Prints a value as pretty JSON.
+    pub fn print_json(&mut self, value: &serde_json::Value) -> Result<(), Failure> {
+        let text = serde_json::to_string_pretty(value)
+            .map_err(|e| Failure::internal(format!("cannot write JSON: {e}")))?;
+        writeln!(self.out, "{text}").map_err(write_failed)
+    }
+}
+
+fn write_failed(e: std::io::Error) -> Failure {
+    Failure::internal(format!("cannot write the output: {e}"))
+}
+
+/// A parsed command line of one of the cl* commands.
+pub trait ClCommand: CommandFactory + FromArgMatches {
+    /// The long name (`clresourcegroup`).
+    const NAME: &'static str;
+    /// The `--socket` option.
+    fn socket(&self) -> Option<&std::path::Path>;
+    /// Runs the subcommand; `matches` are the subcommand's own (for edit order).
+    fn execute(self, matches: &ArgMatches, ctx: &mut Ctx<'_>) -> Result<(), Failure>;
+}
+
+/// Parses and runs a cl* command line (program name first); returns the exit status.
+pub fn run<C: ClCommand, I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let program = crate::failure::program_name(args.first().map(OsString::as_os_str), C::NAME);
+    // clap keeps names for the life of the process; one short string per run.
+    let name: &'static str = Box::leak(program.clone().into_boxed_str());
+    let command = C::command().name(name).bin_name(name);
+    let parsed = command
+        .try_get_matches_from(&args)
+        .and_then(|m| C::from_arg_matches(&m).map(|c| (c, m)));
+    let (cli, matches) = match parsed {
+        Ok(x) => x,
+        Err(e) => return clap_error(&program, &e, out, err),
+    };
+    let sub = matches
+        .subcommand()
+        .map(|(_, m)| m.clone())
+        .unwrap_or_default();
+    let mut ctx = Ctx {
+        program: program.clone(),
+        client: C::NAME,
+        socket: socket_path(cli.socket()),
+        out,
+        err,
+    };
+    match cli.execute(&sub, &mut ctx) {
+        Ok(()) => 0,
+        Err(f) => {
+            f.report(&program, ctx.err);
+            f.exit_status()
+        }
+    }
+}
+
+/// Help and version go to stdout with status 0; a usage error is one line on stderr.
+pub fn clap_error(program: &str, e: &clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    use clap::error::ErrorKind;
+    let text = e.render().to_string();
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+        || matches!(
+            e.kind(),
+            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        )
+    {
+        let _ = if e.use_stderr() {
+            err.write_all(text.as_bytes())
+        } else {
+            out.write_all(text.as_bytes())
+        };
+        return if e.use_stderr() { EXIT_USAGE } else { 0 };
+    }
+    let _ = writeln!(err, "{program}: {}", one_line(&text));
+    EXIT_USAGE
+}
+
+/// clap's message without its usage block, on one line.
+fn one_line(rendered: &str) -> String {
+    let first = rendered.split("\n\n").next().unwrap_or(rendered);
+    let first = first.trim().strip_prefix("error: ").unwrap_or(first.trim());
+    let words: Vec<&str> = first.split_whitespace().collect();
+    words.join(" ")
+}
+
+/// The `-p`, `-x` and `-y` values of a subcommand, parsed, in command-line order.
+pub fn ordered_edits(matches: &ArgMatches, ids: &[&str]) -> Result<Vec<PropertyEdit>, Failure> {
+    let mut found: Vec<(usize, String)> = Vec::new();
+    for id in ids {
+        let (Ok(Some(values)), Some(indices)) =
+            (matches.try_get_many::<String>(id), matches.indices_of(id))
+        else {
+            continue;
+        };
+        found.extend(indices.zip(values.cloned()));
+    }
+    found.sort_by_key(|(i, _)| *i);
+    found
+        .into_iter()
+        .map(|(_, text)| text.parse::<PropertyEdit>().map_err(Failure::usage))
+        .collect()
+}
+
+/// `-n a,b -n c` as one list, or `None` when the option was not given.
+pub fn node_list(nodes: &[String]) -> Option<Vec<String>> {
+    (!nodes.is_empty()).then(|| nodes.to_vec())
+}

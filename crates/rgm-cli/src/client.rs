@@ -1,0 +1,126 @@
+//! The connection to rgmd: the socket path (`--socket`, else `RGM_SOCKET`, else
+//! [`DEFAULT_SOCKET`]), the handshake, and one request with its response per call.
+
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+
+use rgm_core::engine::AdminRequest;
+use rgm_proto::{
+    ClusterView, DEFAULT_SOCKET, FrameError, Hello, HelloReply, Query, Request, Response,
+    read_frame, write_frame,
+};
+
+use crate::failure::Failure;
+
+/// The environment variable naming the socket when `--socket` is not given.
+pub const SOCKET_ENV: &str = "RGM_SOCKET";
+
+/// Where rgmd listens: the `--socket` option, else `$RGM_SOCKET`, else the default path.
+pub fn socket_path(option: Option<&Path>) -> PathBuf {
+    if let Some(p) = option {
+        return p.to_path_buf();
+    }
+    match std::env::var_os(SOCKET_ENV) {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => PathBuf::from(DEFAULT_SOCKET),
+    }
+}
+
+/// An open, greeted connection to rgmd.
+#[derive(Debug)]
+pub struct Client {
+    stream: UnixStream,
+    path: PathBuf,
+    /// The cluster and node of the daemon that answered.
+    pub cluster: String,
+    pub node: String,
+}
+
+impl Client {
+    /// Connects and shakes hands; `client` names the command in the daemon's log.
+    pub fn connect(path: &Path, client: &str) -> Result<Client, Failure> {
+        let mut stream = UnixStream::connect(path).map_err(|e| {
+            Failure::internal(format!(
+                "cannot reach rgmd at {}: {} (is rgmd running? --socket or {SOCKET_ENV} names another socket)",
+                path.display(),
+                io_reason(&e)
+            ))
+        })?;
+        let broken = |e: FrameError| {
+            Failure::internal(format!("rgmd at {}: handshake failed: {e}", path.display()))
+        };
+        write_frame(&mut stream, &Hello::new(client)).map_err(broken)?;
+        match read_frame::<HelloReply>(&mut stream).map_err(broken)? {
+            HelloReply::Welcome { cluster, node, .. } => Ok(Client {
+                stream,
+                path: path.to_path_buf(),
+                cluster,
+                node,
+            }),
+            HelloReply::Unsupported { supported, message } => Err(Failure::internal(format!(
+                "rgmd at {} speaks protocol version {supported}, not {}: {message}",
+                path.display(),
+                rgm_proto::PROTOCOL_VERSION
+            ))),
+        }
+    }
+
+    /// Sends one request and reads its response.
+    pub fn call(&mut self, request: &Request) -> Result<Response, Failure> {
+        let path = self.path.display().to_string();
+        write_frame(&mut self.stream, request)
+            .map_err(|e| Failure::internal(format!("rgmd at {path}: cannot send: {e}")))?;
+        read_frame(&mut self.stream)
+            .map_err(|e| Failure::internal(format!("rgmd at {path}: no answer: {e}")))
+    }
+
+    /// The whole cluster view.
+    pub fn view(&mut self) -> Result<ClusterView, Failure> {
+        match self.call(&Request::Query(Query::View))? {
+            Response::View(view) => Ok(*view),
+            Response::Refused { code, messages } => Err(Failure {
+                code,
+                lines: messages,
+            }),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Sends a change and waits for its outcome: the daemon's notes when it is done, or the
+    /// refusal as a [`Failure`] with the daemon's code and lines.
+    pub fn change(&mut self, request: &Request) -> Result<Vec<String>, Failure> {
+        match self.call(request)? {
+            Response::Done { messages } => Ok(messages),
+            Response::Refused { code, messages } => Err(Failure {
+                code,
+                lines: messages,
+            }),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// [`Client::change`] for an administrator's request.
+    pub fn admin(&mut self, request: AdminRequest) -> Result<Vec<String>, Failure> {
+        self.change(&Request::Admin(request))
+    }
+}
+
+fn unexpected(response: &Response) -> Failure {
+    let kind = match response {
+        Response::Done { .. } => "done",
+        Response::Refused { .. } => "refused",
+        Response::View(_) => "view",
+    };
+    Failure::internal(format!(
+        "rgmd answered with an unexpected `{kind}` response"
+    ))
+}
+
+/// The system's words for an I/O error, without Rust's ` (os error N)` suffix.
+pub fn io_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}

@@ -1,0 +1,243 @@
+//! `cllog`: reads the daemon's JSON-lines cluster log (`STATE_DIR/cluster.log.json`) and
+//! prints the human lines (`<time> Cluster.RGM.global.rgmd: [ID <id> daemon.<severity>]
+//! <text>`), filtered by group, resource, node, message id, severity and time; `-f` follows
+//! the log as it grows (and across truncation or replacement).
+//!
+//! STATE_DIR is `--state-dir`, else `$RGM_STATE_DIR`, else `/var/lib/rgm`.
+
+pub mod time;
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use clap::{Parser, ValueEnum};
+use serde::Deserialize;
+
+use crate::client::io_reason;
+use crate::failure::Failure;
+
+/// The environment variable naming the state directory.
+pub const STATE_DIR_ENV: &str = "RGM_STATE_DIR";
+/// The state directory when neither `--state-dir` nor the environment names one.
+pub const DEFAULT_STATE_DIR: &str = "/var/lib/rgm";
+/// The machine-readable log's file name in the state directory.
+pub const LOG_FILE: &str = "cluster.log.json";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+enum Severity {
+    Notice,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+enum Output {
+    #[default]
+    Text,
+    /// The records as they are stored, one JSON object per line.
+    Json,
+}
+
+/// Filter and follow the cluster log.
+#[derive(Debug, Parser)]
+#[command(name = "cllog", version)]
+struct Args {
+    /// The daemon's state directory (default: $RGM_STATE_DIR, else /var/lib/rgm).
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+    /// Only records about this resource group.
+    #[arg(short = 'g', long = "resourcegroup", value_name = "GROUP")]
+    group: Option<String>,
+    /// Only records about this resource.
+    #[arg(short = 'R', long = "resource", value_name = "RESOURCE")]
+    resource: Option<String>,
+    /// Only records about this node.
+    #[arg(short = 'n', long = "node", value_name = "NODE")]
+    node: Option<String>,
+    /// Only records with this message id.
+    #[arg(long = "id", value_name = "ID")]
+    id: Option<u32>,
+    /// Only records at least this severe.
+    #[arg(short = 's', long = "severity", value_enum)]
+    severity: Option<Severity>,
+    /// Only records at or after this UTC time (prefix) or span back from now (15m, 2h, 1d).
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+    /// Keep reading as the log grows.
+    #[arg(short = 'f', long)]
+    follow: bool,
+    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
+    output: Output,
+}
+
+/// One record of the JSON log.
+#[derive(Debug, Deserialize)]
+struct Record {
+    time: String,
+    id: u32,
+    severity: String,
+    text: String,
+    #[serde(default)]
+    fields: BTreeMap<String, serde_json::Value>,
+}
+
+struct Filter {
+    args: Args,
+    since: Option<String>,
+}
+
+impl Filter {
+    fn keeps(&self, r: &Record) -> bool {
+        let field = |k: &str, want: &Option<String>| {
+            want.as_ref()
+                .is_none_or(|w| r.fields.get(k).and_then(|v| v.as_str()) == Some(w.as_str()))
+        };
+        let severe = self
+            .args
+            .severity
+            .is_none_or(|min| Severity::from_str(&r.severity, true).is_ok_and(|s| s >= min));
+        field("group", &self.args.group)
+            && field("resource", &self.args.resource)
+            && field("node", &self.args.node)
+            && self.args.id.is_none_or(|id| id == r.id)
+            && severe
+            && self
+                .since
+                .as_ref()
+                .is_none_or(|s| time::at_or_after(&r.time, s))
+    }
+
+    /// The output line for one log line, if it passes.
+    fn line(&self, raw: &str) -> Option<String> {
+        let raw = raw.trim_end();
+        if raw.is_empty() {
+            return None;
+        }
+        let r: Record = serde_json::from_str(raw).ok()?;
+        if !self.keeps(&r) {
+            return None;
+        }
+        Some(match self.args.output {
+            Output::Json => raw.to_string(),
+            Output::Text => human(&r),
+        })
+    }
+}
+
+/// The human form of a record, as the daemon writes `cluster.log`.
+fn human(r: &Record) -> String {
+    format!(
+        "{} Cluster.RGM.global.rgmd: [ID {} daemon.{}] {}",
+        r.time, r.id, r.severity, r.text
+    )
+}
+
+/// Runs `cllog`; returns the exit status.
+pub fn run(
+    args: impl IntoIterator<Item = OsString>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let program = crate::failure::program_name(args.first().map(OsString::as_os_str), "cllog");
+    let a = match Args::try_parse_from(&args) {
+        Ok(a) => a,
+        Err(e) => return crate::cl::clap_error(&program, &e, out, err),
+    };
+    let result = filter(a).and_then(|f| read_log(&f, out));
+    match result {
+        Ok(()) => 0,
+        Err(fail) => {
+            fail.report(&program, err);
+            fail.exit_status()
+        }
+    }
+}
+
+fn filter(args: Args) -> Result<Filter, Failure> {
+    let since = args
+        .since
+        .as_deref()
+        .map(|s| time::parse_since(s, SystemTime::now()))
+        .transpose()
+        .map_err(Failure::usage)?;
+    Ok(Filter { args, since })
+}
+
+fn log_path(option: Option<&Path>) -> PathBuf {
+    let dir = option.map(Path::to_path_buf).unwrap_or_else(|| {
+        std::env::var_os(STATE_DIR_ENV)
+            .filter(|d| !d.is_empty())
+            .map_or_else(|| PathBuf::from(DEFAULT_STATE_DIR), PathBuf::from)
+    });
+    dir.join(LOG_FILE)
+}
+
+fn read_log(f: &Filter, out: &mut dyn Write) -> Result<(), Failure> {
+    let path = log_path(f.args.state_dir.as_deref());
+    let unreadable = |e: std::io::Error| {
+        Failure::internal(format!(
+            "cannot read the cluster log {}: {}",
+            path.display(),
+            io_reason(&e)
+        ))
+    };
+    let written = |e: std::io::Error| Failure::internal(format!("cannot write the output: {e}"));
+    if !f.args.follow {
+        let reader = BufReader::new(File::open(&path).map_err(unreadable)?);
+        for line in reader.split(b'\n') {
+            let line = line.map_err(unreadable)?;
+            if let Some(l) = f.line(&String::from_utf8_lossy(&line)) {
+                writeln!(out, "{l}").map_err(written)?;
+            }
+        }
+        return Ok(());
+    }
+    follow(f, &path, out).map_err(written)
+}
+
+/// Prints what is there, then what is appended, forever. A file that shrinks or is replaced
+/// is read again from its start; a missing file is waited for.
+fn follow(f: &Filter, path: &Path, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut file: Option<(File, u64)> = None;
+    let mut pos = 0u64;
+    let mut partial: Vec<u8> = Vec::new();
+    loop {
+        let meta = std::fs::metadata(path).ok();
+        let replaced = match (&file, &meta) {
+            (Some((_, ino)), Some(m)) => m.ino() != *ino || m.len() < pos,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if replaced {
+            file = None;
+        }
+        if file.is_none()
+            && let (Some(m), Ok(opened)) = (&meta, File::open(path))
+        {
+            file = Some((opened, m.ino()));
+            pos = 0;
+            partial.clear();
+        }
+        if let Some((fh, _)) = file.as_mut() {
+            fh.seek(SeekFrom::Start(pos))?;
+            let mut chunk = Vec::new();
+            fh.read_to_end(&mut chunk)?;
+            pos += chunk.len() as u64;
+            partial.extend_from_slice(&chunk);
+            while let Some(nl) = partial.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = partial.drain(..=nl).collect();
+                if let Some(l) = f.line(&String::from_utf8_lossy(&line)) {
+                    writeln!(out, "{l}")?;
+                }
+            }
+            out.flush()?;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

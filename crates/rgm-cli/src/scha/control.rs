@@ -1,0 +1,127 @@
+//! `scha_control -O optag -G group -R resource` (reference §e.3) and
+//! `scha_resource_setstatus -R resource -G group -s STATUS [-m message]`: each sends one
+//! request to the local rgmd and exits with the code it answers (0 when accepted; a refused
+//! scha_control gives what the daemon says, usually 16, SCHA_ERR_CHECKS). An unknown optag
+//! is 4 and an unknown status 17, both before the daemon is asked.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use rgm_core::ErrorCode;
+use rgm_core::engine::{ControlTag, Status};
+use rgm_proto::Request;
+
+use super::{finish, unknown_tag};
+use crate::client::{Client, socket_path};
+use crate::failure::Failure;
+
+/// Ask the RGM to restart, fail over or otherwise act on a resource or its group.
+#[derive(Debug, Parser)]
+#[command(name = "scha_control", version)]
+struct ControlArgs {
+    /// GIVEOVER, CHECK_GIVEOVER, RESTART, CHECK_RESTART, RESOURCE_RESTART,
+    /// RESOURCE_IS_RESTARTED, IGNORE_FAILED_START, RESOURCE_DISABLE, CHANGE_STATE_ONLINE,
+    /// CHANGE_STATE_OFFLINE (case-insensitive).
+    #[arg(short = 'O', value_name = "OPTAG")]
+    optag: String,
+    #[arg(short = 'G', value_name = "GROUP")]
+    group: String,
+    #[arg(short = 'R', value_name = "RESOURCE")]
+    resource: String,
+    /// Zone (accepted for compatibility; rgm has only the global zone).
+    #[arg(short = 'Z', value_name = "ZONE")]
+    zone: Option<String>,
+    /// The rgmd socket (default: $RGM_SOCKET, else /run/rgm/rgmd.sock).
+    #[arg(long, value_name = "PATH")]
+    socket: Option<PathBuf>,
+}
+
+/// Set a resource's status and status message on the local node.
+#[derive(Debug, Parser)]
+#[command(name = "scha_resource_setstatus", version)]
+struct SetStatusArgs {
+    #[arg(short = 'R', value_name = "RESOURCE")]
+    resource: String,
+    #[arg(short = 'G', value_name = "GROUP")]
+    group: String,
+    /// OK, DEGRADED, FAULTED, UNKNOWN or OFFLINE (case-insensitive).
+    #[arg(short = 's', value_name = "STATUS")]
+    status: String,
+    /// The status message.
+    #[arg(short = 'm', value_name = "MESSAGE")]
+    message: Option<String>,
+    /// Zone (accepted for compatibility; rgm has only the global zone).
+    #[arg(short = 'Z', value_name = "ZONE")]
+    zone: Option<String>,
+    /// The rgmd socket (default: $RGM_SOCKET, else /run/rgm/rgmd.sock).
+    #[arg(long, value_name = "PATH")]
+    socket: Option<PathBuf>,
+}
+
+/// Runs `scha_control`; returns the exit status.
+pub fn run_control(
+    args: impl IntoIterator<Item = OsString>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let (program, a) =
+        match super::parse::<ControlArgs>(args.into_iter().collect(), "scha_control", err, out) {
+            Ok(x) => x,
+            Err(code) => return code,
+        };
+    let answer = ControlTag::from_name(&a.optag)
+        .ok_or_else(|| unknown_tag(&a.optag))
+        .and_then(|tag| {
+            let request = Request::Control {
+                tag,
+                group: a.group,
+                resource: a.resource,
+            };
+            send(a.socket, "scha_control", &request)
+        });
+    finish(&program, answer, out, err)
+}
+
+/// Runs `scha_resource_setstatus`; returns the exit status.
+pub fn run_setstatus(
+    args: impl IntoIterator<Item = OsString>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let (program, a) = match super::parse::<SetStatusArgs>(
+        args.into_iter().collect(),
+        "scha_resource_setstatus",
+        err,
+        out,
+    ) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let answer = Status::from_name(&a.status)
+        .ok_or_else(|| {
+            Failure::new(
+                ErrorCode::RStatus,
+                format!(
+                    "`{}` is not a status: OK, DEGRADED, FAULTED, UNKNOWN or OFFLINE",
+                    a.status
+                ),
+            )
+        })
+        .and_then(|status| {
+            let request = Request::SetStatus {
+                resource: a.resource,
+                group: a.group,
+                status,
+                message: a.message,
+            };
+            send(a.socket, "scha_resource_setstatus", &request)
+        });
+    finish(&program, answer, out, err)
+}
+
+fn send(socket: Option<PathBuf>, client: &str, request: &Request) -> Result<Vec<String>, Failure> {
+    Client::connect(&socket_path(socket.as_deref()), client)?.change(request)
+}

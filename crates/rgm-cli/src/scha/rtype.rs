@@ -1,0 +1,110 @@
+//! `scha_resourcetype_get -O optag -T type`: the resource type properties (rt_properties(5))
+//! by upper-cased name, RESOURCE_LIST, INSTALLED_NODES (every cluster node when installed on
+//! all), IS_LOGICAL_HOSTNAME and IS_SHARED_ADDRESS. `scha_resource_get` answers the same
+//! optags for a resource's type.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use rgm_core::RegisteredType;
+use rgm_proto::ClusterView;
+use rtreg::{InitNodes, Method, SysdefinedType};
+
+use super::{arity, bool_line, finish, line, unknown_tag};
+use crate::failure::Failure;
+
+/// Query a resource type.
+#[derive(Debug, Parser)]
+#[command(name = "scha_resourcetype_get", version)]
+struct Args {
+    /// The optag (case-insensitive).
+    #[arg(short = 'O', value_name = "OPTAG")]
+    optag: String,
+    /// The type: full name, or without version or vendor where unambiguous.
+    #[arg(short = 'T', value_name = "TYPE")]
+    rtype: String,
+    /// Zone (accepted for compatibility; rgm has only the global zone).
+    #[arg(short = 'Z', value_name = "ZONE")]
+    zone: Option<String>,
+    /// The rgmd socket (default: $RGM_SOCKET, else /run/rgm/rgmd.sock).
+    #[arg(long, value_name = "PATH")]
+    socket: Option<PathBuf>,
+    /// Arguments of the optag.
+    args: Vec<String>,
+}
+
+/// Runs `scha_resourcetype_get`; returns the exit status.
+pub fn run(
+    args: impl IntoIterator<Item = OsString>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let (program, a) = match super::parse::<Args>(
+        args.into_iter().collect(),
+        "scha_resourcetype_get",
+        err,
+        out,
+    ) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let answer = super::view(a.socket.as_deref(), "scha_resourcetype_get").and_then(|view| {
+        let t = view.config.resolve_type(&a.rtype)?;
+        let optag = a.optag.to_ascii_uppercase();
+        answer(&view, t, &optag, &a.args)?.ok_or_else(|| unknown_tag(&a.optag))
+    });
+    finish(&program, answer, out, err)
+}
+
+/// The answer to an RT optag (upper case), or `None` when it is not one.
+pub fn answer(
+    view: &ClusterView,
+    t: &RegisteredType,
+    optag: &str,
+    args: &[String],
+) -> Result<Option<Vec<String>>, Failure> {
+    let s = &t.spec;
+    if let Some(m) = Method::from_keyword(optag) {
+        arity(optag, args, &[])?;
+        return Ok(Some(s.method(m).map(line).unwrap_or_default()));
+    }
+    let lines = match optag {
+        "API_VERSION" => line(s.api_version.to_string()),
+        "FAILOVER" => bool_line(s.failover),
+        "GLOBAL_ZONE" => bool_line(s.global_zone),
+        "INIT_NODES" => line(match s.init_nodes {
+            InitNodes::RgPrimaries => "RG_PRIMARIES",
+            InitNodes::RtInstalledNodes => "RT_INSTALLED_NODES",
+        }),
+        "INSTALLED_NODES" => t
+            .installed_nodes
+            .clone()
+            .unwrap_or_else(|| view.config.node_names()),
+        "IS_LOGICAL_HOSTNAME" => {
+            bool_line(s.sysdefined_type == Some(SysdefinedType::LogicalHostname))
+        }
+        "IS_SHARED_ADDRESS" => bool_line(s.sysdefined_type == Some(SysdefinedType::SharedAddress)),
+        "PKGLIST" => s.pkglist.clone(),
+        "PROXY" => bool_line(s.proxy),
+        "RESOURCE_LIST" => view
+            .config
+            .resources
+            .values()
+            .filter(|r| r.type_name == t.name())
+            .map(|r| r.name.clone())
+            .collect(),
+        "RESOURCE_TYPE" => line(t.name()),
+        "RT_BASEDIR" => s.rt_basedir.clone().map(line).unwrap_or_default(),
+        "RT_DESCRIPTION" => line(s.rt_description.clone()),
+        "RT_SYSTEM" => bool_line(t.rt_system),
+        "RT_VERSION" => line(s.rt_version.clone()),
+        "SINGLE_INSTANCE" => bool_line(s.single_instance),
+        "VENDOR_ID" => s.vendor_id.clone().map(line).unwrap_or_default(),
+        _ => return Ok(None),
+    };
+    arity(optag, args, &[])?;
+    Ok(Some(lines))
+}
