@@ -39,10 +39,12 @@ use crate::supervisor::{Plan, Target, later, supervise};
 /// Output forwarded to the sink per run before further lines are only counted: 1 MiB.
 pub const DEFAULT_FORWARD_LIMIT: usize = 1024 * 1024;
 
-/// A method file that is open for writing somewhere (`ETXTBSY`) is tried again this often...
-const TEXT_BUSY_RETRIES: u32 = 20;
-/// ...this far apart.
+/// A method file that is open for writing somewhere (`ETXTBSY`: being installed, or inherited
+/// by a child of some other thread between its `fork` and `exec`) is tried again this far
+/// apart...
 const TEXT_BUSY_DELAY: Duration = Duration::from_millis(50);
+/// ...for at most this long, and never past the method's timeout.
+const TEXT_BUSY_PATIENCE: Duration = Duration::from_secs(5);
 
 /// Whether methods get cgroups of their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -459,7 +461,8 @@ impl<O: ProcessOs> Shared<O> {
         started: Instant,
     ) -> MethodFinished {
         let mut last = io::Error::from_raw_os_error(libc::ETXTBSY);
-        for _ in 0..TEXT_BUSY_RETRIES {
+        let give_up = later(started, job.req.timeout.min(TEXT_BUSY_PATIENCE));
+        while Instant::now() + TEXT_BUSY_DELAY <= give_up {
             tokio::time::sleep(TEXT_BUSY_DELAY).await;
             if *cancel.borrow() {
                 let mut finished = MethodFinished::not_started(

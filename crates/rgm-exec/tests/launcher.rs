@@ -124,7 +124,7 @@ both_modes!(arguments_and_environment_are_exactly_as_promised, |mode| {
     let mut argv = args.build();
     argv.push(String::new());
     argv.push("$HOME".into());
-    let mut req = request(method.clone(), 10 * SECOND);
+    let mut req = request(method.clone(), 30 * SECOND);
     req.args = argv.clone();
     req.env = MethodEnv {
         bin_dir: Some(bin.path().to_owned()),
@@ -184,7 +184,7 @@ async fn minimal_environment() {
     let s = Scratch::new();
     let method = s.script("start", "cat /proc/$$/environ > @D@/environ\n");
     let done = launcher(CgroupMode::Disabled)
-        .run(request(method, 10 * SECOND), None)
+        .run(request(method, 30 * SECOND), None)
         .await;
     assert!(done.succeeded());
     let mut environ = nul_split(&s.read_bytes("environ"));
@@ -197,12 +197,12 @@ async fn exit_codes_and_signals() {
     let s = Scratch::new();
     let l = launcher(CgroupMode::Auto);
     let code = s.script("code", "exit 42\n");
-    let done = l.run(request(code, 10 * SECOND), None).await;
+    let done = l.run(request(code, 30 * SECOND), None).await;
     assert_eq!(done.status, MethodStatus::Exited(42));
     assert!(!done.succeeded() && !done.timed_out && !done.killed);
 
     let signal = s.script("signal", "kill -USR1 $$\nsleep 5\n");
-    let done = l.run(request(signal, 10 * SECOND), None).await;
+    let done = l.run(request(signal, 30 * SECOND), None).await;
     assert_eq!(done.status, MethodStatus::Signaled(libc::SIGUSR1));
     assert!(!done.succeeded() && !done.timed_out);
 }
@@ -308,7 +308,7 @@ both_modes!(
         let done = l.run(request(method, 60 * SECOND), None).await;
         assert!(done.succeeded(), "{done:?}");
         assert!(
-            done.duration < 10 * SECOND,
+            done.duration < 30 * SECOND,
             "did not wait for EOF: {:?}",
             done.duration
         );
@@ -412,7 +412,7 @@ async fn output_is_tagged_and_validate_output_is_kept_whole() {
         "echo 'Port must be a number'\necho 'see the guide' >&2\nprintf 'no newline'\nexit 1\n",
     );
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut req = request(method, 10 * SECOND);
+    let mut req = request(method, 30 * SECOND);
     req.tags = tags("VALIDATE");
     let done = launcher(CgroupMode::Auto).run(req, Some(tx)).await;
     assert_eq!(done.status, MethodStatus::Exited(1));
@@ -553,11 +553,10 @@ async fn a_bad_interpreter_line_is_a_start_failure_that_names_it() {
 #[tokio::test]
 async fn a_script_without_an_interpreter_line_runs_under_sh() {
     let s = Scratch::new();
-    let path = s.script("start", "");
-    std::fs::write(&path, "echo \"sh runs $1\"\n").unwrap();
+    let path = s.write("start", "echo \"sh runs $1\"\n", 0o755);
     for mode in [CgroupMode::Auto, CgroupMode::Disabled] {
         let done = launcher(mode)
-            .run(request(path.clone(), 10 * SECOND), None)
+            .run(request(path.clone(), 30 * SECOND), None)
             .await;
         assert!(done.succeeded(), "{mode:?}: {done:?}");
         assert_eq!(done.output.text, "sh runs -R\n", "{mode:?}");
@@ -573,7 +572,7 @@ async fn method_cgroups_do_not_outlive_the_launcher() {
         eprintln!("no writable cgroup v2 here; the fallback is covered by the other tests");
         return;
     };
-    assert!(l.run(request(method, 10 * SECOND), None).await.succeeded());
+    assert!(l.run(request(method, 30 * SECOND), None).await.succeeded());
     let own = s.read("cgroup");
     let name = own
         .lines()

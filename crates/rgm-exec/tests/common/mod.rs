@@ -43,10 +43,24 @@ impl Scratch {
     }
 
     /// Writes a file with `text` at `mode`; `@D@` stands for the scratch directory.
+    ///
+    /// A `cat` child writes it, not this process: a test process forks all the time (the
+    /// launcher's cgroup path), and a fork that happened while this process held the file open
+    /// for writing would keep it "busy" (`ETXTBSY`) until that child's `exec`.
     pub fn write(&self, name: &str, text: &str, mode: u32) -> PathBuf {
+        use std::io::Write as _;
         let path = self.file(name);
         let text = text.replace("@D@", &self.path().display().to_string());
-        std::fs::write(&path, text).expect("write script");
+        let mut cat = std::process::Command::new("/bin/sh")
+            .args(["-c", "cat > \"$1\"", "sh"])
+            .arg(&path)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .expect("start cat");
+        let mut stdin = cat.stdin.take().expect("cat's stdin");
+        stdin.write_all(text.as_bytes()).expect("write script");
+        drop(stdin);
+        assert!(cat.wait().expect("cat").success());
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
         path
     }
