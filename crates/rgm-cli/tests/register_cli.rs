@@ -139,3 +139,34 @@ fn register_without_f_searches_by_name_and_version() {
     let r = run_in(&d, Path::new(&path), &["register"]);
     assert_eq!(r.code, 3);
 }
+
+#[test]
+fn a_relative_basedir_is_anchored_at_the_rtr_files_directory() {
+    let d = FakeDaemon::new(rich_view());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("types")).unwrap();
+    let rtr = REC2
+        .replace("/opt/ACME/rec/bin", "bin")
+        .replace("STOP = stop;", "STOP = /sbin/stop;");
+    std::fs::write(dir.path().join("types/ACME.rec"), rtr).unwrap();
+    let r = run_in(&d, &dir.path().join("types"), &["register", "ACME.rec"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let base = std::fs::canonicalize(dir.path()).unwrap().join("types/bin");
+    assert!(
+        r.stderr.ends_with(&format!(
+            "clrt: RT_basedir is relative: methods are under {}\n",
+            base.display()
+        )),
+        "{}",
+        r.stderr
+    );
+    let AdminRequest::RegisterType { spec, .. } = &d.admin()[0] else {
+        panic!()
+    };
+    assert_eq!(spec.rt_basedir.as_deref(), Some(base.to_str().unwrap()));
+    assert_eq!(
+        spec.methods[&rtreg::Method::Start],
+        base.join("start").to_str().unwrap()
+    );
+    assert_eq!(spec.methods[&rtreg::Method::Stop], "/sbin/stop");
+}

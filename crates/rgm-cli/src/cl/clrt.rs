@@ -400,10 +400,43 @@ fn parse_file(path: &Path, ctx: &mut Ctx<'_>) -> Result<ResourceTypeSpec, Failur
         .diagnostics
         .render(&path.display().to_string(), &bytes);
     let _ = ctx.err.write_all(rendered.as_bytes());
-    parsed.spec.ok_or_else(|| {
+    let mut spec = parsed.spec.ok_or_else(|| {
         Failure::usage(format!(
             "{}: not a valid RTR file; nothing registered",
             path.display()
         ))
-    })
+    })?;
+    if let Some(note) = anchor_relative_paths(&mut spec, path) {
+        let _ = writeln!(ctx.err, "{}: {note}", ctx.program);
+    }
+    Ok(spec)
+}
+
+/// A relative RT_basedir (and so every method path under it) is taken as relative to the RTR
+/// file's directory, so a type shipped beside its callbacks registers wherever it is
+/// installed; the daemon only ever sees absolute paths. Returns a note saying so.
+fn anchor_relative_paths(spec: &mut ResourceTypeSpec, path: &Path) -> Option<String> {
+    let relative = |p: &str| !p.starts_with('/');
+    let any = spec.rt_basedir.as_deref().is_some_and(relative)
+        || spec.methods.values().any(|m| relative(m));
+    if !any {
+        return None;
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let dir = std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_path_buf());
+    let anchor = |p: &str| {
+        let joined = dir.join(p.trim_start_matches("./"));
+        joined.to_string_lossy().into_owned()
+    };
+    for m in spec.methods.values_mut() {
+        if relative(m) {
+            *m = anchor(m);
+        }
+    }
+    let base = spec.rt_basedir.as_mut().filter(|b| relative(b))?;
+    *base = anchor(base);
+    Some(format!("RT_basedir is relative: methods are under {base}"))
 }
