@@ -173,7 +173,7 @@ fn list_props_names_and_verbose_table() {
     );
     assert!(lines.contains(&"Resource_dependencies"));
     let table = props::listing(&schema, true);
-    assert!(table.starts_with("Property Name  "));
+    assert!(table.starts_with("Property Name   "));
     assert!(
         table
             .lines()

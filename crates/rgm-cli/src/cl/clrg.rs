@@ -385,24 +385,13 @@ fn list(ctx: &mut Ctx<'_>, verbose: bool, nodes: &[String], read: Read) -> Resul
         return ctx.print_json(&serde_json::json!(names));
     }
     if !verbose {
-        let text: String = groups.iter().map(|g| format!("{}\n", g.name)).collect();
-        return ctx.print(&text);
+        return ctx.print(&format::list::names(groups.iter().map(|g| g.name.as_str())));
     }
-    let width = groups
+    let rows: Vec<Vec<String>> = groups
         .iter()
-        .map(|g| g.name.len())
-        .max()
-        .unwrap_or(0)
-        .max(10)
-        + 3;
-    let mut text = format!(
-        "{:<width$}{}\n{:<width$}{}\n",
-        "Group Name", "Nodelist", "----------", "--------"
-    );
-    for g in &groups {
-        text += &format!("{:<width$}{}\n", g.name, g.nodelist().join(" "));
-    }
-    ctx.print(&text)
+        .map(|g| vec![g.name.clone(), g.nodelist().join(" ")])
+        .collect();
+    ctx.print(&format::list::table(&["Group Name", "Nodelist"], &rows))
 }
 
 fn status(ctx: &mut Ctx<'_>, nodes: &[String], read: Read) -> Result<(), Failure> {

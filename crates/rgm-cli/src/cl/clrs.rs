@@ -360,30 +360,14 @@ fn list(ctx: &mut Ctx<'_>, verbose: bool, read: Read) -> Result<(), Failure> {
         return ctx.print_json(&serde_json::json!(names));
     }
     if !verbose {
-        let text: String = rs.iter().map(|r| format!("{}\n", r.name)).collect();
-        return ctx.print(&text);
+        return ctx.print(&format::list::names(rs.iter().map(|r| r.name.as_str())));
     }
-    let w0 = rs.iter().map(|r| r.name.len()).max().unwrap_or(0).max(13) + 3;
-    let w1 = rs
+    let rows: Vec<Vec<String>> = rs
         .iter()
-        .map(|r| r.type_name.len())
-        .max()
-        .unwrap_or(0)
-        .max(13)
-        + 3;
-    let mut text = format!(
-        "{:<w0$}{:<w1$}{}\n{:<w0$}{:<w1$}{}\n",
-        "Resource Name",
-        "Resource Type",
-        "Resource Group",
-        "-------------",
-        "-------------",
-        "--------------"
-    );
-    for r in &rs {
-        text += &format!("{:<w0$}{:<w1$}{}\n", r.name, r.type_name, r.group);
-    }
-    ctx.print(&text)
+        .map(|r| vec![r.name.clone(), r.type_name.clone(), r.group.clone()])
+        .collect();
+    let headers = ["Resource Name", "Resource Type", "Resource Group"];
+    ctx.print(&format::list::table(&headers, &rows))
 }
 
 fn list_props(ctx: &mut Ctx<'_>, verbose: bool, read: Read) -> Result<(), Failure> {
@@ -403,18 +387,9 @@ fn list_props(ctx: &mut Ctx<'_>, verbose: bool, read: Read) -> Result<(), Failur
             .collect();
         return ctx.print_json(&doc.into());
     }
-    let mut text = String::new();
-    for (i, r) in rs.iter().enumerate() {
-        let listing = props::listing(&schema_of(r), verbose);
-        if rs.len() == 1 {
-            text += &listing;
-            continue;
-        }
-        if i > 0 {
-            text.push('\n');
-        }
-        text += &format!("Resource: {}\n", r.name);
-        text += &listing;
-    }
-    ctx.print(&text)
+    let parts: Vec<_> = rs
+        .iter()
+        .map(|r| (r.name.clone(), props::listing(&schema_of(r), verbose)))
+        .collect();
+    ctx.print(&format::list::sections("Resource", &parts))
 }

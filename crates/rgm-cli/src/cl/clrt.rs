@@ -7,9 +7,8 @@ use clap::{ArgMatches, Parser, Subcommand};
 
 use rgm_core::engine::{AdminRequest, Operands};
 use rgm_core::{EditOp, ErrorCode, InstalledNodesEdit, PropertyEdit};
-use rtreg::ResourceTypeSpec;
 
-use super::{ClCommand, Ctx, Output, ordered_edits, rtr_search, select};
+use super::{ClCommand, Ctx, Output, ordered_edits, rtr, select};
 use crate::failure::Failure;
 use crate::format::{self, props};
 
@@ -133,7 +132,7 @@ impl ClCommand for Clrt {
                     None if all_nodes || nodes.is_empty() => None,
                     None => Some(nodes),
                 };
-                let spec = load_spec(file.as_deref(), &operands, ctx)?;
+                let spec = rtr::load_spec(file.as_deref(), &operands, ctx)?;
                 ctx.admin(AdminRequest::RegisterType {
                     spec: Box::new(spec),
                     installed_nodes: installed,
@@ -156,27 +155,22 @@ impl ClCommand for Clrt {
             } => {
                 let view = ctx.view()?;
                 let types = select::types(&view, &operands)?;
+                let schemas: Vec<_> = types
+                    .iter()
+                    .map(|t| (t.name(), props::schema(&t.spec)))
+                    .collect();
                 if output == Output::Json {
-                    let doc: Vec<_> = types
+                    let doc: Vec<_> = schemas
                         .iter()
-                        .map(|t| serde_json::json!({"type": t.name(), "properties": props::json(&props::schema(&t.spec))}))
+                        .map(|(t, s)| serde_json::json!({"type": t, "properties": props::json(s)}))
                         .collect();
                     return ctx.print_json(&doc.into());
                 }
-                let mut text = String::new();
-                for (i, t) in types.iter().enumerate() {
-                    let listing = props::listing(&props::schema(&t.spec), verbose);
-                    if types.len() == 1 {
-                        text += &listing;
-                        continue;
-                    }
-                    if i > 0 {
-                        text.push('\n');
-                    }
-                    text += &format!("Resource Type: {}\n", t.name());
-                    text += &listing;
-                }
-                ctx.print(&text)
+                let parts: Vec<_> = schemas
+                    .iter()
+                    .map(|(t, s)| (t.to_string(), props::listing(s, verbose)))
+                    .collect();
+                ctx.print(&format::list::sections("Resource Type", &parts))
             }
             Sub::Show {
                 verbose,
@@ -244,28 +238,19 @@ fn list(
         return ctx.print_json(&serde_json::json!(names));
     }
     if !verbose {
-        let text: String = types.iter().map(|t| format!("{}\n", t.name())).collect();
-        return ctx.print(&text);
+        return ctx.print(&format::list::names(types.iter().map(|t| t.name())));
     }
-    let width = types
+    let rows: Vec<Vec<String>> = types
         .iter()
-        .map(|t| t.name().len())
-        .max()
-        .unwrap_or(0)
-        .max(13)
-        + 3;
-    let mut text = format!(
-        "{:<width$}{}\n{:<width$}{}\n",
-        "Resource Type", "Node List", "-------------", "---------"
-    );
-    for t in &types {
-        let installed = t
-            .installed_nodes
-            .as_ref()
-            .map_or("<All>".to_string(), |n| n.join(" "));
-        text += &format!("{:<width$}{installed}\n", t.name());
-    }
-    ctx.print(&text)
+        .map(|t| {
+            let nodes = t
+                .installed_nodes
+                .as_ref()
+                .map_or("<All>".into(), |n| n.join(" "));
+            vec![t.name().to_string(), nodes]
+        })
+        .collect();
+    ctx.print(&format::list::table(&["Resource Type", "Node List"], &rows))
 }
 
 /// One UpdateType per type; `+` means every registered type.
@@ -330,113 +315,4 @@ fn rt_settings(
         }
     }
     Ok((installed, rt_system))
-}
-
-/// The spec to register: from `-f FILE`, else searched for (rtr_search). Diagnostics of a
-/// bad file go to stderr as the rtreg crate renders them; the daemon is not contacted.
-fn load_spec(
-    file: Option<&Path>,
-    operands: &[String],
-    ctx: &mut Ctx<'_>,
-) -> Result<ResourceTypeSpec, Failure> {
-    if operands.iter().any(|o| o == "+") {
-        return Err(Failure::usage(
-            "register names one type; `+` is not accepted",
-        ));
-    }
-    if let Some(path) = file {
-        if operands.len() > 1 {
-            return Err(Failure::usage(
-                "with -f, register takes at most one type operand",
-            ));
-        }
-        let spec = parse_file(path, ctx)?;
-        if let Some(op) = operands.first()
-            && !rtr_search::names_type(&spec, op)
-        {
-            return Err(Failure::usage(format!(
-                "{} registers {}, not {op}",
-                path.display(),
-                spec.name
-            )));
-        }
-        return Ok(spec);
-    }
-    let [operand] = operands else {
-        return Err(Failure::usage(
-            "register needs -f FILE or exactly one type to search for",
-        ));
-    };
-    let dirs = rtr_search::directories();
-    let mut others = Vec::new();
-    for path in rtr_search::candidates(&dirs, operand) {
-        let spec = parse_file(&path, ctx)?;
-        if rtr_search::names_type(&spec, operand) {
-            return Ok(spec);
-        }
-        others.push(format!("{} registers {}", path.display(), spec.name));
-    }
-    let searched: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
-    let mut line = format!(
-        "resource type {operand}: no RTR file for it in {}",
-        searched.join(":")
-    );
-    if !others.is_empty() {
-        line += &format!(" ({})", others.join("; "));
-    }
-    Err(Failure::new(ErrorCode::Rt, line))
-}
-
-fn parse_file(path: &Path, ctx: &mut Ctx<'_>) -> Result<ResourceTypeSpec, Failure> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Failure::usage(format!(
-            "{}: {}",
-            path.display(),
-            crate::client::io_reason(&e)
-        ))
-    })?;
-    let parsed = rtreg::parse(&bytes);
-    let rendered = parsed
-        .diagnostics
-        .render(&path.display().to_string(), &bytes);
-    let _ = ctx.err.write_all(rendered.as_bytes());
-    let mut spec = parsed.spec.ok_or_else(|| {
-        Failure::usage(format!(
-            "{}: not a valid RTR file; nothing registered",
-            path.display()
-        ))
-    })?;
-    if let Some(note) = anchor_relative_paths(&mut spec, path) {
-        let _ = writeln!(ctx.err, "{}: {note}", ctx.program);
-    }
-    Ok(spec)
-}
-
-/// A relative RT_basedir (and so every method path under it) is taken as relative to the RTR
-/// file's directory, so a type shipped beside its callbacks registers wherever it is
-/// installed; the daemon only ever sees absolute paths. Returns a note saying so.
-fn anchor_relative_paths(spec: &mut ResourceTypeSpec, path: &Path) -> Option<String> {
-    let relative = |p: &str| !p.starts_with('/');
-    let any = spec.rt_basedir.as_deref().is_some_and(relative)
-        || spec.methods.values().any(|m| relative(m));
-    if !any {
-        return None;
-    }
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let dir = std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_path_buf());
-    let anchor = |p: &str| {
-        let joined = dir.join(p.trim_start_matches("./"));
-        joined.to_string_lossy().into_owned()
-    };
-    for m in spec.methods.values_mut() {
-        if relative(m) {
-            *m = anchor(m);
-        }
-    }
-    let base = spec.rt_basedir.as_mut().filter(|b| relative(b))?;
-    *base = anchor(base);
-    Some(format!("RT_basedir is relative: methods are under {base}"))
 }

@@ -8,7 +8,7 @@
 pub mod clrg;
 pub mod clrs;
 pub mod clrt;
-pub mod rtr_search;
+pub mod rtr;
 pub mod select;
 
 use std::ffi::OsString;

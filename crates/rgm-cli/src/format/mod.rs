@@ -3,6 +3,7 @@
 //! Every function here is pure: a [`rgm_proto::ClusterView`] in, text or JSON out.
 
 pub mod json;
+pub mod list;
 pub mod props;
 pub mod show;
 pub mod status;

@@ -19,10 +19,10 @@ pub fn listing(props: &[Cow<'_, PropertySpec>], verbose: bool) -> String {
     if !verbose {
         return props.iter().map(|p| format!("{}\n", p.name)).collect();
     }
-    let rows: Vec<[String; 5]> = props
+    let rows: Vec<Vec<String>> = props
         .iter()
         .map(|p| {
-            [
+            vec![
                 p.name.clone(),
                 if p.extension { "extension" } else { "standard" }.to_string(),
                 p.ty.keyword().to_ascii_lowercase(),
@@ -32,34 +32,7 @@ pub fn listing(props: &[Cow<'_, PropertySpec>], verbose: bool) -> String {
         })
         .collect();
     let headers = ["Property Name", "Class", "Type", "Tunable", "Default"];
-    let mut widths = headers.map(str::len);
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.len());
-        }
-    }
-    let line = |cells: [&str; 5]| {
-        let mut s = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            if i == 4 {
-                s += c;
-            } else {
-                s += &format!("{c:<w$}  ", w = widths[i]);
-            }
-        }
-        s + "\n"
-    };
-    let mut out = line(headers);
-    out += &line(
-        headers
-            .map(|h| "-".repeat(h.len()))
-            .each_ref()
-            .map(String::as_str),
-    );
-    for r in &rows {
-        out += &line([&r[0], &r[1], &r[2], &r[3], &r[4]]);
-    }
-    out
+    super::list::table(&headers, &rows)
 }
 
 /// The JSON of one schema: [{`name`, `extension`, `type`, `per_node`, `tunable`, `default`}].
