@@ -276,3 +276,91 @@ fn clrt_set_add_node_and_remove_node() {
         r.stderr
     );
 }
+
+#[test]
+fn the_other_subcommands_become_their_requests() {
+    let d = FakeDaemon::new(rich_view());
+    let runs: &[(&str, &[&str])] = &[
+        ("clrg", &["manage", "rg2"]),
+        ("clrg", &["unmanage", "+"]),
+        ("clrg", &["resume", "rg1"]),
+        ("clrg", &["remaster", "+"]),
+        ("clrg", &["restart", "-n", "n1", "rg1"]),
+        ("clrs", &["delete", "-F", "app"]),
+        ("clrs", &["monitor", "-n", "n1,n2", "+"]),
+        ("clrs", &["unmonitor", "app", "db"]),
+        (
+            "clrs",
+            &["create", "-g", "rg2", "-t", "TEST.app:1", "r1", "r2"],
+        ),
+        ("clrt", &["unregister", "ACME.lh", "rec"]),
+    ];
+    for (bin, args) in runs {
+        let r = d.run(bin, args);
+        assert_eq!(r.code, 0, "{bin} {args:?}: {}", r.stderr);
+    }
+    let create = |name: &str| AdminRequest::CreateResource {
+        name: name.into(),
+        group: "rg2".into(),
+        type_name: "TEST.app:1".into(),
+        edits: vec![],
+        enabled: true,
+    };
+    assert_eq!(
+        d.admin(),
+        [
+            AdminRequest::Manage {
+                groups: Operands::named(&["rg2"])
+            },
+            AdminRequest::Unmanage {
+                groups: Operands::All
+            },
+            AdminRequest::Resume {
+                groups: Operands::named(&["rg1"])
+            },
+            AdminRequest::Remaster {
+                groups: Operands::All
+            },
+            AdminRequest::Restart {
+                groups: Operands::named(&["rg1"]),
+                nodes: Some(vec!["n1".into()])
+            },
+            AdminRequest::DeleteResource {
+                resources: Operands::named(&["app"]),
+                force: true
+            },
+            AdminRequest::Monitor {
+                resources: Operands::All,
+                nodes: Some(vec!["n1".into(), "n2".into()])
+            },
+            AdminRequest::Unmonitor {
+                resources: Operands::named(&["app", "db"]),
+                nodes: None
+            },
+            create("r1"),
+            create("r2"),
+            AdminRequest::UnregisterType {
+                names: Operands::named(&["ACME.lh", "rec"])
+            },
+        ]
+    );
+}
+
+#[test]
+fn a_refusal_stops_a_series_of_requests() {
+    let d = FakeDaemon::answering(rich_view(), |r| match r {
+        rgm_proto::Request::Admin(AdminRequest::CreateGroup { name, .. }) if name == "b" => {
+            rgm_proto::Response::refused(
+                rgm_core::ErrorCode::Inval,
+                "resource group b: already exists",
+            )
+        }
+        _ => rgm_proto::Response::Done { messages: vec![] },
+    });
+    let r = d.run("clrg", &["create", "a", "b", "c"]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (3, "clrg: resource group b: already exists\n")
+    );
+    assert_eq!(d.admin().len(), 2, "c is not attempted");
+}

@@ -113,6 +113,17 @@ fn follow_prints_what_is_appended() {
         line,
         "2025-03-01T12:00:00Z Cluster.RGM.global.rgmd: [ID 1 daemon.warning] later\n"
     );
+    // Rotation: the log is renamed away and a new one started; its records follow.
+    let log_path = dir.path().join("cluster.log.json");
+    std::fs::rename(&log_path, dir.path().join("cluster.log.json.1")).unwrap();
+    std::fs::write(
+        &log_path,
+        "{\"time\":\"2025-03-01T13:00:00Z\",\"id\":2,\"severity\":\"notice\",\"text\":\"rotated\",\"fields\":{\"group\":\"rg2\"}}\n",
+    )
+    .unwrap();
+    line.clear();
+    out.read_line(&mut line).unwrap();
+    assert!(line.ends_with("[ID 2 daemon.notice] rotated\n"), "{line}");
 }
 
 /// `cllog -f` never ends by itself: killed however the test ends.

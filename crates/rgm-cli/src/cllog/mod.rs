@@ -149,7 +149,13 @@ pub fn run(
         Ok(a) => a,
         Err(e) => return crate::cl::clap_error(&program, &e, out, err),
     };
-    let result = filter(a).and_then(|f| read_log(&f, out));
+    let result = filter(a).and_then(|f| match read_log(&f, out) {
+        // The reader went away (`cllog -f | head`): that is the end, not a failure.
+        Err(Failed::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(Failed::Write(e)) => Err(Failure::internal(format!("cannot write the output: {e}"))),
+        Err(Failed::Read(f)) => Err(f),
+        Ok(()) => Ok(()),
+    });
     match result {
         Ok(()) => 0,
         Err(fail) => {
@@ -178,7 +184,13 @@ fn log_path(option: Option<&Path>) -> PathBuf {
     dir.join(LOG_FILE)
 }
 
-fn read_log(f: &Filter, out: &mut dyn Write) -> Result<(), Failure> {
+/// Why reading the log stopped.
+enum Failed {
+    Read(Failure),
+    Write(std::io::Error),
+}
+
+fn read_log(f: &Filter, out: &mut dyn Write) -> Result<(), Failed> {
     let path = log_path(f.args.state_dir.as_deref());
     let unreadable = |e: std::io::Error| {
         Failure::internal(format!(
@@ -187,48 +199,43 @@ fn read_log(f: &Filter, out: &mut dyn Write) -> Result<(), Failure> {
             io_reason(&e)
         ))
     };
-    let written = |e: std::io::Error| Failure::internal(format!("cannot write the output: {e}"));
     if !f.args.follow {
-        let reader = BufReader::new(File::open(&path).map_err(unreadable)?);
-        for line in reader.split(b'\n') {
-            let line = line.map_err(unreadable)?;
+        let file = File::open(&path).map_err(|e| Failed::Read(unreadable(e)))?;
+        for line in BufReader::new(file).split(b'\n') {
+            let line = line.map_err(|e| Failed::Read(unreadable(e)))?;
             if let Some(l) = f.line(&String::from_utf8_lossy(&line)) {
-                writeln!(out, "{l}").map_err(written)?;
+                writeln!(out, "{l}").map_err(Failed::Write)?;
             }
         }
         return Ok(());
     }
-    follow(f, &path, out).map_err(written)
+    follow(f, &path, out).map_err(Failed::Write)
 }
 
 /// Prints what is there, then what is appended, forever. A file that shrinks or is replaced
-/// is read again from its start; a missing file is waited for.
+/// is read again from its start; a missing file is waited for. Only a failure to write ends
+/// it.
 fn follow(f: &Filter, path: &Path, out: &mut dyn Write) -> std::io::Result<()> {
     let mut file: Option<(File, u64)> = None;
     let mut pos = 0u64;
     let mut partial: Vec<u8> = Vec::new();
     loop {
-        let meta = std::fs::metadata(path).ok();
-        let replaced = match (&file, &meta) {
-            (Some((_, ino)), Some(m)) => m.ino() != *ino || m.len() < pos,
-            (Some(_), None) => true,
-            (None, _) => false,
-        };
-        if replaced {
-            file = None;
-        }
-        if file.is_none()
-            && let (Some(m), Ok(opened)) = (&meta, File::open(path))
-        {
-            file = Some((opened, m.ino()));
+        if file.is_none() {
+            file = File::open(path)
+                .and_then(|fh| fh.metadata().map(|m| (fh, m.ino())))
+                .ok();
             pos = 0;
             partial.clear();
         }
-        if let Some((fh, _)) = file.as_mut() {
-            fh.seek(SeekFrom::Start(pos))?;
-            let mut chunk = Vec::new();
-            fh.read_to_end(&mut chunk)?;
-            pos += chunk.len() as u64;
+        // Read to the end of the file we have, even if it was just replaced: records written
+        // to it before rotation are not lost.
+        let mut chunk = Vec::new();
+        let read = file.as_mut().map(|(fh, _)| {
+            fh.seek(SeekFrom::Start(pos))
+                .and_then(|_| fh.read_to_end(&mut chunk))
+        });
+        if let Some(Ok(n)) = read {
+            pos += n as u64;
             partial.extend_from_slice(&chunk);
             while let Some(nl) = partial.iter().position(|&b| b == b'\n') {
                 let line: Vec<u8> = partial.drain(..=nl).collect();
@@ -237,6 +244,15 @@ fn follow(f: &Filter, path: &Path, out: &mut dyn Write) -> std::io::Result<()> {
                 }
             }
             out.flush()?;
+        }
+        let now = std::fs::metadata(path).ok();
+        let replaced = match (&file, &now) {
+            (Some((_, ino)), Some(m)) => m.ino() != *ino || m.len() < pos,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if replaced || matches!(read, Some(Err(_))) {
+            file = None;
         }
         std::thread::sleep(Duration::from_millis(200));
     }
