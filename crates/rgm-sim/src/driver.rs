@@ -1,0 +1,444 @@
+//! The driver: a deterministic stand-in for the daemons around an [`Engine`]. It keeps the
+//! method runs the engine launched until an event completes (or loses) them, the timers it
+//! armed, which nodes are members and which are owed a `NodeFenced`, the requests awaiting a
+//! reply, and the [`Shadow`] of states, so that the invariants can judge each action at the
+//! moment it was emitted. Events apply only when they make sense in the current state (a
+//! completion of a run that is pending, a fence that is owed); others are skipped, which lets
+//! a shrunk schedule replay.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use rgm_core::ClusterConfig;
+use rgm_core::engine::log::msg;
+use rgm_core::engine::{
+    Action, Bounce, ControlTag, Engine, Event, EventKind, MethodOutcome, MethodResult, MethodRun,
+    RState, RequestId, RunId, Time, TimerId,
+};
+
+use crate::event::{Outcome, SimEvent, Timed};
+use crate::invariants::{Checker, Kind, Violation};
+use crate::shadow::{Shadow, parse_primaries, parse_state};
+
+/// A run the engine launched and the world has not finished.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub run: MethodRun,
+    pub launched: Time,
+    /// The engine asked for it to be killed: it ends as cancelled.
+    pub killed: bool,
+}
+
+/// The engine and the world around it.
+pub struct World {
+    pub engine: Engine,
+    pub now: Time,
+    pub pending: BTreeMap<RunId, Pending>,
+    timers: BTreeSet<(Time, TimerId)>,
+    run_timer: HashMap<RunId, (Time, TimerId)>,
+    /// Nodes that are cluster members (joined, not died or fenced since).
+    pub alive: BTreeSet<String>,
+    /// Nodes the engine asked to fence that have not been reported fenced.
+    pub fence_owed: BTreeSet<String>,
+    /// Requests sent and not yet answered.
+    pub outstanding: BTreeSet<RequestId>,
+    pub shadow: Shadow,
+    next_request: u64,
+    /// Events applied so far (the step number of the next one).
+    pub step: usize,
+    /// Keep the actions of the last event in `last_actions` (for reports).
+    pub keep_actions: bool,
+    pub last_actions: Vec<Action>,
+    /// How the last completion really ended, when not as the event said.
+    pub last_note: Option<String>,
+    /// The calm phase stops (as if settled) before applying the event of this step.
+    pub stop_before: Option<usize>,
+    /// (resource, node) that a RESOURCE_RESTART or RESOURCE_IS_RESTARTED of this step
+    /// bounces: their restart may begin and end within the step, out of the queries' sight.
+    pub bounced: BTreeSet<(String, String)>,
+    /// (resource, node) being restarted (`Bounce::Resource`) as the step began.
+    pub bounced_before: BTreeSet<(String, String)>,
+    bounce_request: Option<RequestId>,
+    /// The states, as the step began, of the resources whose state changed during it.
+    pub step_prev: HashMap<(String, String), RState>,
+    /// Record violations and go on (except after a panic) instead of stopping at the first.
+    pub keep_going: bool,
+    /// The first violation of each kind, in keep-going mode.
+    pub found: Vec<Violation>,
+}
+
+impl World {
+    pub fn new(config: ClusterConfig) -> World {
+        World {
+            engine: Engine::new(config),
+            now: Time(1_000),
+            pending: BTreeMap::new(),
+            timers: BTreeSet::new(),
+            run_timer: HashMap::new(),
+            alive: BTreeSet::new(),
+            fence_owed: BTreeSet::new(),
+            outstanding: BTreeSet::new(),
+            shadow: Shadow::default(),
+            next_request: 1,
+            step: 0,
+            keep_actions: false,
+            last_actions: Vec::new(),
+            last_note: None,
+            stop_before: None,
+            bounced: BTreeSet::new(),
+            bounced_before: BTreeSet::new(),
+            bounce_request: None,
+            step_prev: HashMap::new(),
+            keep_going: false,
+            found: Vec::new(),
+        }
+    }
+
+    /// The node is a member and not being fenced: methods may run there.
+    pub fn node_up(&self, node: &str) -> bool {
+        self.alive.contains(node) && !self.fence_owed.contains(node)
+    }
+
+    /// When the next armed timer is due.
+    pub fn next_timer(&self) -> Option<Time> {
+        self.timers.first().map(|(at, _)| *at)
+    }
+
+    /// Timers due by now.
+    pub fn due_timers(&self) -> Vec<TimerId> {
+        self.timers
+            .iter()
+            .take_while(|(at, _)| *at <= self.now)
+            .map(|(_, t)| *t)
+            .collect()
+    }
+
+    /// The oldest pending run matching the triple.
+    fn find(&self, resource: &str, node: &str, method: rtreg::Method) -> Option<RunId> {
+        self.pending
+            .iter()
+            .find(|(_, p)| {
+                p.run.resource == resource && p.run.node == node && p.run.method == method
+            })
+            .map(|(id, _)| *id)
+    }
+
+    /// Forgets the runs of a node whose processes are gone.
+    fn drop_runs_on(&mut self, node: &str) {
+        let gone: Vec<RunId> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.run.node == node)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in gone {
+            self.pending.remove(&id);
+            if let Some(t) = self.run_timer.remove(&id) {
+                self.timers.remove(&t);
+            }
+        }
+    }
+
+    /// The id of the last request sent (0 before the first).
+    pub fn last_request(&self) -> u64 {
+        self.next_request - 1
+    }
+
+    fn request_id(&mut self) -> RequestId {
+        let id = RequestId(self.next_request);
+        self.next_request += 1;
+        self.outstanding.insert(id);
+        id
+    }
+
+    /// Applies one event: `Ok(false)` if it does not apply now (skipped), `Err` with the first
+    /// invariant it broke.
+    pub fn apply(&mut self, timed: &Timed, checker: &Checker<'_>) -> Result<bool, Violation> {
+        self.now = self.now.plus_ms(timed.dt_ms);
+        self.last_actions.clear();
+        self.last_note = None;
+        self.bounced.clear();
+        self.bounce_request = None;
+        self.step_prev.clear();
+        self.note_bounces();
+        let step = self.step;
+        self.step += 1;
+        let kinds: Vec<EventKind> = match &timed.event {
+            SimEvent::Join(n) => {
+                if !self.engine.config().nodes.contains_key(n)
+                    || self.alive.contains(n)
+                    || self.fence_owed.contains(n)
+                {
+                    return Ok(false);
+                }
+                self.alive.insert(n.clone());
+                vec![EventKind::NodeJoined { node: n.clone() }]
+            }
+            SimEvent::Die(n) => {
+                if !self.alive.remove(n) {
+                    return Ok(false);
+                }
+                self.drop_runs_on(n);
+                vec![EventKind::NodeDied { node: n.clone() }]
+            }
+            SimEvent::Fenced(n) => {
+                if !self.fence_owed.remove(n) {
+                    return Ok(false);
+                }
+                self.alive.remove(n);
+                self.drop_runs_on(n);
+                vec![EventKind::NodeFenced { node: n.clone() }]
+            }
+            SimEvent::Complete {
+                resource,
+                node,
+                method,
+                outcome,
+            } => {
+                let Some(id) = self.find(resource, node, *method) else {
+                    return Ok(false);
+                };
+                let p = self.pending.remove(&id).expect("found");
+                if let Some(t) = self.run_timer.remove(&id) {
+                    self.timers.remove(&t);
+                }
+                let result = self.result(&p, *outcome);
+                if p.killed {
+                    self.last_note = Some("killed on request: cancelled".into());
+                } else if *outcome != Outcome::Timeout
+                    && matches!(result.outcome, MethodOutcome::TimedOut { .. })
+                {
+                    self.last_note = Some(format!(
+                        "ran {} s, past its {} s timeout: timed out",
+                        self.now.0.saturating_sub(p.launched.0) / 1000,
+                        p.run.timeout_secs
+                    ));
+                }
+                vec![EventKind::MethodFinished { run: id, result }]
+            }
+            SimEvent::Lose {
+                resource,
+                node,
+                method,
+            } => {
+                let Some(id) = self.find(resource, node, *method) else {
+                    return Ok(false);
+                };
+                self.pending.remove(&id);
+                Vec::new()
+            }
+            SimEvent::FireTimers => {
+                let due = self.due_timers();
+                if due.is_empty() {
+                    return Ok(false);
+                }
+                self.timers.retain(|(at, _)| *at > self.now);
+                due.into_iter()
+                    .map(|timer| EventKind::TimerFired { timer })
+                    .collect()
+            }
+            SimEvent::Admin(request) => vec![EventKind::Request {
+                id: self.request_id(),
+                request: request.clone(),
+            }],
+            SimEvent::Control {
+                tag,
+                group,
+                resource,
+                node,
+            } => {
+                let id = self.request_id();
+                if matches!(
+                    tag,
+                    ControlTag::ResourceRestart | ControlTag::ResourceIsRestarted
+                ) {
+                    self.bounce_candidates(resource, node, *tag == ControlTag::ResourceRestart);
+                    self.bounce_request = Some(id);
+                }
+                vec![EventKind::Control {
+                    id,
+                    tag: *tag,
+                    group: group.clone(),
+                    resource: resource.clone(),
+                    node: node.clone(),
+                }]
+            }
+            SimEvent::Status {
+                resource,
+                node,
+                status,
+            } => vec![EventKind::SetStatus {
+                id: self.request_id(),
+                resource: resource.clone(),
+                node: node.clone(),
+                status: *status,
+                message: None,
+            }],
+        };
+        let mut found: Vec<Violation> = Vec::new();
+        for kind in kinds {
+            let event = Event::new(self.now, kind);
+            let actions = match catch_unwind(AssertUnwindSafe(|| self.engine.handle(event))) {
+                Ok(actions) => actions,
+                Err(payload) => {
+                    let text = payload
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_default();
+                    return Err(Violation::new(
+                        Kind::Panic,
+                        step,
+                        format!("the engine panicked: {text}"),
+                    ));
+                }
+            };
+            found.extend(self.absorb(&actions, checker, step));
+            if self.keep_actions {
+                self.last_actions.extend(actions);
+            }
+        }
+        found.extend(checker.after_step(self, step));
+        self.record(found).map(|()| true)
+    }
+
+    /// Stops at the first violation, or (keep-going) notes the first of each kind.
+    pub(crate) fn record(&mut self, found: Vec<Violation>) -> Result<(), Violation> {
+        let mut found = found.into_iter();
+        if !self.keep_going {
+            return found.next().map_or(Ok(()), Err);
+        }
+        for v in found {
+            if !self.found.iter().any(|f| f.kind == v.kind) {
+                self.found.push(v);
+            }
+        }
+        Ok(())
+    }
+
+    /// Notes which resources are being restarted now (only those not offline can be).
+    fn note_bounces(&mut self) {
+        self.bounced_before.clear();
+        for r in self.engine.config().resources.keys() {
+            for (n, _) in self.shadow.instances(r) {
+                if self.engine.resource_bounce(r, n) == Some(Bounce::Resource) {
+                    self.bounced_before.insert((r.clone(), n.clone()));
+                }
+            }
+        }
+    }
+
+    /// What a resource restart of `resource` on `node` bounces, as reference §f.1 has it: the
+    /// resource itself (RESOURCE_RESTART) and, transitively, its restart and offline_restart
+    /// dependents where they are started.
+    fn bounce_candidates(&mut self, resource: &str, node: &str, itself: bool) {
+        if itself && self.shadow.state(resource, node).is_started() {
+            self.bounced
+                .insert((resource.to_string(), node.to_string()));
+        }
+        let nodes = self.engine.config().node_names();
+        for (d, only) in self.engine.graph().restarted_with(resource, node) {
+            let on: Vec<String> = only.map_or_else(|| nodes.clone(), |n| vec![n]);
+            for m in on {
+                if self.shadow.state(&d, &m).is_started() {
+                    self.bounced.insert((d.clone(), m));
+                }
+            }
+        }
+    }
+
+    /// The result a run reports: killed runs end cancelled, runs past their timeout time out.
+    fn result(&self, p: &Pending, outcome: Outcome) -> MethodResult {
+        let age = self.now.0.saturating_sub(p.launched.0);
+        let timeout_ms = (p.run.timeout_secs.max(0) as u64) * 1000;
+        let outcome = if p.killed {
+            MethodOutcome::Cancelled
+        } else if age > timeout_ms || outcome == Outcome::Timeout {
+            MethodOutcome::TimedOut { killed: false }
+        } else {
+            match outcome {
+                Outcome::Success => MethodOutcome::Exited(0),
+                Outcome::Exit(c) => MethodOutcome::Exited(c),
+                Outcome::Signal(s) => MethodOutcome::Signaled(s),
+                Outcome::NotRun => MethodOutcome::NotRun("no such file".into()),
+                Outcome::Timeout => MethodOutcome::TimedOut { killed: false },
+            }
+        };
+        MethodResult {
+            outcome,
+            duration_ms: age.min(timeout_ms),
+            output: String::new(),
+        }
+    }
+
+    /// Takes in the engine's actions in order, judging each as it comes; returns the
+    /// violations.
+    fn absorb(&mut self, actions: &[Action], checker: &Checker<'_>, step: usize) -> Vec<Violation> {
+        let mut found: Vec<Violation> = Vec::new();
+        let mut armed: Option<(Time, TimerId)> = None;
+        for a in actions {
+            match a {
+                Action::Log(rec) if rec.id == msg::R_STATE => {
+                    let (Some(r), Some(n), Some(s)) = (
+                        rec.fields.get("resource"),
+                        rec.fields.get("node"),
+                        rec.fields.get("state").and_then(|s| parse_state(s)),
+                    ) else {
+                        continue;
+                    };
+                    let prev = self.shadow.state(r, n);
+                    self.step_prev.entry((r.clone(), n.clone())).or_insert(prev);
+                    found.extend(checker.on_state(self, step, r, n, prev, s));
+                    self.shadow.set(r, n, s);
+                }
+                Action::Log(rec) if rec.id == msg::PLACEMENT => {
+                    if let (Some(g), Some(p)) =
+                        (rec.fields.get("group"), parse_primaries(&rec.text))
+                    {
+                        self.shadow.primaries.insert(g.clone(), p);
+                    }
+                }
+                Action::Log(_) | Action::PersistConfig | Action::PersistState => {}
+                Action::RunMethod(run) => {
+                    found.extend(checker.on_run(self, step, run));
+                    if let Some(t) = armed.take() {
+                        self.run_timer.insert(run.run, t);
+                    }
+                    self.pending.insert(
+                        run.run,
+                        Pending {
+                            run: run.clone(),
+                            launched: self.now,
+                            killed: false,
+                        },
+                    );
+                }
+                Action::KillMethod { run, .. } => {
+                    if let Some(p) = self.pending.get_mut(run) {
+                        p.killed = true;
+                    }
+                }
+                Action::Reply { id, result } => {
+                    if result.is_err() && self.bounce_request == Some(*id) {
+                        self.bounced.clear();
+                    }
+                    if !self.outstanding.remove(id) {
+                        found.push(Violation::new(
+                            Kind::Reply,
+                            step,
+                            format!("a second or unasked-for reply to request {}", id.0),
+                        ));
+                    }
+                }
+                Action::FenceNode { node, .. } => {
+                    self.fence_owed.insert(node.clone());
+                }
+                Action::ArmTimer { timer, at } => {
+                    self.timers.insert((*at, *timer));
+                    armed = Some((*at, *timer));
+                }
+            }
+        }
+        found
+    }
+}

@@ -1,0 +1,481 @@
+//! The invariants, judged on every action at the moment the engine emitted it (against the
+//! shadow of states the log has told so far) and on the states after every step:
+//!
+//! - **placement**: a failover group is active (a resource not `Offline`) on at most one node,
+//!   a scalable one on at most `Maximum_primaries`; checked whenever a resource leaves
+//!   `Offline` and after every step. A dead node keeps its states until it is fenced, so it
+//!   counts until then.
+//! - **start-order**: START (or, for a type without START, the move to started) only when
+//!   every strong, restart and offline_restart dependency that applies on the node is started
+//!   in its resolved scope.
+//! - **stop-order**: STOP (or, without STOP, the move to stopped) only when no dependent with a
+//!   hard dependency that relies on this instance is started, starting or stopping; during a
+//!   resource restart (`Bounce::Resource`) strong dependents are exempt.
+//! - **stop-failed-start**: no PRENET_START or START for a group while any of its resources is
+//!   `StopFailed` on any node.
+//! - **dead-node**: no method on a node that is not a member or is being fenced.
+//! - **one-transition**: at most one start or stop method of a resource runs on a node.
+//! - **reply**: every request is answered exactly once.
+//! - **settle**: once faults stop, the engine becomes idle within a bounded number of steps.
+//! - **panic**: the engine never panics; **hang**: it returns from every event (judged by the
+//!   runner's watchdog); **unlogged-state**: every state and primaries change appears in the
+//!   engine's log (the shadow equals the engine's state after each step).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use rgm_core::engine::{Bounce, MethodRun, RState};
+use rgm_core::{DependencyKind, EffectiveScope};
+use rtreg::Method;
+
+use crate::driver::World;
+
+/// Which invariant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Placement,
+    StartOrder,
+    StopOrder,
+    StopFailedStart,
+    DeadNode,
+    OneTransition,
+    Reply,
+    Settle,
+    Panic,
+    Hang,
+    UnloggedState,
+    /// A predicate given by the caller (tests of the simulator itself).
+    Custom(&'static str),
+}
+
+impl Kind {
+    /// The built-in invariants.
+    pub const ALL: [Kind; 11] = [
+        Kind::Placement,
+        Kind::StartOrder,
+        Kind::StopOrder,
+        Kind::StopFailedStart,
+        Kind::DeadNode,
+        Kind::OneTransition,
+        Kind::Reply,
+        Kind::Settle,
+        Kind::Panic,
+        Kind::Hang,
+        Kind::UnloggedState,
+    ];
+
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Placement => "placement",
+            Kind::StartOrder => "start-order",
+            Kind::StopOrder => "stop-order",
+            Kind::StopFailedStart => "stop-failed-start",
+            Kind::DeadNode => "dead-node",
+            Kind::OneTransition => "one-transition",
+            Kind::Reply => "reply",
+            Kind::Settle => "settle",
+            Kind::Panic => "panic",
+            Kind::Hang => "hang",
+            Kind::UnloggedState => "unlogged-state",
+            Kind::Custom(name) => name,
+        }
+    }
+}
+
+/// A broken invariant: which, at which step (event index), and what happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub kind: Kind,
+    pub step: usize,
+    pub message: String,
+}
+
+impl Violation {
+    pub fn new(kind: Kind, step: usize, message: String) -> Violation {
+        Violation {
+            kind,
+            step,
+            message,
+        }
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "step {}: {}: {}",
+            self.step,
+            self.kind.name(),
+            self.message
+        )
+    }
+}
+
+/// An extra predicate over the world after each step; `Some(why)` is a violation.
+pub type Extra = dyn Fn(&World) -> Option<String> + Sync;
+
+/// The invariants, plus an optional extra predicate.
+#[derive(Clone, Copy, Default)]
+pub struct Checker<'a> {
+    pub extra: Option<(&'static str, &'a Extra)>,
+}
+
+fn is_transition(m: Method) -> bool {
+    matches!(
+        m,
+        Method::PrenetStart
+            | Method::Start
+            | Method::MonitorStart
+            | Method::MonitorStop
+            | Method::Stop
+            | Method::PostnetStop
+    )
+}
+
+fn kind_name(k: DependencyKind) -> &'static str {
+    match k {
+        DependencyKind::Strong => "strong",
+        DependencyKind::Weak => "weak",
+        DependencyKind::Restart => "restart",
+        DependencyKind::OfflineRestart => "offline_restart",
+    }
+}
+
+/// `r: n1=R_ONLINE n2=R_STOPPING` (or `offline everywhere`).
+fn where_is(w: &World, r: &str) -> String {
+    let list: Vec<String> = w
+        .shadow
+        .instances(r)
+        .map(|(n, s)| format!("{n}={s}"))
+        .collect();
+    if list.is_empty() {
+        format!("{r} is offline everywhere")
+    } else {
+        format!("{r} is {}", list.join(" "))
+    }
+}
+
+impl Checker<'_> {
+    pub fn with_extra<'a>(name: &'static str, extra: &'a Extra) -> Checker<'a> {
+        Checker {
+            extra: Some((name, extra)),
+        }
+    }
+
+    /// A resource's state on a node is about to change from `prev` to `next`.
+    pub fn on_state(
+        &self,
+        w: &World,
+        step: usize,
+        r: &str,
+        n: &str,
+        prev: RState,
+        next: RState,
+    ) -> Option<Violation> {
+        let mut v = None;
+        if next == RState::OnlineUnmonitored
+            && matches!(prev, RState::Offline | RState::PrenetStarted)
+        {
+            let how = "becoming started without START";
+            v = self
+                .start_rule(w, step, r, n, how)
+                .or_else(|| self.stop_failed_rule(w, step, r, n, how));
+        }
+        if v.is_none() && next == RState::Stopped && prev != RState::Stopping {
+            v = self.stop_rule(w, step, r, n, "becoming stopped without STOP");
+        }
+        if v.is_none() && prev == RState::Offline && next != RState::Offline {
+            let group = w.engine.config().resources.get(r)?.group.clone();
+            v = self.placement(w, step, &group, Some((r, n, next)));
+        }
+        v
+    }
+
+    /// The engine launches a method.
+    pub fn on_run(&self, w: &World, step: usize, run: &MethodRun) -> Option<Violation> {
+        let (r, n) = (run.resource.as_str(), run.node.as_str());
+        if !w.node_up(n) {
+            let why = if w.fence_owed.contains(n) {
+                "being fenced"
+            } else {
+                "not a cluster member"
+            };
+            return Some(Violation::new(
+                Kind::DeadNode,
+                step,
+                format!(
+                    "{} of {r} launched on node {n}, which is {why}",
+                    run.method.keyword()
+                ),
+            ));
+        }
+        match run.method {
+            Method::Start => self
+                .start_rule(w, step, r, n, "START")
+                .or_else(|| self.stop_failed_rule(w, step, r, n, "START")),
+            Method::PrenetStart => self.stop_failed_rule(w, step, r, n, "PRENET_START"),
+            Method::Stop => self.stop_rule(w, step, r, n, "STOP"),
+            _ => None,
+        }
+    }
+
+    /// After every step: placement, one transition at a time, answered requests, the shadow,
+    /// and the extra predicate.
+    pub fn after_step(&self, w: &World, step: usize) -> Vec<Violation> {
+        let mut out = Vec::new();
+        let cfg = w.engine.config();
+        if let Some(v) = cfg
+            .groups
+            .keys()
+            .find_map(|g| self.placement(w, step, g, None))
+        {
+            out.push(v);
+        }
+        let mut transitions: BTreeMap<(String, String), Vec<&'static str>> = BTreeMap::new();
+        for (_, node, resource, method) in w.engine.running() {
+            if is_transition(method) {
+                transitions
+                    .entry((resource, node))
+                    .or_default()
+                    .push(method.keyword());
+            }
+        }
+        if let Some(((r, n), methods)) = transitions.iter().find(|(_, m)| m.len() > 1) {
+            out.push(Violation::new(
+                Kind::OneTransition,
+                step,
+                format!("{} of {r} run on node {n} at once", methods.join(" and ")),
+            ));
+        }
+        if w.engine.is_idle()
+            && let Some(id) = w.outstanding.first()
+        {
+            out.push(Violation::new(
+                Kind::Reply,
+                step,
+                format!("the engine is idle and request {} has no reply", id.0),
+            ));
+        }
+        out.extend(self.shadow_matches(w, step));
+        if let Some((name, extra)) = self.extra
+            && let Some(why) = extra(w)
+        {
+            out.push(Violation::new(Kind::Custom(name), step, why));
+        }
+        out
+    }
+
+    fn shadow_matches(&self, w: &World, step: usize) -> Option<Violation> {
+        let cfg = w.engine.config();
+        let nodes = cfg.node_names();
+        for r in cfg.resources.keys() {
+            for n in &nodes {
+                let (engine, shadow) = (w.engine.resource_state(r, n), w.shadow.state(r, n));
+                if engine != shadow {
+                    return Some(Violation::new(
+                        Kind::UnloggedState,
+                        step,
+                        format!("{r} on {n} is {engine} but the log last said {shadow}"),
+                    ));
+                }
+            }
+        }
+        for g in cfg.groups.keys() {
+            let engine: Vec<String> = w.engine.group_primaries(g);
+            let shadow: Vec<String> = w
+                .shadow
+                .primaries
+                .get(g)
+                .map(|p| p.iter().cloned().collect())
+                .unwrap_or_default();
+            if engine != shadow {
+                return Some(Violation::new(
+                    Kind::UnloggedState,
+                    step,
+                    format!(
+                        "the primaries of {g} are [{}] but the log last said [{}]",
+                        engine.join(", "),
+                        shadow.join(", ")
+                    ),
+                ));
+            }
+        }
+        None
+    }
+
+    /// At most one node (failover) or Maximum_primaries nodes (scalable) where the group is
+    /// active; `pending` is a state change not yet in the shadow.
+    fn placement(
+        &self,
+        w: &World,
+        step: usize,
+        group: &str,
+        pending: Option<(&str, &str, RState)>,
+    ) -> Option<Violation> {
+        let cfg = w.engine.config();
+        let g = cfg.groups.get(group)?;
+        let limit = if g.is_scalable() {
+            g.maximum_primaries().max(1) as usize
+        } else {
+            1
+        };
+        let mut active: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for r in &g.resources {
+            for (n, s) in w.shadow.instances(r) {
+                if pending.is_some_and(|(pr, pn, _)| pr == r && pn == n) {
+                    continue;
+                }
+                active
+                    .entry(n.clone())
+                    .or_default()
+                    .push(format!("{r}={s}"));
+            }
+        }
+        if let Some((r, n, s)) = pending
+            && s != RState::Offline
+        {
+            active
+                .entry(n.to_string())
+                .or_default()
+                .push(format!("{r}={s}"));
+        }
+        if active.len() <= limit {
+            return None;
+        }
+        let list: Vec<String> = active
+            .iter()
+            .map(|(n, rs)| format!("{n} ({})", rs.join(" ")))
+            .collect();
+        Some(Violation::new(
+            Kind::Placement,
+            step,
+            format!(
+                "{} group {group} is active on {} nodes (at most {limit}): {}",
+                if g.is_scalable() {
+                    "scalable"
+                } else {
+                    "failover"
+                },
+                active.len(),
+                list.join(", ")
+            ),
+        ))
+    }
+
+    /// Every hard dependency of `r` that applies on `n` is started in its scope.
+    fn start_rule(&self, w: &World, step: usize, r: &str, n: &str, how: &str) -> Option<Violation> {
+        let cfg = w.engine.config();
+        for (d, edge, scope) in w.engine.graph().dependencies_of(r) {
+            if !edge.kind.is_hard() || !edge.applies_on(n) {
+                continue;
+            }
+            let local = match scope {
+                EffectiveScope::Local => true,
+                EffectiveScope::Any => false,
+                EffectiveScope::LocalIfColocated => cfg
+                    .resources
+                    .get(d)
+                    .is_some_and(|x| w.shadow.group_here(cfg, &x.group, n)),
+            };
+            let ok = if local {
+                w.shadow.state(d, n).is_started()
+            } else {
+                !w.shadow.started_nodes(d).is_empty()
+            };
+            if !ok {
+                return Some(Violation::new(
+                    Kind::StartOrder,
+                    step,
+                    format!(
+                        "{how} of {r} on {n} while its {} dependency {d} ({scope:?}{}) is not started {}: {}",
+                        kind_name(edge.kind),
+                        if edge.implicit { ", implicit" } else { "" },
+                        if local { "on that node" } else { "anywhere" },
+                        where_is(w, d)
+                    ),
+                ));
+            }
+        }
+        None
+    }
+
+    /// No dependent that relies on this instance (and must go first) is still up.
+    fn stop_rule(&self, w: &World, step: usize, r: &str, n: &str, how: &str) -> Option<Violation> {
+        let cfg = w.engine.config();
+        let key = (r.to_string(), n.to_string());
+        let restart = w.engine.resource_bounce(r, n) == Some(Bounce::Resource)
+            || w.bounced.contains(&key)
+            || w.bounced_before.contains(&key);
+        let group = cfg.resources.get(r)?.group.clone();
+        let started_elsewhere = w.shadow.started_nodes(r).iter().any(|m| m != n);
+        for (dep, edge, scope) in w.engine.graph().dependents_of(r) {
+            if !edge.kind.is_hard() || (restart && edge.kind == DependencyKind::Strong) {
+                continue;
+            }
+            for (m, s) in w.shadow.instances(dep) {
+                let up = s.is_started() || matches!(s, RState::Starting | RState::Stopping);
+                if !up || !edge.applies_on(m) {
+                    continue;
+                }
+                let local = match scope {
+                    EffectiveScope::Local => true,
+                    EffectiveScope::Any => false,
+                    EffectiveScope::LocalIfColocated => w.shadow.group_here(cfg, &group, m),
+                };
+                let relies = if local { m == n } else { !started_elsewhere };
+                if relies {
+                    let was = w
+                        .step_prev
+                        .get(&(dep.to_string(), m.clone()))
+                        .map(|p| format!(" (it was {p} when this step began)"))
+                        .unwrap_or_default();
+                    return Some(Violation::new(
+                        Kind::StopOrder,
+                        step,
+                        format!(
+                            "{how} of {r} on {n}{} while {dep}, which has a {} dependency on it ({scope:?}{}), is {s} on {m}{was}",
+                            if restart { " (resource restart)" } else { "" },
+                            kind_name(edge.kind),
+                            if edge.implicit { ", implicit" } else { "" },
+                        ),
+                    ));
+                }
+            }
+        }
+        None
+    }
+
+    /// Nothing of a group starts while any of its resources is STOP_FAILED anywhere.
+    fn stop_failed_rule(
+        &self,
+        w: &World,
+        step: usize,
+        r: &str,
+        n: &str,
+        how: &str,
+    ) -> Option<Violation> {
+        let cfg = w.engine.config();
+        let group = cfg.resources.get(r)?.group.clone();
+        for other in &cfg.groups.get(&group)?.resources {
+            if let Some((m, _)) = w
+                .shadow
+                .instances(other)
+                .find(|(_, s)| *s == RState::StopFailed)
+            {
+                return Some(Violation::new(
+                    Kind::StopFailedStart,
+                    step,
+                    format!(
+                        "{how} of {r} on {n} while {other} of the same group {group} is STOP_FAILED on {m}"
+                    ),
+                ));
+            }
+        }
+        None
+    }
+}
