@@ -1,1 +1,229 @@
-//! End-to-end tests of rgm.
+//! End-to-end tests of rgm: a fixture boots a real rgmd in a temporary directory (and kills it
+//! on Drop), and the tests drive the real command binaries against it.
+//!
+//! The binaries are those of the workspace's build, found beside the test executable's
+//! directory (`target/<profile>/`): `cargo test --workspace` and `cargo nextest run
+//! --workspace` build every one of them, because every binary's package has tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The binaries the tests need.
+pub const BINARIES: &[&str] = &[
+    "rgmd",
+    "clresourcetype",
+    "clresourcegroup",
+    "clresource",
+    "scha_resource_get",
+    "scha_control",
+    "rgm-echo-server",
+];
+
+/// Where the workspace's binaries are.
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("own path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/<test>")
+        .to_path_buf();
+    for b in BINARIES {
+        assert!(
+            dir.join(b).is_file(),
+            "{} is missing: build the workspace first (cargo build --workspace --bins)",
+            dir.join(b).display()
+        );
+    }
+    dir
+}
+
+/// A command's result.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+/// A one-node cluster: rgmd in a temporary directory.
+pub struct Cluster {
+    pub dir: tempfile::TempDir,
+    pub bin: PathBuf,
+    pub node: String,
+    rgmd: Option<Child>,
+}
+
+impl Cluster {
+    pub fn start() -> Cluster {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("run")).unwrap();
+        let mut c = Cluster {
+            dir,
+            bin: bin_dir(),
+            node: "node1".into(),
+            rgmd: None,
+        };
+        c.boot();
+        c
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.dir.path().join("rgmd.sock")
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    /// Where test resources keep their pid files and records.
+    pub fn run_dir(&self) -> PathBuf {
+        self.dir.path().join("run")
+    }
+
+    /// Starts rgmd and waits until it answers.
+    pub fn boot(&mut self) {
+        let child = Command::new(self.bin.join("rgmd"))
+            .args(["--node", &self.node, "--cluster", "e2e", "--state-dir"])
+            .arg(self.state_dir())
+            .arg("--socket")
+            .arg(self.socket())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start rgmd");
+        self.rgmd = Some(child);
+        wait_for("rgmd to answer", Duration::from_secs(30), || {
+            self.run("scha_cluster_get", &["-O", "NODENAME_LOCAL"]).code == 0
+        });
+    }
+
+    /// kill -9 rgmd (its methods' processes live on, as after a daemon crash).
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.rgmd.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGTERM rgmd and wait for it; returns its exit code.
+    pub fn stop(&mut self) -> i32 {
+        let mut c = self.rgmd.take().expect("rgmd running");
+        kill(c.id() as i32, "TERM");
+        c.wait().expect("wait for rgmd").code().unwrap_or(-1)
+    }
+
+    /// Runs a command of rgm against this cluster.
+    pub fn run(&self, cmd: &str, args: &[&str]) -> Run {
+        self.run_as(cmd, args, None)
+    }
+
+    /// Runs a command as another user (uid, gid).
+    pub fn run_as(&self, cmd: &str, args: &[&str], user: Option<(u32, u32)>) -> Run {
+        let mut c = Command::new(self.bin.join(cmd));
+        c.args(args).env("RGM_SOCKET", self.socket());
+        if let Some((uid, gid)) = user {
+            use std::os::unix::process::CommandExt;
+            c.uid(uid).gid(gid);
+        }
+        c.output()
+            .unwrap_or_else(|e| panic!("cannot run {cmd}: {e}"))
+            .into()
+    }
+
+    /// Runs a command that must succeed; returns its stdout.
+    pub fn ok(&self, cmd: &str, args: &[&str]) -> String {
+        let r = self.run(cmd, args);
+        assert_eq!(
+            r.code,
+            0,
+            "`{cmd} {}` failed: {}{}",
+            args.join(" "),
+            r.stdout,
+            r.stderr
+        );
+        r.stdout
+    }
+
+    /// Runs a command that must fail; returns it.
+    pub fn fails(&self, cmd: &str, args: &[&str]) -> Run {
+        let r = self.run(cmd, args);
+        assert_ne!(
+            r.code,
+            0,
+            "`{cmd} {}` should have failed: {}",
+            args.join(" "),
+            r.stdout
+        );
+        r
+    }
+
+    /// The human cluster log.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.state_dir().join("cluster.log")).unwrap_or_default()
+    }
+
+    /// The stored configuration, as text.
+    pub fn config_text(&self) -> String {
+        std::fs::read_to_string(self.state_dir().join("config.json")).unwrap_or_default()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.kill9();
+        // The services and probes the tests started record their pids under run/.
+        let Ok(entries) = std::fs::read_dir(self.run_dir()) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let is_pid_file = e.path().extension().is_some_and(|x| x == "pid");
+            let pid = std::fs::read_to_string(e.path())
+                .ok()
+                .and_then(|p| p.trim().parse::<i32>().ok());
+            if let (true, Some(pid)) = (is_pid_file, pid) {
+                kill(pid, "KILL");
+            }
+        }
+    }
+}
+
+pub fn kill(pid: i32, signal: &str) {
+    let _ = Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Waits for a condition with a deadline (never sleep-and-hope).
+pub fn wait_for(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Whether a process exists (and is not a zombie).
+pub fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            let state = stat
+                .rsplit(')')
+                .next()
+                .and_then(|s| s.split_whitespace().next());
+            state != Some("Z")
+        }
+        Err(_) => false,
+    }
+}

@@ -1,6 +1,7 @@
 //! Project automation, run as `cargo xtask <task>`.
 //!
 //! * `ci`    — install what the tests need, then every check CI runs.
+//! * `demo`  — rgm's main job end to end on the embedded store.
 //! * `bench` — the performance figures (release builds), `--json` for machines.
 //! * `sim`   — the engine simulator over seeded random clusters and faults.
 //!
@@ -8,6 +9,7 @@
 
 mod bench;
 mod ci;
+mod demo;
 mod sim;
 mod tidy;
 mod util;
@@ -19,6 +21,7 @@ usage: cargo xtask <task> [args]
 
 tasks:
   ci      install what the tests need, then fmt, clippy and every test
+  demo    rgm end to end: rgmd, the example type, a group online, a restart, offline
   bench   [core|engine|exec]... [--json]  performance figures in release builds
   sim     [--seeds N]  the engine simulator over seeded random clusters
 ";
@@ -29,6 +32,7 @@ fn main() -> Result<()> {
     let rest: Vec<String> = args.collect();
     match task.as_deref() {
         Some("ci") => ci::main(&rest),
+        Some("demo") => demo::main(&rest),
         Some("bench") => bench::main(&rest),
         Some("sim") => sim::main(&rest),
         Some("-h" | "--help" | "help") => {

@@ -55,13 +55,13 @@ fn status_columns_widen_for_long_values_and_keep_group_order() {
 Resource Name   Node Name   State                 Status Message
 -------------   ---------   -----                 --------------
 db              n1          Online                Unknown
-                n2          Offline               Unknown
+                n2          Offline               Offline
 
 lh              n1          Online_not_monitored  Unknown
-                n2          Offline               Unknown
+                n2          Offline               Offline
 
 app             n1          Online_not_monitored  Unknown
-                n2          Offline               Unknown
+                n2          Offline               Offline
 ";
     assert_eq!(status::resources(&v, &resources(&v), &[]), expected);
     let only_n2 = ["n2".to_string()];

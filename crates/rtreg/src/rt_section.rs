@@ -135,8 +135,8 @@ pub(crate) fn read(file: &RtrFile<'_>, anchor: usize, diag: &mut Collector) -> R
                 } else {
                     if !text.starts_with('/') {
                         let msg = format!(
-                            "RT_basedir {} is not an absolute path; relative method paths are \
-                             resolved against it as written",
+                            "RT_basedir {} is not an absolute path; `clresourcetype register -f` \
+                             resolves it against the directory of this file",
                             quote(text)
                         );
                         diag.warning(value_at, msg);

@@ -396,7 +396,30 @@ impl Engine {
         x.state = state;
         self.state_changed = true;
         self.log(LogRecord::resource_state(resource, node, state));
+        if state == RState::Offline {
+            self.set_status_by_rgm(resource, node, Status::Offline);
+        }
         self.touch_resource(resource);
+    }
+
+    /// The RGM's own status changes: UNKNOWN when a START begins, OFFLINE once the resource is
+    /// down. What methods set with scha_resource_setstatus stands otherwise.
+    fn set_status_by_rgm(&mut self, resource: &str, node: &str, status: Status) {
+        let x = self.rt.res_mut(resource, node);
+        if x.status == status && x.status_msg.is_empty() {
+            return;
+        }
+        let had_msg = !x.status_msg.is_empty();
+        let changed = x.status != status;
+        x.status = status;
+        x.status_msg.clear();
+        self.state_changed = true;
+        if changed {
+            self.log(LogRecord::status(resource, node, status));
+        }
+        if had_msg {
+            self.log(LogRecord::status_msg(resource, node, ""));
+        }
     }
 
     /// Marks for reconciliation everything a change of `resource` may unblock.

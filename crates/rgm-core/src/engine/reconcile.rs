@@ -105,6 +105,10 @@ impl Engine {
             x.state = running;
             self.state_changed = true;
             self.log(LogRecord::resource_state(r, n, running));
+            if method == Method::Start {
+                // Nobody knows its health until a method or its monitor says.
+                self.set_status_by_rgm(r, n, crate::engine::Status::Unknown);
+            }
         }
     }
 

@@ -167,8 +167,9 @@ pub enum Status {
     Ok,
     Degraded,
     Faulted,
-    #[default]
     Unknown,
+    /// What a resource that has not started (or has stopped) shows.
+    #[default]
     Offline,
 }
 

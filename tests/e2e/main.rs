@@ -1,0 +1,3 @@
+//! The end-to-end tests: one binary, one module per area.
+
+mod lifecycle;
