@@ -1,3 +1,7 @@
-//! The end-to-end tests: one binary, one module per area.
+//! The end-to-end tests: one binary, one module per area. Each test boots its own rgmd in a
+//! temporary directory (killed when the test ends) and drives the real commands.
 
+mod bad_input;
 mod lifecycle;
+mod recovery;
+mod support;

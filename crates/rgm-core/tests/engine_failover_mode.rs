@@ -154,6 +154,13 @@ fn stop_failure_is_stop_failed_except_hard_which_fences() {
                     "{ctx}: {:?}",
                     e.messages
                 );
+                // Until it is cleared, the group may not be brought online anywhere.
+                let refused = online(&mut h, &["rg1"]);
+                assert!(
+                    h.err(refused).messages[0].contains("resource app is STOP_FAILED on node n1"),
+                    "{ctx}: {:?}",
+                    h.err(refused)
+                );
                 // Cleared by the administrator, the group may start again.
                 let clear = h.request(rgm_core::engine::AdminRequest::ClearStopFailed {
                     resources: rgm_core::engine::Operands::named(&["app"]),

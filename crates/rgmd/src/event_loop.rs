@@ -2,10 +2,10 @@
 //! output, a timer, a fence done, a signal — is a [`LoopEvent`] handled in one place, which feeds
 //! the engine and carries out its actions in order.
 //!
-//! Durability: the configuration is saved before any reply that follows it in the same batch
-//! (a failure to save is fatal, so no change is ever acknowledged without being on disk); the
-//! runtime state is saved before the method runs of a batch are launched, so that a crash never
-//! forgets a start that was under way.
+//! Durability: the configuration is saved as soon as the engine asks (a failure to save is
+//! fatal); at the end of each batch of events the runtime state is saved, then the batch's
+//! replies are sent and its method runs launched. So nothing is acknowledged before it is on
+//! disk, and a crash never forgets a start that was under way.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
@@ -68,6 +68,7 @@ pub struct Daemon {
     next_request: u64,
     timers: BTreeMap<(Instant, u64), TimerId>,
     to_launch: Vec<MethodRun>,
+    to_reply: Vec<(oneshot::Sender<Response>, Response)>,
     state_dirty: bool,
     shutting_down: Option<RequestId>,
     exit: Option<Exit>,
@@ -95,6 +96,7 @@ impl Daemon {
             next_request: 1,
             timers: BTreeMap::new(),
             to_launch: Vec::new(),
+            to_reply: Vec::new(),
             state_dirty: false,
             shutting_down: None,
             exit: None,
@@ -276,7 +278,7 @@ impl Daemon {
                         _ => Exit::Clean,
                     });
                 } else if let Some(tx) = self.pending.remove(&id) {
-                    let _ = tx.send(response);
+                    self.to_reply.push((tx, response));
                 }
             }
             Action::PersistConfig => {
@@ -297,7 +299,8 @@ impl Daemon {
         Ok(())
     }
 
-    /// Saves the runtime state if it changed, then launches the batch's method runs.
+    /// Saves the runtime state if it changed, then sends the batch's replies and launches its
+    /// method runs.
     fn flush(&mut self) -> anyhow::Result<()> {
         if std::mem::take(&mut self.state_dirty) {
             let state = StoredState {
@@ -311,6 +314,9 @@ impl Daemon {
                     "cannot save the runtime state, stopping before launching methods: {e}"
                 );
             }
+        }
+        for (tx, response) in std::mem::take(&mut self.to_reply) {
+            let _ = tx.send(response);
         }
         for run in std::mem::take(&mut self.to_launch) {
             self.executor.start(run);

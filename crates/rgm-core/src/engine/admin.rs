@@ -518,6 +518,17 @@ impl Engine {
             .filter(|_| self.cfg.groups.get(group).is_some_and(|g| g.managed))
     }
 
+    /// A resource of the group that is STOP_FAILED, and where.
+    fn stop_failed_resource(&self, group: &str) -> Option<(String, String)> {
+        self.members(group).into_iter().find_map(|r| {
+            self.cfg
+                .node_names()
+                .into_iter()
+                .find(|n| self.rt.state(&r, n) == RState::StopFailed)
+                .map(|n| (r, n))
+        })
+    }
+
     /// Checks a sequence of changes on a copy of the configuration.
     fn dry_run(&self, changes: &[Change]) -> Result<ClusterConfig, RequestError> {
         let mut cfg = self.cfg.clone();
@@ -580,6 +591,11 @@ impl Engine {
                         nodes.len()
                     )));
                 }
+            }
+            if let Some((r, n)) = self.stop_failed_resource(g) {
+                return Err(state_err(format!(
+                    "resource group {g} cannot start: resource {r} is STOP_FAILED on node {n}; make sure it is stopped, then clear it (clresource clear -f STOP_FAILED -n {n} {r})"
+                )));
             }
             if !group.managed {
                 if !manage {
