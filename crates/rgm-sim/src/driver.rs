@@ -6,6 +6,7 @@
 //! completion of a run that is pending, a fence that is owed); others are skipped, which lets
 //! a shrunk schedule replay.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -65,6 +66,8 @@ pub struct World {
     pub keep_going: bool,
     /// The first violation of each kind, in keep-going mode.
     pub found: Vec<Violation>,
+    /// How often each thing happened and each rule was exercised (`--stats`).
+    pub stats: RefCell<BTreeMap<String, u64>>,
 }
 
 impl World {
@@ -91,12 +94,18 @@ impl World {
             step_prev: HashMap::new(),
             keep_going: false,
             found: Vec::new(),
+            stats: RefCell::new(BTreeMap::new()),
         }
     }
 
     /// The node is a member and not being fenced: methods may run there.
     pub fn node_up(&self, node: &str) -> bool {
         self.alive.contains(node) && !self.fence_owed.contains(node)
+    }
+
+    /// Counts one more of `what`.
+    pub fn count(&self, what: impl Into<String>) {
+        *self.stats.borrow_mut().entry(what.into()).or_default() += 1;
     }
 
     /// When the next armed timer is due.
@@ -154,6 +163,29 @@ impl World {
     /// Applies one event: `Ok(false)` if it does not apply now (skipped), `Err` with the first
     /// invariant it broke.
     pub fn apply(&mut self, timed: &Timed, checker: &Checker<'_>) -> Result<bool, Violation> {
+        let result = self.apply_event(timed, checker);
+        let what = match &timed.event {
+            SimEvent::Join(_) => "join",
+            SimEvent::Die(_) => "death",
+            SimEvent::Fenced(_) => "fenced",
+            SimEvent::Complete { outcome, .. } if *outcome == Outcome::Success => "completion",
+            SimEvent::Complete { .. } => "failing completion",
+            SimEvent::Lose { .. } => "lost result",
+            SimEvent::FireTimers => "timers firing",
+            SimEvent::Admin(_) => "admin request",
+            SimEvent::Control { .. } => "scha_control",
+            SimEvent::Status { .. } => "status update",
+        };
+        let how = if result == Ok(false) {
+            "skipped"
+        } else {
+            "applied"
+        };
+        self.count(format!("event {how}: {what}"));
+        result
+    }
+
+    fn apply_event(&mut self, timed: &Timed, checker: &Checker<'_>) -> Result<bool, Violation> {
         self.now = self.now.plus_ms(timed.dt_ms);
         self.last_actions.clear();
         self.last_note = None;
@@ -388,6 +420,7 @@ impl World {
                     };
                     let prev = self.shadow.state(r, n);
                     self.step_prev.entry((r.clone(), n.clone())).or_insert(prev);
+                    self.count(format!("engine: state {s} entered"));
                     found.extend(checker.on_state(self, step, r, n, prev, s));
                     self.shadow.set(r, n, s);
                 }
@@ -400,6 +433,16 @@ impl World {
                 }
                 Action::Log(_) | Action::PersistConfig | Action::PersistState => {}
                 Action::RunMethod(run) => {
+                    self.count(format!("engine: {} launched", run.method.keyword()));
+                    if self
+                        .engine
+                        .config()
+                        .node_names()
+                        .iter()
+                        .any(|n| !self.node_up(n))
+                    {
+                        self.count("check dead-node: method launched while a node was down");
+                    }
                     found.extend(checker.on_run(self, step, run));
                     if let Some(t) = armed.take() {
                         self.run_timer.insert(run.run, t);
@@ -431,6 +474,7 @@ impl World {
                     }
                 }
                 Action::FenceNode { node, .. } => {
+                    self.count("engine: fence requested");
                     self.fence_owed.insert(node.clone());
                 }
                 Action::ArmTimer { timer, at } => {

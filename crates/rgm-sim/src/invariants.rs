@@ -387,6 +387,14 @@ impl Checker<'_> {
             } else {
                 !w.shadow.started_nodes(d).is_empty()
             };
+            let across =
+                cfg.resources.get(d).map(|x| &x.group) != cfg.resources.get(r).map(|x| &x.group);
+            w.count(format!(
+                "check start-order: {} {} dependency {scope:?}{}",
+                if across { "cross-group" } else { "same-group" },
+                kind_name(edge.kind),
+                if edge.node.is_some() { " per-node" } else { "" }
+            ));
             if !ok {
                 return Some(Violation::new(
                     Kind::StartOrder,
@@ -414,7 +422,13 @@ impl Checker<'_> {
         let group = cfg.resources.get(r)?.group.clone();
         let started_elsewhere = w.shadow.started_nodes(r).iter().any(|m| m != n);
         for (dep, edge, scope) in w.engine.graph().dependents_of(r) {
-            if !edge.kind.is_hard() || (restart && edge.kind == DependencyKind::Strong) {
+            if !edge.kind.is_hard() {
+                continue;
+            }
+            if restart && edge.kind == DependencyKind::Strong {
+                if w.shadow.instances(dep).any(|(_, s)| s.is_started()) {
+                    w.count("check stop-order: strong dependent left up by a restart");
+                }
                 continue;
             }
             for (m, s) in w.shadow.instances(dep) {
@@ -422,6 +436,11 @@ impl Checker<'_> {
                 if !up || !edge.applies_on(m) {
                     continue;
                 }
+                w.count(format!(
+                    "check stop-order: {} dependent up, {scope:?}{}",
+                    kind_name(edge.kind),
+                    if restart { ", during a restart" } else { "" }
+                ));
                 let local = match scope {
                     EffectiveScope::Local => true,
                     EffectiveScope::Any => false,

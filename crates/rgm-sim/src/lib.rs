@@ -67,6 +67,8 @@ pub struct SeedRun {
     pub calm: Vec<Timed>,
     /// The violations, by step: the first one, or (keep-going) the first of each kind.
     pub violations: Vec<Violation>,
+    /// What happened and which rules were exercised, counted.
+    pub stats: std::collections::BTreeMap<String, u64>,
 }
 
 impl SeedRun {
@@ -121,6 +123,7 @@ pub fn run_seed_watched(
                 events,
                 calm,
                 violations: Vec::new(),
+                stats: world.stats.into_inner(),
             };
         }
         before(world.step, &ev);
@@ -139,6 +142,7 @@ pub fn run_seed_watched(
         events,
         calm,
         violations: collect(world.found, stopped),
+        stats: world.stats.into_inner(),
     }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! rgm-sim [--seeds N] [--from S] [--steps K] [--jobs J] [--keep-going] [--shrink-each]
-//!         [--allow INVARIANT,...] [--verbose]
+//!         [--allow INVARIANT,...] [--stats] [--verbose]
 //! rgm-sim --seed S [--steps K] [--keep-going] [--allow INVARIANT,...] [--verbose]
 //! ```
 //!
@@ -28,6 +28,7 @@ struct Args {
     keep_going: bool,
     shrink_each: bool,
     allow: Vec<Kind>,
+    stats: bool,
 }
 
 const USAGE: &str = "usage: rgm-sim [--seeds N] [--from S] [--seed S] [--steps K] [--jobs J] [--keep-going] [--shrink-each] [--allow INVARIANT,...] [--verbose]
@@ -43,6 +44,7 @@ const USAGE: &str = "usage: rgm-sim [--seeds N] [--from S] [--seed S] [--steps K
                  --keep-going); `hang` also keeps the generator from the configurations
                  known to make the engine loop (strong positive and strong negative
                  affinities between the same two groups)
+  --stats        count the events applied, methods launched, states entered and rule checks
   --verbose      one line per seed; the engine's actions in traces";
 
 /// How long one event may take before the engine is judged to loop without bound.
@@ -59,6 +61,7 @@ fn parse() -> Result<Args, String> {
         keep_going: false,
         shrink_each: false,
         allow: Vec::new(),
+        stats: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -75,6 +78,7 @@ fn parse() -> Result<Args, String> {
             "--jobs" => a.jobs = (value("--jobs")? as usize).max(1),
             "--verbose" | "-v" => a.verbose = true,
             "--keep-going" => a.keep_going = true,
+            "--stats" => a.stats = true,
             "--shrink-each" => a.shrink_each = true,
             "--allow" => {
                 let v = it.next().ok_or("--allow needs invariant names")?;
@@ -130,6 +134,12 @@ fn main() -> ExitCode {
 fn one_seed(seed: u64, opts: &Options, args: &Args) -> u64 {
     let verbose = args.verbose;
     let checker = Checker::default();
+    // First under the watchdog: an engine that never returns must not hang this command.
+    let watched = runner::run_seeds(seed, 1, opts, 1, HANG_AFTER, None);
+    if let Some(&(seed, step)) = watched.hung.first() {
+        print_hang(seed, step, opts);
+        return 1;
+    }
     println!("seed {seed}");
     println!("configuration:");
     for l in report::config(&seed_config(seed, opts)) {
@@ -184,6 +194,27 @@ fn print_shrunk(run: &SeedRun, v: &Violation, checker: &Checker<'_>, verbose: bo
     }
 }
 
+/// Lists a schedule up to the event the engine never returned from, without replaying it.
+fn print_hang(seed: u64, step: usize, opts: &Options) {
+    let stop = Options {
+        stop_before: Some(step),
+        ..opts.clone()
+    };
+    let run = run_seed(seed, &stop, &Checker::default());
+    println!(
+        "seed {seed} hangs: the engine did not return from event {} within {} s; its schedule (not shrunk):",
+        step + 1,
+        HANG_AFTER.as_secs()
+    );
+    for (i, ev) in run.events.iter().chain(&run.calm).enumerate() {
+        println!("{:>5} +{:>6}ms {}", i + 1, ev.dt_ms, ev.event);
+    }
+    println!("configuration:");
+    for l in report::config(&run.config) {
+        println!("{l}");
+    }
+}
+
 fn progress(seed: u64, run: &SeedRun, took: Duration) {
     let what: Vec<String> = run.violations.iter().map(|v| v.to_string()).collect();
     println!(
@@ -212,6 +243,12 @@ fn many_seeds(args: &Args, opts: &Options) -> (u64, u64) {
         args.verbose
             .then_some(progress as fn(u64, &SeedRun, Duration)),
     );
+    if args.stats {
+        println!("counts over {} schedules:", summary.schedules);
+        for (what, n) in &summary.stats {
+            println!("  {n:>9}  {what}");
+        }
+    }
     let found = &summary.violations;
     let mut by_kind: BTreeMap<Kind, Vec<u64>> = BTreeMap::new();
     for (seed, vs) in found {
@@ -243,24 +280,7 @@ fn many_seeds(args: &Args, opts: &Options) -> (u64, u64) {
         .count() as u64;
     let checker = Checker::default();
     if let Some(&(seed, step)) = summary.hung.first() {
-        // The event at `step` never returns: list the schedule up to it, without replaying.
-        let stop = Options {
-            stop_before: Some(step),
-            ..opts.clone()
-        };
-        let run = run_seed(seed, &stop, &checker);
-        println!(
-            "seed {seed} hangs: the engine did not return from event {} within {} s; its schedule (not shrunk):",
-            step + 1,
-            HANG_AFTER.as_secs()
-        );
-        for (i, ev) in run.events.iter().chain(&run.calm).enumerate() {
-            println!("{:>5} +{:>6}ms {}", i + 1, ev.dt_ms, ev.event);
-        }
-        println!("configuration:");
-        for l in report::config(&run.config) {
-            println!("{l}");
-        }
+        print_hang(seed, step, opts);
     }
     // (seed, kind) to shrink and print.
     let targets: Vec<(u64, Kind)> = if args.shrink_each {

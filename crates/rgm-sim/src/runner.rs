@@ -21,6 +21,8 @@ pub struct Summary {
     pub violations: Vec<(u64, Vec<Violation>)>,
     /// The seeds and steps where the engine did not return (their threads are still stuck).
     pub hung: Vec<(u64, usize)>,
+    /// Every seed's counters, added up.
+    pub stats: std::collections::BTreeMap<String, u64>,
 }
 
 #[derive(Default)]
@@ -37,6 +39,7 @@ struct Shared {
     slots: Vec<Slot>,
     done: AtomicU64,
     found: Mutex<Vec<(u64, Vec<Violation>)>>,
+    stats: Mutex<std::collections::BTreeMap<String, u64>>,
 }
 
 /// Runs seeds `from..from + count` on `jobs` threads; `report` is called (from the workers)
@@ -56,6 +59,7 @@ pub fn run_seeds(
         slots: (0..jobs).map(|_| Slot::default()).collect(),
         done: AtomicU64::new(0),
         found: Mutex::new(Vec::new()),
+        stats: Mutex::new(std::collections::BTreeMap::new()),
     });
     let mut handles = Vec::new();
     for i in 0..jobs {
@@ -78,6 +82,12 @@ pub fn run_seeds(
                 slot.busy.store(false, Ordering::SeqCst);
                 if let Some(report) = report {
                     report(seed, &run, started.elapsed());
+                }
+                {
+                    let mut all = shared.stats.lock().expect("no poisoned lock");
+                    for (k, v) in &run.stats {
+                        *all.entry(k.clone()).or_default() += v;
+                    }
                 }
                 if !run.violations.is_empty() {
                     let found = (seed, run.violations);
@@ -133,9 +143,11 @@ pub fn run_seeds(
     }
     violations.sort_by_key(|(seed, _)| *seed);
     hung.sort_by_key(|(_, seed, _)| *seed);
+    let stats = std::mem::take(&mut *shared.stats.lock().expect("no poisoned lock"));
     Summary {
         schedules,
         violations,
+        stats,
         hung: hung
             .into_iter()
             .map(|(_, seed, step)| (seed, step))
