@@ -13,8 +13,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use rgm_core::ClusterConfig;
 use rgm_core::engine::log::msg;
 use rgm_core::engine::{
-    Action, Bounce, ControlTag, Engine, Event, EventKind, MethodOutcome, MethodResult, MethodRun,
-    RState, RequestId, RunId, Time, TimerId,
+    Action, ControlTag, Engine, Event, EventKind, MethodOutcome, MethodResult, MethodRun, RState,
+    RequestId, RunId, Time, TimerId,
 };
 
 use crate::event::{Outcome, SimEvent, Timed};
@@ -346,37 +346,6 @@ impl World {
             }
         }
         Ok(())
-    }
-
-    /// Notes which resources are being restarted now (only those not offline can be).
-    fn note_bounces(&mut self) {
-        self.bounced_before.clear();
-        for r in self.engine.config().resources.keys() {
-            for (n, _) in self.shadow.instances(r) {
-                if self.engine.resource_bounce(r, n) == Some(Bounce::Resource) {
-                    self.bounced_before.insert((r.clone(), n.clone()));
-                }
-            }
-        }
-    }
-
-    /// What a resource restart of `resource` on `node` bounces, as reference §f.1 has it: the
-    /// resource itself (RESOURCE_RESTART) and, transitively, its restart and offline_restart
-    /// dependents where they are started.
-    fn bounce_candidates(&mut self, resource: &str, node: &str, itself: bool) {
-        if itself && self.shadow.state(resource, node).is_started() {
-            self.bounced
-                .insert((resource.to_string(), node.to_string()));
-        }
-        let nodes = self.engine.config().node_names();
-        for (d, only) in self.engine.graph().restarted_with(resource, node) {
-            let on: Vec<String> = only.map_or_else(|| nodes.clone(), |n| vec![n]);
-            for m in on {
-                if self.shadow.state(&d, &m).is_started() {
-                    self.bounced.insert((d.clone(), m));
-                }
-            }
-        }
     }
 
     /// The result a run reports: killed runs end cancelled, runs past their timeout time out.
