@@ -204,6 +204,28 @@ impl ClusterConfig {
         errs.into_result(Plan { next, changed })
     }
 
+    /// Checks a whole configuration by every rule a change is checked by: each group, each
+    /// resource, and the dependency cycles. For configurations that did not come through
+    /// [`ClusterConfig::plan`] (a store read back from disk).
+    pub fn check(&self) -> Result<(), ConfigErrors> {
+        let mut errs = ConfigErrors::default();
+        for g in self.groups.keys() {
+            check_group::check_group(self, g, &mut errs);
+        }
+        for r in self.resources.keys() {
+            check_resource::check_resource(self, r, &mut errs);
+        }
+        check_cycles(self, &mut errs);
+        // A rule that involves two objects is met from both sides: say it once.
+        let mut unique: Vec<ConfigError> = Vec::new();
+        for e in errs.0 {
+            if !unique.contains(&e) {
+                unique.push(e);
+            }
+        }
+        ConfigErrors(unique).into_result(())
+    }
+
     /// Checks and applies a change.
     pub fn apply(
         &mut self,

@@ -445,7 +445,7 @@ fn upgrade(
 
 /// The rules that involve a resource and the objects around it, on the configuration as it
 /// will be.
-fn check_resource(cfg: &ClusterConfig, name: &str, errs: &mut ConfigErrors) {
+pub(crate) fn check_resource(cfg: &ClusterConfig, name: &str, errs: &mut ConfigErrors) {
     let r = &cfg.resources[name];
     let object = Object::Resource(name.to_string());
     for kind in DependencyKind::ALL {

@@ -50,12 +50,14 @@ impl RgGraph {
         RgGraph { graph, index }
     }
 
-    /// A cycle through RG_dependencies and strong positive affinities (`++`, `+++`), which
-    /// together must be acyclic (reference §f.3).
+    /// A cycle through RG_dependencies and strong affinities (`++`, `+++`, `--`), which
+    /// together must be acyclic (reference §f.3). A cycle of strong affinities contradicts
+    /// itself on some node (`a ++b` with `b --a`) or leaves no group the right to stay (a ring
+    /// of `--`), so placement could never settle; a mutual exclusion is written on one side.
     pub fn find_cycle(&self) -> Option<Vec<String>> {
         crate::cycle::find_cycle(&self.graph, |e| match e {
             RgEdge::Dependency => true,
-            RgEdge::Affinity(k) => k.is_strong_positive(),
+            RgEdge::Affinity(k) => k.is_strong_positive() || *k == AffinityKind::StrongNegative,
         })
     }
 

@@ -749,3 +749,23 @@ fn unmanaging_needs_every_resource_disabled() {
         ]
     );
 }
+
+#[test]
+fn whole_configurations_are_checked_by_the_same_rules() {
+    assert_eq!(
+        rgm_core::testkit::chained_cluster(3, 1000, 5).check(),
+        Ok(())
+    );
+    let mut cfg = cluster(&["n1"]);
+    group(&mut cfg, "rg1", &[]);
+    resource(&mut cfg, "app", "rg1", &[]);
+    assert_eq!(cfg.check(), Ok(()));
+    cfg.resources.get_mut("app").unwrap().properties.insert(
+        "Resource_dependencies".into(),
+        Value::Array(vec!["ghost".into()]),
+    );
+    assert_eq!(
+        cfg.check().unwrap_err().to_string(),
+        "resource app, property Resource_dependencies: names resource ghost, which does not exist"
+    );
+}

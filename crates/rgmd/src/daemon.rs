@@ -37,7 +37,16 @@ pub async fn run(options: Options) -> anyhow::Result<Exit> {
     let socket = options.socket(&state_dir);
     let mut store = LocalStore::open(&state_dir)?;
     let config = match store.load_config()? {
-        Some(c) => c,
+        Some(c) => {
+            // A store edited by hand (or by an older rgm) must still obey every rule.
+            if let Err(e) = c.check() {
+                anyhow::bail!(
+                    "{}: the stored configuration breaks rgm's rules; fix it or restore a backup:\n{e}",
+                    store.config_path().display()
+                );
+            }
+            c
+        }
         None => {
             let mut c = ClusterConfig::new(options.cluster.clone().unwrap_or_else(|| node.clone()));
             c.apply(&Change::AddNode { name: node.clone() }, &NothingRunning)?;

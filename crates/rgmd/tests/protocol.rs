@@ -160,3 +160,39 @@ fn sigterm_stops_cleanly_and_the_configuration_stays() {
     );
     assert!(!d.socket().exists());
 }
+
+#[test]
+fn a_stored_configuration_that_breaks_the_rules_is_refused_not_rewritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = rgm_core::testkit::cluster(&["n1"]);
+    rgm_core::testkit::group(&mut cfg, "ga", &[]);
+    rgm_core::testkit::group(&mut cfg, "gb", &["RG_dependencies=ga"]);
+    // Edited by hand into a cycle.
+    cfg.groups.get_mut("ga").unwrap().properties.insert(
+        "RG_dependencies".into(),
+        rtreg::Value::Array(vec!["gb".into()]),
+    );
+    let text = rgm_core::serial::to_json(&cfg);
+    std::fs::write(dir.path().join("config.json"), &text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rgmd"))
+        .args(["--node", "n1", "--state-dir"])
+        .arg(dir.path())
+        .arg("--socket")
+        .arg(dir.path().join("rgmd.sock"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("config.json: the stored configuration breaks rgm's rules"),
+        "{err}"
+    );
+    assert!(
+        err.contains("would make a dependency cycle: ga -> gb -> ga"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("config.json")).unwrap(),
+        text
+    );
+}

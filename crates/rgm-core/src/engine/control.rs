@@ -201,6 +201,16 @@ impl Engine {
                         format!("resource {resource} is not online on node {node}"),
                     ));
                 }
+                // A restart only makes sense where the resource is meant to stay up.
+                let staying = crate::engine::readiness::Want::new(self).up(resource, node);
+                if !staying || self.stop_failed_node(group).is_some() {
+                    return Err(RequestError::new(
+                        ErrorCode::State,
+                        format!(
+                            "resource {resource} is going offline on node {node} (or its group is STOP_FAILED); not restarting it"
+                        ),
+                    ));
+                }
                 if mode == FailoverMode::RestartOnly {
                     let limit = self.cfg.resource_int(r, "Retry_count").unwrap_or(0);
                     let done = self.num_resource_restarts(resource, node, self.now);

@@ -81,6 +81,8 @@ pub struct Engine {
     now: Time,
     out: Vec<Action>,
     dirty: dirty::Dirty,
+    /// Placement changes per group within the current event (see `placement::MAX_MOVES`).
+    moves: std::collections::HashMap<String, u32>,
     state_changed: bool,
     settings: EngineSettings,
 }
@@ -161,6 +163,7 @@ impl Engine {
             now: Time(0),
             out: Vec::new(),
             dirty: dirty::Dirty::default(),
+            moves: std::collections::HashMap::new(),
             state_changed: false,
             settings: EngineSettings::default(),
         };
@@ -177,6 +180,7 @@ impl Engine {
     /// Handles one event; returns what the daemon must do, in order.
     pub fn handle(&mut self, event: Event) -> Vec<Action> {
         self.now = event.now;
+        self.moves.clear();
         match event.kind {
             EventKind::Request { id, request } => self.request(id, request),
             EventKind::MethodFinished { run, result } => self.method_finished(run, result),

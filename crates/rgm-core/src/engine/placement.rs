@@ -9,6 +9,9 @@ use crate::deps::AffinityKind;
 use crate::engine::Engine;
 use crate::engine::log::{LogRecord, Severity, msg};
 
+/// How often a group's primaries may change within one event before placement leaves it be.
+const MAX_MOVES: u32 = 4;
+
 /// Why a node cannot master a group now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Unfit {
@@ -93,7 +96,9 @@ impl Engine {
             .is_some_and(|t| t.wanted && t.primaries.contains(node))
     }
 
-    /// Recomputes a group's primaries; logs and propagates a change.
+    /// Recomputes a group's primaries; logs and propagates a change. A group whose placement
+    /// keeps changing within one event (affinities that chase each other) is left where it is
+    /// for the rest of the event, so the engine always returns.
     pub(crate) fn place(&mut self, group: &str) {
         let Some(next) = self.choose_primaries(group, false) else {
             return;
@@ -104,6 +109,19 @@ impl Engine {
             .map(|g| g.primaries.clone())
             .unwrap_or_default();
         if next == current {
+            return;
+        }
+        let moves = self.moves.entry(group.to_string()).or_insert(0);
+        *moves += 1;
+        if *moves > MAX_MOVES {
+            if *moves == MAX_MOVES + 1 {
+                self.log(LogRecord::decision(
+                    msg::NOT_PLACED,
+                    Severity::Warning,
+                    format!("placement of resource group {group} does not settle (its affinities chase each other); it stays where it is for now"),
+                    &[("group", group)],
+                ));
+            }
             return;
         }
         self.set_primaries(group, next);

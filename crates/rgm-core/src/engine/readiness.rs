@@ -80,13 +80,28 @@ impl<'e> Want<'e> {
 
     /// The resource wants to be up, judged by targets only (group, enabled, bounce).
     pub fn base(&self, resource: &str, node: &str) -> bool {
-        let e = self.e;
-        let Some(r) = e.facts.resource(resource) else {
-            return false;
-        };
-        self.group_up(&r.group, node)
-            && r.enabled.on(node)
-            && e.rt.res(resource, node).is_none_or(|x| x.bounce.is_none())
+        self.targeted(resource, node) && !self.bouncing(resource, node)
+    }
+
+    /// Its group wants it up and it is enabled (whether or not it is being restarted).
+    fn targeted(&self, resource: &str, node: &str) -> bool {
+        self.e
+            .facts
+            .resource(resource)
+            .is_some_and(|r| self.group_up(&r.group, node) && r.enabled.on(node))
+    }
+
+    /// It is being taken down to be brought back (a restart).
+    fn bouncing(&self, resource: &str, node: &str) -> bool {
+        self.e
+            .rt
+            .res(resource, node)
+            .is_some_and(|x| x.bounce.is_some())
+    }
+
+    /// It is down or going down for a moment and will come back up here.
+    fn coming_back(&self, resource: &str, node: &str) -> bool {
+        self.bouncing(resource, node) && self.targeted(resource, node)
     }
 
     /// The resource wants to be up: by its targets, and no resource it needs is being taken
@@ -124,10 +139,10 @@ impl<'e> Want<'e> {
             if relied.is_empty() {
                 continue;
             }
-            let all_going = relied.iter().all(|m| {
-                let bounce = e.rt.res(d, m).and_then(|x| x.bounce);
-                bounce.is_none() && !self.up(d, m)
-            });
+            // Going down on purpose: not wanted up, and not a restart that brings it back.
+            let all_going = relied
+                .iter()
+                .all(|m| !self.coming_back(d, m) && !self.up(d, m));
             if all_going {
                 return true;
             }
@@ -225,8 +240,16 @@ impl<'e> Want<'e> {
                 }
             }
             Phase::Start => {
-                if state.is_started() {
+                if state.is_started() && wants {
                     return Ready::Go;
+                }
+                if self.coming_back(d, node) || (state.is_started() && !kind.is_hard()) {
+                    // Restarting: wait for it. A weak dependency only orders starts.
+                    return if kind.is_hard() {
+                        Ready::Wait
+                    } else {
+                        Ready::Go
+                    };
                 }
                 let coming = wants && !matches!(state, RState::StartFailed | RState::StopFailed);
                 let coming = coming
@@ -280,28 +303,37 @@ impl<'e> Want<'e> {
         } else {
             e.facts.node_names.clone()
         };
-        let started = candidates.iter().any(|m| e.rt.state(d, m).is_started());
-        if started {
+        // An instance that is started and stays up.
+        if candidates
+            .iter()
+            .any(|m| e.rt.state(d, m).is_started() && self.up(d, m))
+        {
             return Ready::Go;
+        }
+        if !kind.is_hard() {
+            // Order only: wait for an instance that is starting, else go.
+            let starting = candidates.iter().any(|m| {
+                let s = e.rt.state(d, m);
+                self.up(d, m) && !s.is_started() && !s.is_down()
+            });
+            return if starting { Ready::Wait } else { Ready::Go };
         }
         let coming = candidates.iter().any(|m| {
             let s = e.rt.state(d, m);
-            self.up(d, m) && !matches!(s, RState::StartFailed | RState::StopFailed)
+            self.coming_back(d, m)
+                || (self.up(d, m) && !matches!(s, RState::StartFailed | RState::StopFailed))
         });
-        match (kind.is_hard(), coming) {
-            (_, true) => Ready::Wait,
-            (false, false) => Ready::Go,
-            (true, false) => {
-                let where_ = if local {
-                    format!(" on node {node}")
-                } else {
-                    String::new()
-                };
-                Ready::Blocked(format!(
-                    "resource {resource} depends on {d}, which is not online{where_} and is not coming online"
-                ))
-            }
+        if coming {
+            return Ready::Wait;
         }
+        let where_ = if local {
+            format!(" on node {node}")
+        } else {
+            String::new()
+        };
+        Ready::Blocked(format!(
+            "resource {resource} depends on {d}, which is not online{where_} and is not coming online"
+        ))
     }
 
     /// START waits until every resource of the group coming up on the node has finished
@@ -466,8 +498,9 @@ impl<'e> Want<'e> {
             let Some(nodes) = e.rt.resources.get(&d) else {
                 continue;
             };
-            // Dependents whose STOP has not completed (or failed) still use this resource.
-            let active: Vec<String> = nodes
+            // Dependents whose STOP has not completed (or failed) still use this resource; so does
+            // a START_FAILED one that is about to be stopped as cleanup.
+            let mut active: Vec<String> = nodes
                 .iter()
                 .filter(|(_, x)| {
                     x.state.is_started()
@@ -478,6 +511,12 @@ impl<'e> Want<'e> {
                 })
                 .map(|(m, _)| m.clone())
                 .collect();
+            let failed: Vec<String> = nodes
+                .iter()
+                .filter(|(_, x)| x.state == RState::StartFailed)
+                .map(|(m, _)| m.clone())
+                .collect();
+            active.extend(failed.into_iter().filter(|m| !self.up(&d, m)));
             for m in active {
                 if only.as_deref().is_some_and(|o| o != m) || !self.binds(resource, node, scope, &m)
                 {

@@ -57,8 +57,31 @@ impl Engine {
             }
             (steps, states)
         };
+        // The steps were chosen from one snapshot: a group may not become active on more nodes
+        // than it may be online on (Maximum_primaries, 1 for a failover group) within the pass.
+        let limit = self
+            .facts
+            .group(group)
+            .map(|g| if g.scalable { g.maximum_primaries.max(1) } else { 1 } as usize)
+            .unwrap_or(1);
+        let mut active: Vec<String> = nodes
+            .iter()
+            .filter(|n| self.group_active_on(group, n))
+            .cloned()
+            .collect();
         let mut launched_on: Vec<String> = Vec::new();
         for (r, n, step) in steps {
+            let first_start = matches!(
+                step,
+                Step::Run(Method::PrenetStart | Method::Start)
+                    | Step::Become(RState::OnlineUnmonitored)
+            ) && !active.contains(&n);
+            if first_start {
+                if active.len() >= limit {
+                    continue;
+                }
+                active.push(n.clone());
+            }
             match step {
                 Step::Become(state) => self.become_state(&r, &n, state),
                 Step::Run(_) if quiescing => {}
