@@ -240,29 +240,12 @@ impl<O: ProcessOs> Launcher<O> {
             tags,
             req,
         };
-        let task = match self.shared.spawn(&job) {
-            Ok(spawned) => {
-                pid.store(spawned.child.pid(), Ordering::Relaxed);
-                let shared = Arc::clone(&self.shared);
-                tokio::spawn(
-                    async move { shared.run(spawned, job, cancel_rx).await }
-                        .instrument(span.clone()),
-                )
-            }
-            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) => {
-                let shared = Arc::clone(&self.shared);
-                let pid = Arc::clone(&pid);
-                tokio::spawn(
-                    async move { shared.retry_busy(job, cancel_rx, pid, started).await }
-                        .instrument(span.clone()),
-                )
-            }
-            Err(e) => {
-                let failure = explain(&job.req.path, &e);
-                tracing::error!(path = %job.req.path.display(), reason = %failure.reason, "cannot start method: {failure}");
-                return not_started(MethodStatus::SpawnFailed(failure));
-            }
-        };
+        let shared = Arc::clone(&self.shared);
+        let task_pid = Arc::clone(&pid);
+        let task = tokio::spawn(
+            async move { shared.launch(job, cancel_rx, task_pid, started).await }
+                .instrument(span.clone()),
+        );
         RunningMethod {
             pid,
             cancel,
@@ -452,44 +435,69 @@ impl<O: ProcessOs> Shared<O> {
         finished
     }
 
-    /// Starts a method whose file was busy (open for writing) a little later.
-    async fn retry_busy(
-        &self,
-        job: Job,
+    /// Starts the method — on the blocking pool, because `fork`/`exec` (and, with cgroups, the
+    /// move into the cgroup, which waits on a kernel-wide lock) can take milliseconds on a busy
+    /// machine and must not stall the daemon's loop — then supervises it to the end. A method
+    /// file that is busy (`ETXTBSY`) is tried again a little later.
+    async fn launch(
+        self: Arc<Self>,
+        mut job: Job,
         cancel: watch::Receiver<bool>,
         pid: Arc<AtomicU32>,
         started: Instant,
     ) -> MethodFinished {
-        let mut last = io::Error::from_raw_os_error(libc::ETXTBSY);
         let give_up = later(started, job.req.timeout.min(TEXT_BUSY_PATIENCE));
-        while Instant::now() + TEXT_BUSY_DELAY <= give_up {
-            tokio::time::sleep(TEXT_BUSY_DELAY).await;
-            if *cancel.borrow() {
-                let mut finished = MethodFinished::not_started(
-                    MethodStatus::SpawnFailed(SpawnFailure::other(
-                        &job.req.path,
-                        "cancelled before it could be started",
-                    )),
-                    started.elapsed(),
-                );
-                finished.cancelled = true;
-                return finished;
-            }
-            match self.spawn(&job) {
+        loop {
+            let shared = Arc::clone(&self);
+            let span = tracing::Span::current();
+            let attempt = tokio::task::spawn_blocking(move || {
+                let _entered = span.enter();
+                let result = shared.spawn(&job);
+                (job, result)
+            })
+            .await;
+            let result = match attempt {
+                Ok((returned, result)) => {
+                    job = returned;
+                    result
+                }
+                Err(e) => {
+                    return MethodFinished::not_started(
+                        MethodStatus::Lost(format!("starting the method failed: {e}")),
+                        started.elapsed(),
+                    );
+                }
+            };
+            let error = match result {
                 Ok(spawned) => {
                     pid.store(spawned.child.pid(), Ordering::Relaxed);
                     return self.run(spawned, job, cancel).await;
                 }
-                Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) => last = e,
-                Err(e) => {
-                    last = e;
-                    break;
+                Err(e) => e,
+            };
+            let busy = error.raw_os_error() == Some(libc::ETXTBSY);
+            if busy && Instant::now() + TEXT_BUSY_DELAY <= give_up {
+                tokio::time::sleep(TEXT_BUSY_DELAY).await;
+                if *cancel.borrow() {
+                    let mut finished = MethodFinished::not_started(
+                        MethodStatus::SpawnFailed(SpawnFailure::other(
+                            &job.req.path,
+                            "cancelled before it could be started",
+                        )),
+                        started.elapsed(),
+                    );
+                    finished.cancelled = true;
+                    return finished;
                 }
+                continue;
             }
+            let failure = explain(&job.req.path, &error);
+            tracing::error!(path = %job.req.path.display(), reason = %failure.reason, "cannot start method: {failure}");
+            return MethodFinished::not_started(
+                MethodStatus::SpawnFailed(failure),
+                started.elapsed(),
+            );
         }
-        let failure = explain(&job.req.path, &last);
-        tracing::error!(path = %job.req.path.display(), reason = %failure.reason, "cannot start method: {failure}");
-        MethodFinished::not_started(MethodStatus::SpawnFailed(failure), started.elapsed())
     }
 }
 

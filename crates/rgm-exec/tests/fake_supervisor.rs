@@ -227,10 +227,10 @@ async fn cancel_stops_the_method_gracefully() {
     let launcher = launcher(&os);
     let t0 = Instant::now();
     let running = launcher.start(request(100 * SECOND, 4 * SECOND), None);
-    assert!(running.pid().is_some());
     let canceller = running.canceller();
-    let waiter = tokio::spawn(running.wait());
     tokio::time::sleep(7 * SECOND).await;
+    assert_eq!(running.pid(), Some(os.spawns()[0].pid));
+    let waiter = tokio::spawn(running.wait());
     canceller.cancel();
     let done = waiter.await.unwrap();
     assert!(done.cancelled && !done.timed_out && done.killed);
