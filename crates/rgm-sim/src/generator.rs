@@ -34,18 +34,8 @@ fn add_edit(name: &str, value: &str) -> PropertyEdit {
         .expect("a well-formed edit")
 }
 
-/// What the generator leaves out.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Avoid {
-    /// Cycles of strong affinities (`++`, `+++`, `--`) through at least one strong negative
-    /// one (the model already refuses those of strong positive ones alone): `ga ++gb` with
-    /// `gb --ga`, or `ga --gc`, `gc --gb`, `gb --ga`. The engine's placement loops without
-    /// end on them (a reported engine bug). Temporary, to be dropped once that is fixed.
-    pub affinity_loops: bool,
-}
-
 /// A random valid cluster for `rng`.
-pub fn cluster(rng: &mut Rng, avoid: Avoid) -> ClusterConfig {
+pub fn cluster(rng: &mut Rng) -> ClusterConfig {
     let mut cfg = ClusterConfig::new("sim");
     let n_nodes = *rng.pick(&NODE_COUNTS);
     let nodes: Vec<String> = (1..=n_nodes).map(|i| format!("n{i}")).collect();
@@ -56,7 +46,7 @@ pub fn cluster(rng: &mut Rng, avoid: Avoid) -> ClusterConfig {
     let groups = create_groups(&mut cfg, rng, &nodes);
     let resources = create_resources(&mut cfg, rng, &groups, &types);
     add_dependencies(&mut cfg, rng, &resources, &nodes);
-    add_group_links(&mut cfg, rng, &groups, avoid);
+    add_group_links(&mut cfg, rng, &groups);
     for g in &groups {
         if rng.percent(92) {
             try_apply(
@@ -295,7 +285,7 @@ fn add_dependencies(
 }
 
 /// Adds RG_dependencies and RG_affinities of all five kinds.
-fn add_group_links(cfg: &mut ClusterConfig, rng: &mut Rng, groups: &[String], avoid: Avoid) {
+fn add_group_links(cfg: &mut ClusterConfig, rng: &mut Rng, groups: &[String]) {
     if groups.len() < 2 {
         return;
     }
@@ -313,9 +303,6 @@ fn add_group_links(cfg: &mut ClusterConfig, rng: &mut Rng, groups: &[String], av
         for _ in 0..*rng.pick(&[0, 0, 1, 1, 2]) {
             let other = rng.pick(groups).clone();
             let prefix = rng.pick(&AFFINITY_PREFIXES);
-            if avoid.affinity_loops && conflicting(cfg, g, prefix, &other) {
-                continue;
-            }
             try_apply(
                 cfg,
                 Change::UpdateGroup {
@@ -325,32 +312,6 @@ fn add_group_links(cfg: &mut ClusterConfig, rng: &mut Rng, groups: &[String], av
             );
         }
     }
-}
-
-/// Whether `group` having `prefix other` would close a cycle of strong affinities.
-fn conflicting(cfg: &ClusterConfig, group: &str, prefix: &str, other: &str) -> bool {
-    if !matches!(prefix, "++" | "+++" | "--") {
-        return false;
-    }
-    // Is `group` reachable from `other` along strong affinities?
-    let mut seen = std::collections::BTreeSet::new();
-    let mut stack = vec![other.to_string()];
-    while let Some(g) = stack.pop() {
-        if g == group {
-            return true;
-        }
-        if !seen.insert(g.clone()) {
-            continue;
-        }
-        if let Some(grp) = cfg.groups.get(&g) {
-            for a in grp.rg_affinities() {
-                if matches!(a.kind.prefix(), "++" | "+++" | "--") {
-                    stack.push(a.group);
-                }
-            }
-        }
-    }
-    false
 }
 
 /// A few lines describing a configuration, for reports.
@@ -423,12 +384,12 @@ mod tests {
 
     #[test]
     fn clusters_are_deterministic_and_varied() {
-        let a = cluster(&mut Rng::new(3), Avoid::default());
-        let b = cluster(&mut Rng::new(3), Avoid::default());
+        let a = cluster(&mut Rng::new(3));
+        let b = cluster(&mut Rng::new(3));
         assert_eq!(a, b);
         let mut kinds = std::collections::BTreeSet::new();
         for seed in 0..200 {
-            let cfg = cluster(&mut Rng::new(seed), Avoid::default());
+            let cfg = cluster(&mut Rng::new(seed));
             assert!(!cfg.nodes.is_empty());
             for r in cfg.resources.values() {
                 for k in DependencyKind::ALL {

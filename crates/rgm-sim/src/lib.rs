@@ -43,8 +43,6 @@ pub struct Options {
     /// Go on after a violation, noting the first of each kind (a bug that breaks one
     /// invariant early then hides none of the others).
     pub keep_going: bool,
-    /// Configurations the generator leaves out (known engine bugs that stop a run).
-    pub avoid: generator::Avoid,
 }
 
 impl Default for Options {
@@ -53,7 +51,6 @@ impl Default for Options {
             steps: 300,
             stop_before: None,
             keep_going: false,
-            avoid: generator::Avoid::default(),
         }
     }
 }
@@ -86,8 +83,8 @@ pub fn settle_budget(config: &ClusterConfig) -> usize {
 }
 
 /// The cluster a seed runs on.
-pub fn seed_config(seed: u64, opts: &Options) -> ClusterConfig {
-    generator::cluster(&mut Rng::new(seed).fork(), opts.avoid)
+pub fn seed_config(seed: u64) -> ClusterConfig {
+    generator::cluster(&mut Rng::new(seed).fork())
 }
 
 /// Runs one seed.
@@ -104,7 +101,7 @@ pub fn run_seed_watched(
     before: &mut dyn FnMut(usize, &Timed),
 ) -> SeedRun {
     let mut rng = Rng::new(seed);
-    let config = generator::cluster(&mut rng.fork(), opts.avoid);
+    let config = generator::cluster(&mut rng.fork());
     let mut sched = Scheduler::new(rng.fork());
     let mut world = World::new(config.clone());
     world.keep_going = opts.keep_going;

@@ -14,7 +14,6 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use rgm_sim::generator::Avoid;
 use rgm_sim::invariants::{Checker, Kind, Violation};
 use rgm_sim::{Options, SeedRun, report, run_seed, run_seed_watched, runner, seed_config, shrink};
 
@@ -41,9 +40,7 @@ const USAGE: &str = "usage: rgm-sim [--seeds N] [--from S] [--seed S] [--steps K
   --keep-going   go on after a violation, noting the first of each invariant
   --shrink-each  shrink the first seed of every invariant broken, not only the first seed
   --allow K,..   known engine bugs: report these invariants but do not count them (implies
-                 --keep-going); `hang` also keeps the generator from the configurations
-                 known to make the engine loop (strong positive and strong negative
-                 affinities between the same two groups)
+                 --keep-going)
   --stats        count the events applied, methods launched, states entered and rule checks
   --verbose      one line per seed; the engine's actions in traces";
 
@@ -112,9 +109,6 @@ fn main() -> ExitCode {
     let opts = Options {
         steps: args.steps,
         keep_going: args.keep_going,
-        avoid: Avoid {
-            affinity_loops: args.allow.contains(&Kind::Hang),
-        },
         ..Options::default()
     };
     let (schedules, violations) = match args.one {
@@ -142,7 +136,7 @@ fn one_seed(seed: u64, opts: &Options, args: &Args) -> u64 {
     }
     println!("seed {seed}");
     println!("configuration:");
-    for l in report::config(&seed_config(seed, opts)) {
+    for l in report::config(&seed_config(seed)) {
         println!("{l}");
     }
     let run = run_seed_watched(seed, opts, &checker, &mut |step, ev| {

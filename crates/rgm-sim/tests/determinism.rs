@@ -1,7 +1,6 @@
 //! Everything is a function of the seed: a seed replays event for event, and replaying its
 //! recorded events on a fresh engine reproduces its violations (what the shrinker relies on).
 
-use rgm_sim::generator::Avoid;
 use rgm_sim::invariants::Checker;
 use rgm_sim::{Options, replay, run_seed};
 
@@ -11,9 +10,6 @@ fn a_seed_runs_the_same_twice_and_replays_its_violations() {
     let opts = Options {
         steps: 150,
         keep_going: true,
-        avoid: Avoid {
-            affinity_loops: true,
-        },
         ..Options::default()
     };
     for seed in 0..60 {

@@ -24,9 +24,6 @@ fn a_long_schedule_shrinks_to_the_events_that_matter() {
     let kind = Kind::Custom("never-start-failed");
     let opts = Options {
         keep_going: true,
-        avoid: rgm_sim::generator::Avoid {
-            affinity_loops: true,
-        },
         ..Options::default()
     };
     // The first seed whose schedule reaches the predicate late, after many events.
