@@ -1,10 +1,11 @@
 //! The launcher: checks, starts, contains, times out and reports one method run.
 //!
-//! [`Launcher::start`] checks the method file, makes pipes and (where cgroup v2 is writable) a
-//! cgroup, starts the method in a process group of its own with the environment of
-//! [`MethodEnv`], and hands the rest to a tokio task that reads the output and runs the
-//! [supervisor](crate::supervisor). [`RunningMethod::wait`] gives the [`MethodFinished`] report.
-//! Nothing here blocks the runtime for longer than a `fork`/`exec`.
+//! [`Launcher::start`] checks the method file (a few `stat` calls) and returns. The method's own
+//! task then makes pipes and (where cgroup v2 is writable) a cgroup, starts the method in a
+//! process group of its own with the environment of [`MethodEnv`] — the `fork`/`exec` on tokio's
+//! blocking pool, since it can take milliseconds on a busy machine — reads the output and runs
+//! the [supervisor](crate::supervisor). [`RunningMethod::wait`] gives the [`MethodFinished`]
+//! report.
 //!
 //! A method that cannot be run at all — refused by the file checks, or failing to start — is
 //! reported as a finished run with [`MethodStatus::Refused`] or [`MethodStatus::SpawnFailed`]
@@ -196,6 +197,7 @@ impl<O: ProcessOs> Launcher<O> {
     /// Starts a method. Lines of its output go to `lines` as they are read, or to tracing
     /// (target `rgm_exec::output`) when `lines` is `None`.
     ///
+    /// Returns at once; [`RunningMethod::pid`] is known once the method has been started.
     /// Must be called within a tokio runtime with I/O and time enabled. Dropping the returned
     /// [`RunningMethod`] does not stop the method; its timeout still applies.
     pub fn start(
