@@ -25,6 +25,7 @@ mod readiness;
 mod reconcile;
 pub mod runtime;
 pub mod state;
+mod target;
 
 use std::collections::BTreeMap;
 
