@@ -3,6 +3,8 @@
 //! its object and property, or a [`Plan`] holding the next configuration; applying the plan is
 //! replacing the configuration with it, so a change is all or nothing.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 use rtreg::ResourceTypeSpec;
@@ -262,5 +264,85 @@ fn check_cycles(next: &ClusterConfig, errs: &mut ConfigErrors) {
             Object::ResourceGroup(first),
             ErrorKind::DependencyCycle { cycle },
         ));
+    }
+}
+
+/// A short description of a change, for the log (`resource group rg1 managed`).
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            Change::AddNode { name } => format!("node {name} added"),
+            Change::RegisterType { spec, .. } => format!("resource type {} registered", spec.name),
+            Change::UpdateType { name, .. } => format!("resource type {name} updated"),
+            Change::UnregisterType { name } => format!("resource type {name} unregistered"),
+            Change::CreateGroup { name, .. } => format!("resource group {name} created"),
+            Change::UpdateGroup { name, edits } => format!(
+                "resource group {name} set {}",
+                edits
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            Change::DeleteGroup { name } => format!("resource group {name} deleted"),
+            Change::SetManaged { group, managed } => {
+                format!(
+                    "resource group {group} {}",
+                    if *managed { "managed" } else { "unmanaged" }
+                )
+            }
+            Change::SetSuspended { group, suspended } => {
+                format!(
+                    "resource group {group} {}",
+                    if *suspended { "suspended" } else { "resumed" }
+                )
+            }
+            Change::CreateResource {
+                name,
+                group,
+                type_name,
+                ..
+            } => {
+                format!("resource {name} of type {type_name} created in resource group {group}")
+            }
+            Change::UpdateResource { name, edits } => format!(
+                "resource {name} set {}",
+                edits
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            Change::DeleteResource { name } => format!("resource {name} deleted"),
+            Change::SetEnabled {
+                resource,
+                nodes,
+                enabled,
+            } => format!(
+                "resource {resource} {}{}",
+                if *enabled { "enabled" } else { "disabled" },
+                nodes
+                    .as_ref()
+                    .map(|n| format!(" on {}", n.join(", ")))
+                    .unwrap_or_default()
+            ),
+            Change::SetMonitored {
+                resource,
+                nodes,
+                monitored,
+            } => format!(
+                "resource {resource} {}{}",
+                if *monitored {
+                    "monitored"
+                } else {
+                    "unmonitored"
+                },
+                nodes
+                    .as_ref()
+                    .map(|n| format!(" on {}", n.join(", ")))
+                    .unwrap_or_default()
+            ),
+        };
+        f.write_str(&text)
     }
 }

@@ -24,6 +24,7 @@ mod placement;
 mod readiness;
 mod reconcile;
 pub mod runtime;
+mod settle;
 pub mod state;
 mod target;
 
