@@ -1,0 +1,303 @@
+//! The start side: whether a resource's dependencies let it run PRENET_START or START on a
+//! node (strong, weak, restart and offline-restart; local, any-node and `@node` scopes), the
+//! PRENET barrier within a group, and the gates on a whole group starting (STOP_FAILED, one
+//! node at a time for a failover group, RG_dependencies, strong affinities).
+
+use rtreg::Method;
+
+use crate::deps::{AffinityKind, DependencyKind};
+use crate::engine::state::RState;
+use crate::graph::EffectiveScope;
+
+use super::{Phase, Ready, Want};
+
+impl Want<'_> {
+    /// Whether `resource` may take the given start step on `node`.
+    pub fn start_ready(&mut self, resource: &str, node: &str, phase: Phase) -> Ready {
+        let Some((r, n)) = self.e.facts.key(resource, node) else {
+            return Ready::Never("resource deleted".into());
+        };
+        let key = (r, n, phase);
+        if let Some(r) = self.ready_memo.get(&key) {
+            return r.clone();
+        }
+        // Provisional answer guards against a (refused, so impossible) cycle.
+        self.ready_memo.insert(key, Ready::Wait);
+        let ready = self.start_ready_uncached(resource, node, phase);
+        self.ready_memo.insert(key, ready.clone());
+        ready
+    }
+
+    fn start_ready_uncached(&mut self, resource: &str, node: &str, phase: Phase) -> Ready {
+        let e = self.e;
+        let Some(r) = e.facts.resource(resource) else {
+            return Ready::Never("resource deleted".into());
+        };
+        let group = r.group.clone();
+        let mut ready = self.group_may_start(&group, node);
+        if phase == Phase::Start && ready == Ready::Go {
+            ready = self.prenet_barrier(&group, resource, node);
+        }
+        if ready != Ready::Go {
+            return ready;
+        }
+        let deps: Vec<(String, DependencyKind, EffectiveScope)> = e
+            .graph
+            .dependencies_of(resource)
+            .into_iter()
+            .filter(|(_, edge, _)| edge.applies_on(node))
+            .map(|(d, edge, scope)| (d.to_string(), edge.kind, scope))
+            .collect();
+        for (d, kind, scope) in deps {
+            let same_group = e.facts.resource(&d).is_some_and(|x| x.group == group);
+            let step = if same_group {
+                self.same_group_dep(&d, kind, node, phase)
+            } else {
+                self.cross_group_dep(resource, &d, kind, scope, node)
+            };
+            ready = ready.and(|| step);
+            if ready != Ready::Go {
+                return ready;
+            }
+        }
+        Ready::Go
+    }
+
+    fn same_group_dep(&mut self, d: &str, kind: DependencyKind, node: &str, phase: Phase) -> Ready {
+        let e = self.e;
+        let state = e.rt.state(d, node);
+        let wants = self.up(d, node);
+        match phase {
+            Phase::Prenet => {
+                let pending_prenet = e.has_method(d, Method::PrenetStart)
+                    && wants
+                    && matches!(state, RState::Offline | RState::PrenetStarting)
+                    && !e.rt.res(d, node).is_some_and(|x| x.resume_without_prenet);
+                if !pending_prenet {
+                    return Ready::Go;
+                }
+                match self.start_ready(d, node, Phase::Prenet) {
+                    Ready::Go | Ready::Wait => Ready::Wait,
+                    _ if !kind.is_hard() => Ready::Go,
+                    other => other,
+                }
+            }
+            Phase::Start => {
+                if state.is_started() && wants {
+                    return Ready::Go;
+                }
+                if self.coming_back(d, node) || (state.is_started() && !kind.is_hard()) {
+                    // Restarting: wait for it. A weak dependency only orders starts.
+                    return if kind.is_hard() {
+                        Ready::Wait
+                    } else {
+                        Ready::Go
+                    };
+                }
+                let coming = wants && !matches!(state, RState::StartFailed | RState::StopFailed);
+                let coming = coming
+                    && !matches!(
+                        self.start_ready_any(d, node),
+                        Ready::Never(_) | Ready::Blocked(_)
+                    );
+                match (kind.is_hard(), coming) {
+                    (_, true) => Ready::Wait,
+                    (false, false) => Ready::Go,
+                    (true, false) => Ready::Never(format!("depends on {d}, which is not online")),
+                }
+            }
+        }
+    }
+
+    /// The readiness of whichever start step `d` is at.
+    fn start_ready_any(&mut self, d: &str, node: &str) -> Ready {
+        let e = self.e;
+        let state = e.rt.state(d, node);
+        if e.rt.res(d, node).is_some_and(|x| x.busy.is_some()) {
+            return Ready::Wait;
+        }
+        let phase = if state == RState::Offline
+            && e.has_method(d, Method::PrenetStart)
+            && !e.rt.res(d, node).is_some_and(|x| x.resume_without_prenet)
+        {
+            Phase::Prenet
+        } else {
+            Phase::Start
+        };
+        self.start_ready(d, node, phase)
+    }
+
+    fn cross_group_dep(
+        &mut self,
+        resource: &str,
+        d: &str,
+        kind: DependencyKind,
+        scope: EffectiveScope,
+        node: &str,
+    ) -> Ready {
+        let e = self.e;
+        let local = match scope {
+            EffectiveScope::Local => true,
+            EffectiveScope::Any => false,
+            EffectiveScope::LocalIfColocated => e.group_active_on_res(d, node),
+        };
+        let candidates: Vec<String> = if local {
+            vec![node.to_string()]
+        } else {
+            e.facts.node_names.clone()
+        };
+        // An instance that is started and stays up.
+        if candidates
+            .iter()
+            .any(|m| e.rt.state(d, m).is_started() && self.up(d, m))
+        {
+            return Ready::Go;
+        }
+        if !kind.is_hard() {
+            // Order only: wait for an instance that is starting, else go.
+            let starting = candidates.iter().any(|m| {
+                let s = e.rt.state(d, m);
+                self.up(d, m) && !s.is_started() && !s.is_down()
+            });
+            return if starting { Ready::Wait } else { Ready::Go };
+        }
+        let coming = candidates.iter().any(|m| {
+            let s = e.rt.state(d, m);
+            self.coming_back(d, m)
+                || (self.up(d, m) && !matches!(s, RState::StartFailed | RState::StopFailed))
+        });
+        if coming {
+            return Ready::Wait;
+        }
+        let where_ = if local {
+            format!(" on node {node}")
+        } else {
+            String::new()
+        };
+        Ready::Blocked(format!(
+            "resource {resource} depends on {d}, which is not online{where_} and is not coming online"
+        ))
+    }
+
+    /// START waits until every resource of the group coming up on the node has finished
+    /// PRENET_START (reference §d.4), except those that cannot get that far.
+    fn prenet_barrier(&mut self, group: &str, resource: &str, node: &str) -> Ready {
+        let e = self.e;
+        let members = e
+            .cfg
+            .groups
+            .get(group)
+            .map(|g| g.resources.clone())
+            .unwrap_or_default();
+        for other in members {
+            if other == resource || !e.has_method(&other, Method::PrenetStart) {
+                continue;
+            }
+            let x = e.rt.res(&other, node);
+            if x.is_some_and(|x| x.resume_without_prenet) {
+                continue;
+            }
+            match e.rt.state(&other, node) {
+                RState::PrenetStarting => return Ready::Wait,
+                RState::Offline if self.up(&other, node) => {
+                    if matches!(
+                        self.start_ready(&other, node, Phase::Prenet),
+                        Ready::Go | Ready::Wait
+                    ) {
+                        return Ready::Wait;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ready::Go
+    }
+
+    /// Group-level gates on starting anything of the group on a node.
+    pub fn group_may_start(&mut self, group: &str, node: &str) -> Ready {
+        let Some(key) = self.e.facts.group_key(group, node) else {
+            return Ready::Never("group deleted".into());
+        };
+        if let Some(r) = self.gate_memo.get(&key) {
+            return r.clone();
+        }
+        let ready = self.group_may_start_uncached(group, node);
+        self.gate_memo.insert(key, ready.clone());
+        ready
+    }
+
+    fn group_may_start_uncached(&mut self, group: &str, node: &str) -> Ready {
+        let e = self.e;
+        let Some(g) = e.facts.group(group) else {
+            return Ready::Never("group deleted".into());
+        };
+        if e.rt.nodes.get(node).is_some_and(|x| x.booting) {
+            // BOOT methods first (reference §d.2).
+            return Ready::Wait;
+        }
+        if let Some(where_) = e.stop_failed_node(group) {
+            return Ready::Never(format!(
+                "a resource of the group is STOP_FAILED on node {where_}"
+            ));
+        }
+        let elsewhere = e
+            .facts
+            .node_names
+            .iter()
+            .filter(|m| m.as_str() != node && e.group_active_on(group, m))
+            .count() as i64;
+        if elsewhere >= g.maximum_primaries.max(1) {
+            return Ready::Wait;
+        }
+        for a in &g.rg_affinities {
+            match a.kind {
+                // Online only where the target is online: wait for it there.
+                AffinityKind::StrongPositive | AffinityKind::StrongPositiveDelegated
+                    if !e.group_state_on(&a.group, node).is_online() =>
+                {
+                    return if e.group_targets(&a.group, node) {
+                        Ready::Wait
+                    } else {
+                        Ready::Blocked(format!(
+                            "resource group {} (++ affinity) is not online on node {node}",
+                            a.group
+                        ))
+                    };
+                }
+                // Never together: wait until the target has left the node.
+                AffinityKind::StrongNegative if e.group_active_on(&a.group, node) => {
+                    return Ready::Wait;
+                }
+                _ => {}
+            }
+        }
+        for dep in &g.rg_dependencies {
+            let online_here = e.group_state_on(dep, node).is_online();
+            if online_here {
+                continue;
+            }
+            let pending_here = self.group_up(dep, node);
+            if pending_here {
+                return Ready::Wait;
+            }
+            let online_somewhere = e
+                .facts
+                .node_names
+                .iter()
+                .any(|m| e.group_state_on(dep, m).is_online());
+            if online_somewhere {
+                continue;
+            }
+            let coming =
+                e.rt.group(dep)
+                    .is_some_and(|d| d.wanted && !d.primaries.is_empty());
+            if coming {
+                return Ready::Wait;
+            }
+            return Ready::Blocked(format!(
+                "depends on resource group {dep} (RG_dependencies), which is offline"
+            ));
+        }
+        Ready::Go
+    }
+}

@@ -1,0 +1,159 @@
+//! The stop side: RG_dependencies rule 3 between groups, and whether a resource may run
+//! STOP or POSTNET_STOP once the dependents that rely on it have gone.
+
+use crate::deps::DependencyKind;
+use crate::engine::runtime::Bounce;
+use crate::engine::state::RState;
+use crate::graph::EffectiveScope;
+
+use super::Want;
+
+impl Want<'_> {
+    /// RG_dependencies rule 3: a group's STOP and POSTNET_STOP wait on a node until every
+    /// group that depends on it and is going down there has finished its stop methods.
+    pub fn group_may_stop(&mut self, group: &str, node: &str) -> bool {
+        let e = self.e;
+        let Some(facts) = e.facts.group(group) else {
+            return true;
+        };
+        facts.rg_dependents.iter().all(|d| {
+            self.group_up(d, node)
+                || e.facts.groups[d]
+                    .members
+                    .iter()
+                    .all(|r| matches!(e.rt.state(r, node), RState::Offline | RState::StopFailed))
+        })
+    }
+
+    /// Whether `resource` (going down on `node`) may run STOP: every dependent that relies on
+    /// this instance and must go first has gone.
+    pub fn stop_ready(&mut self, resource: &str, node: &str) -> bool {
+        let e = self.e;
+        let group = e
+            .facts
+            .resource(resource)
+            .map(|r| r.group.clone())
+            .unwrap_or_default();
+        if !self.group_may_stop(&group, node) {
+            return false;
+        }
+        let restart_mode =
+            e.rt.res(resource, node).and_then(|x| x.bounce) == Some(Bounce::Resource);
+        let dependents: Vec<(String, DependencyKind, EffectiveScope, Option<String>)> = e
+            .graph
+            .dependents_of(resource)
+            .into_iter()
+            .map(|(d, edge, scope)| (d.to_string(), edge.kind, scope, edge.node.clone()))
+            .collect();
+        for (d, kind, scope, only) in dependents {
+            let Some(nodes) = e.rt.resources.get(&d) else {
+                continue;
+            };
+            // Dependents whose STOP has not completed (or failed) still use this resource; so does
+            // a START_FAILED one that is about to be stopped as cleanup.
+            let mut active: Vec<String> = nodes
+                .iter()
+                .filter(|(_, x)| {
+                    x.state.is_started()
+                        || matches!(
+                            x.state,
+                            RState::Starting | RState::Stopping | RState::StopFailed
+                        )
+                })
+                .map(|(m, _)| m.clone())
+                .collect();
+            let failed: Vec<String> = nodes
+                .iter()
+                .filter(|(_, x)| x.state == RState::StartFailed)
+                .map(|(m, _)| m.clone())
+                .collect();
+            active.extend(failed.into_iter().filter(|m| !self.up(&d, m)));
+            for m in active {
+                if only.as_deref().is_some_and(|o| o != m) || !self.binds(resource, node, scope, &m)
+                {
+                    continue;
+                }
+                let must_go_first = if kind.is_hard() {
+                    !restart_mode
+                        || matches!(
+                            kind,
+                            DependencyKind::Restart | DependencyKind::OfflineRestart
+                        )
+                } else {
+                    !self.up(&d, &m)
+                };
+                if must_go_first {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// Whether the dependent's instance on `m` relies on `resource`'s instance on `node`.
+    fn binds(&mut self, resource: &str, node: &str, scope: EffectiveScope, m: &str) -> bool {
+        let e = self.e;
+        let local = match scope {
+            EffectiveScope::Local => true,
+            EffectiveScope::Any => false,
+            EffectiveScope::LocalIfColocated => e.group_active_on_res(resource, m),
+        };
+        if local {
+            return m == node;
+        }
+        // Any node: only the last instance that stays up matters.
+        let others: Vec<String> =
+            e.rt.resources
+                .get(resource)
+                .map(|x| {
+                    x.iter()
+                        .filter(|(n, s)| n.as_str() != node && s.state.is_started())
+                        .map(|(n, _)| n.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+        !others.iter().any(|n| self.up(resource, n))
+    }
+
+    /// Whether `resource` (stopped on `node`) may run POSTNET_STOP: the group's STOPs on the
+    /// node are done and its dependents in the group have run their POSTNET_STOP.
+    pub fn postnet_ready(&mut self, resource: &str, node: &str) -> bool {
+        let e = self.e;
+        let Some(r) = e.facts.resource(resource) else {
+            return true;
+        };
+        if !self.group_may_stop(&r.group, node) {
+            return false;
+        }
+        let members = e
+            .facts
+            .group(&r.group)
+            .map(|g| g.members.clone())
+            .unwrap_or_default();
+        for other in &members {
+            if other == resource {
+                continue;
+            }
+            let s = e.rt.state(other, node);
+            let stopping = matches!(s, RState::MonitorStopping | RState::Stopping)
+                || (s.is_started() && !self.up(other, node));
+            if stopping {
+                return false;
+            }
+        }
+        let dependents: Vec<String> = e
+            .graph
+            .dependents_of(resource)
+            .into_iter()
+            .filter(|(_, edge, _)| edge.applies_on(node))
+            .map(|(d, _, _)| d.to_string())
+            .filter(|d| members.contains(d))
+            .collect();
+        !dependents.iter().any(|d| {
+            matches!(
+                e.rt.state(d, node),
+                RState::Stopped | RState::PostnetStopping
+            )
+        })
+    }
+}
