@@ -17,10 +17,12 @@ mod control;
 mod dirty;
 pub mod event;
 mod facts;
+mod launch;
 pub mod log;
 mod membership;
 mod ops;
 mod placement;
+mod queries;
 mod readiness;
 mod reconcile;
 pub mod runtime;
@@ -46,9 +48,8 @@ pub use runtime::{Bounce, Snapshot};
 pub use state::{RState, RgState, Status};
 
 use facts::Facts;
-use log::RunSubject;
 use ops::Op;
-use runtime::{Run, RunPurpose, Runtime};
+use runtime::Runtime;
 
 /// Settings of the engine.
 #[derive(Debug, Clone)]
@@ -228,127 +229,6 @@ impl Engine {
         }
     }
 
-    // ----- read access for the daemon (queries never go through `handle`) -----
-
-    pub fn config(&self) -> &ClusterConfig {
-        &self.cfg
-    }
-
-    pub fn now(&self) -> Time {
-        self.now
-    }
-
-    pub fn resource_state(&self, resource: &str, node: &str) -> RState {
-        self.rt.state(resource, node)
-    }
-
-    pub fn resource_status(&self, resource: &str, node: &str) -> (Status, String) {
-        self.rt
-            .res(resource, node)
-            .map(|x| (x.status, x.status_msg.clone()))
-            .unwrap_or_default()
-    }
-
-    pub fn group_state(&self, group: &str, node: &str) -> RgState {
-        if self.cfg.groups.get(group).is_some_and(|g| !g.managed) {
-            return RgState::Unmanaged;
-        }
-        self.rt
-            .group(group)
-            .and_then(|g| g.nodes.get(node))
-            .map(|x| x.state)
-            .unwrap_or_default()
-    }
-
-    /// The nodes a group should be online on now.
-    pub fn group_primaries(&self, group: &str) -> Vec<String> {
-        self.rt
-            .group(group)
-            .map(|g| g.primaries.iter().cloned().collect())
-            .unwrap_or_default()
-    }
-
-    pub fn node_up(&self, node: &str) -> bool {
-        self.rt.node_up(node)
-    }
-
-    /// Whether a resource is being taken down to be brought back on a node, and how.
-    pub fn resource_bounce(&self, resource: &str, node: &str) -> Option<Bounce> {
-        self.rt.res(resource, node).and_then(|x| x.bounce)
-    }
-
-    /// The dependency graph of the current configuration.
-    pub fn graph(&self) -> &DependencyGraph {
-        &self.graph
-    }
-
-    /// Whether a group is wanted online (by the administrator or Auto_start_on_new_cluster).
-    pub fn group_wanted(&self, group: &str) -> bool {
-        self.rt.group(group).is_some_and(|g| g.wanted)
-    }
-
-    /// `Num_resource_restarts` on a node at time `now`: restarts within the last
-    /// Retry_interval.
-    pub fn num_resource_restarts(&self, resource: &str, node: &str, now: Time) -> i64 {
-        let window = self.retry_interval(resource);
-        self.rt
-            .res(resource, node)
-            .map(|x| count_within(&x.restarts, now, window))
-            .unwrap_or(0)
-    }
-
-    /// `Num_rg_restarts` on a node at time `now`, for the group of `resource`.
-    pub fn num_rg_restarts(&self, resource: &str, node: &str, now: Time) -> i64 {
-        let window = self.retry_interval(resource);
-        let Some(r) = self.cfg.resources.get(resource) else {
-            return 0;
-        };
-        self.rt
-            .group(&r.group)
-            .and_then(|g| g.nodes.get(node))
-            .map(|x| count_within(&x.restarts, now, window))
-            .unwrap_or(0)
-    }
-
-    /// Methods in flight: (run, node, resource, method).
-    pub fn running(&self) -> Vec<(RunId, String, String, Method)> {
-        self.rt
-            .runs
-            .iter()
-            .map(|(id, r)| (*id, r.node.clone(), r.resource.clone(), r.method))
-            .collect()
-    }
-
-    /// What a restarted daemon needs (see [`Engine::restore`]).
-    pub fn snapshot(&self) -> Snapshot {
-        Snapshot {
-            groups: self
-                .rt
-                .groups
-                .iter()
-                .map(|(g, x)| (g.clone(), x.clone()))
-                .collect(),
-            resources: self
-                .rt
-                .resources
-                .iter()
-                .map(|(r, nodes)| (r.clone(), nodes.clone()))
-                .collect(),
-            evacuations: self
-                .rt
-                .nodes
-                .iter()
-                .filter_map(|(n, x)| x.evacuated_until.map(|t| (n.clone(), t)))
-                .collect(),
-            up_nodes: self.rt.up_nodes(),
-        }
-    }
-
-    /// Whether nothing is in flight: no method running, no request pending.
-    pub fn is_idle(&self) -> bool {
-        self.rt.runs.is_empty() && self.ops.is_empty()
-    }
-
     // ----- helpers shared by the submodules -----
 
     fn retry_interval(&self, resource: &str) -> i64 {
@@ -472,84 +352,6 @@ impl Engine {
         }
     }
 
-    /// Launches a method run for a configured resource; `None` if its type lacks the method.
-    fn launch(
-        &mut self,
-        resource: &str,
-        node: &str,
-        method: Method,
-        purpose: RunPurpose,
-        validate: Option<ValidateArgs>,
-    ) -> Option<RunId> {
-        let r = self.cfg.resources.get(resource)?;
-        let rtype = self.cfg.types.get(&r.type_name)?;
-        let target = RunTarget {
-            resource: resource.to_string(),
-            group: r.group.clone(),
-            type_name: r.type_name.clone(),
-            path: rtype.spec.method(method)?.to_string(),
-            timeout_secs: self.cfg.method_timeout(r, method),
-            node: node.to_string(),
-            method,
-        };
-        Some(self.launch_with(target, purpose, validate))
-    }
-
-    /// Launches a method run described in full (VALIDATE of a resource not yet created).
-    fn launch_with(
-        &mut self,
-        t: RunTarget,
-        purpose: RunPurpose,
-        validate: Option<ValidateArgs>,
-    ) -> RunId {
-        let run = RunId(self.next_run);
-        self.next_run += 1;
-        let timer = TimerId(self.next_timer);
-        self.next_timer += 1;
-        let program = t.path.rsplit('/').next().unwrap_or(&t.path).to_string();
-        self.log(LogRecord::launching(&RunSubject {
-            program: &program,
-            method: t.method.keyword(),
-            resource: &t.resource,
-            group: &t.group,
-            node: &t.node,
-            timeout_secs: t.timeout_secs,
-        }));
-        let deadline = self
-            .now
-            .plus_secs(t.timeout_secs + self.settings.grace_secs + self.settings.lost_margin_secs);
-        self.emit(Action::ArmTimer {
-            timer,
-            at: deadline,
-        });
-        self.emit(Action::RunMethod(MethodRun {
-            run,
-            node: t.node.clone(),
-            resource: t.resource.clone(),
-            group: t.group.clone(),
-            type_name: t.type_name,
-            method: t.method,
-            path: t.path,
-            timeout_secs: t.timeout_secs,
-            validate,
-        }));
-        self.rt.add_run(
-            run,
-            Run {
-                resource: t.resource,
-                group: t.group,
-                node: t.node,
-                method: t.method,
-                program,
-                started: self.now,
-                timeout_secs: t.timeout_secs,
-                purpose,
-                timer,
-            },
-        );
-        run
-    }
-
     /// Whether a resource's type declares a method.
     fn has_method(&self, resource: &str, method: Method) -> bool {
         self.facts
@@ -565,22 +367,4 @@ impl Engine {
             self.run_lost(run, "no result arrived within the timeout and grace period");
         }
     }
-}
-
-/// Everything a method run needs to be launched.
-struct RunTarget {
-    resource: String,
-    group: String,
-    type_name: String,
-    path: String,
-    timeout_secs: i64,
-    node: String,
-    method: Method,
-}
-
-fn count_within(times: &[Time], now: Time, window_secs: i64) -> i64 {
-    times
-        .iter()
-        .filter(|t| now.secs_since(**t) < window_secs.max(0))
-        .count() as i64
 }

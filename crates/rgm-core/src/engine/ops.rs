@@ -403,7 +403,7 @@ impl Engine {
             let Some(path) = rtype.spec.method(Method::Validate) else {
                 continue;
             };
-            let target = crate::engine::RunTarget {
+            let target = crate::engine::launch::RunTarget {
                 resource: rname.clone(),
                 group: r.group.clone(),
                 type_name: r.type_name.clone(),

@@ -1,0 +1,139 @@
+//! Read access for the daemon and the commands' views: queries never go through
+//! `Engine::handle` and change nothing.
+
+use rtreg::Method;
+
+use crate::config::ClusterConfig;
+use crate::engine::Engine;
+use crate::engine::event::{RunId, Time};
+use crate::engine::runtime::{Bounce, Snapshot};
+use crate::engine::state::{RState, RgState, Status};
+use crate::graph::DependencyGraph;
+
+impl Engine {
+    pub fn config(&self) -> &ClusterConfig {
+        &self.cfg
+    }
+
+    pub fn now(&self) -> Time {
+        self.now
+    }
+
+    pub fn resource_state(&self, resource: &str, node: &str) -> RState {
+        self.rt.state(resource, node)
+    }
+
+    pub fn resource_status(&self, resource: &str, node: &str) -> (Status, String) {
+        self.rt
+            .res(resource, node)
+            .map(|x| (x.status, x.status_msg.clone()))
+            .unwrap_or_default()
+    }
+
+    pub fn group_state(&self, group: &str, node: &str) -> RgState {
+        if self.cfg.groups.get(group).is_some_and(|g| !g.managed) {
+            return RgState::Unmanaged;
+        }
+        self.rt
+            .group(group)
+            .and_then(|g| g.nodes.get(node))
+            .map(|x| x.state)
+            .unwrap_or_default()
+    }
+
+    /// The nodes a group should be online on now.
+    pub fn group_primaries(&self, group: &str) -> Vec<String> {
+        self.rt
+            .group(group)
+            .map(|g| g.primaries.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn node_up(&self, node: &str) -> bool {
+        self.rt.node_up(node)
+    }
+
+    /// Whether a resource is being taken down to be brought back on a node, and how.
+    pub fn resource_bounce(&self, resource: &str, node: &str) -> Option<Bounce> {
+        self.rt.res(resource, node).and_then(|x| x.bounce)
+    }
+
+    /// The dependency graph of the current configuration.
+    pub fn graph(&self) -> &DependencyGraph {
+        &self.graph
+    }
+
+    /// Whether a group is wanted online (by the administrator or Auto_start_on_new_cluster).
+    pub fn group_wanted(&self, group: &str) -> bool {
+        self.rt.group(group).is_some_and(|g| g.wanted)
+    }
+
+    /// `Num_resource_restarts` on a node at time `now`: restarts within the last
+    /// Retry_interval.
+    pub fn num_resource_restarts(&self, resource: &str, node: &str, now: Time) -> i64 {
+        let window = self.retry_interval(resource);
+        self.rt
+            .res(resource, node)
+            .map(|x| count_within(&x.restarts, now, window))
+            .unwrap_or(0)
+    }
+
+    /// `Num_rg_restarts` on a node at time `now`, for the group of `resource`.
+    pub fn num_rg_restarts(&self, resource: &str, node: &str, now: Time) -> i64 {
+        let window = self.retry_interval(resource);
+        let Some(r) = self.cfg.resources.get(resource) else {
+            return 0;
+        };
+        self.rt
+            .group(&r.group)
+            .and_then(|g| g.nodes.get(node))
+            .map(|x| count_within(&x.restarts, now, window))
+            .unwrap_or(0)
+    }
+
+    /// Methods in flight: (run, node, resource, method).
+    pub fn running(&self) -> Vec<(RunId, String, String, Method)> {
+        self.rt
+            .runs
+            .iter()
+            .map(|(id, r)| (*id, r.node.clone(), r.resource.clone(), r.method))
+            .collect()
+    }
+
+    /// What a restarted daemon needs (see [`Engine::restore`]).
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            groups: self
+                .rt
+                .groups
+                .iter()
+                .map(|(g, x)| (g.clone(), x.clone()))
+                .collect(),
+            resources: self
+                .rt
+                .resources
+                .iter()
+                .map(|(r, nodes)| (r.clone(), nodes.clone()))
+                .collect(),
+            evacuations: self
+                .rt
+                .nodes
+                .iter()
+                .filter_map(|(n, x)| x.evacuated_until.map(|t| (n.clone(), t)))
+                .collect(),
+            up_nodes: self.rt.up_nodes(),
+        }
+    }
+
+    /// Whether nothing is in flight: no method running, no request pending.
+    pub fn is_idle(&self) -> bool {
+        self.rt.runs.is_empty() && self.ops.is_empty()
+    }
+}
+
+fn count_within(times: &[Time], now: Time, window_secs: i64) -> i64 {
+    times
+        .iter()
+        .filter(|t| now.secs_since(**t) < window_secs.max(0))
+        .count() as i64
+}
