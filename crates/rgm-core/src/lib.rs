@@ -24,6 +24,7 @@ pub mod rg_props;
 pub mod schema;
 pub mod serial;
 pub mod testkit;
+mod type_upgrade;
 
 pub use change::{Change, InstalledNodesEdit, NothingRunning, Plan, RuntimeView};
 pub use config::{
