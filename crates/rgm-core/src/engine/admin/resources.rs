@@ -132,21 +132,8 @@ impl Engine {
             }
             i += 1;
         }
-        let mut steps: Vec<Step> = set
-            .iter()
-            .map(|r| {
-                Step::Apply(Change::SetEnabled {
-                    resource: r.clone(),
-                    nodes: nodes.clone(),
-                    enabled: true,
-                })
-            })
-            .collect();
-        steps.push(Step::Settle {
-            groups: self.groups_of_resources(&set),
-            goal: Goal::ResourcesUp(set.clone()),
-        });
-        Ok(Op::new(steps))
+        let goal = Goal::ResourcesUp(set.clone());
+        Ok(self.set_enabled(set, nodes, true, goal))
     }
 
     pub(super) fn disable(
@@ -192,21 +179,31 @@ impl Engine {
             }
             i += 1;
         }
+        let goal = Goal::ResourcesDown(set.clone(), nodes.clone());
+        Ok(self.set_enabled(set, nodes, false, goal))
+    }
+
+    /// Each resource enabled or disabled (on `nodes`, or everywhere), then wait for `goal`.
+    fn set_enabled(
+        &self,
+        set: Vec<String>,
+        nodes: &Option<Vec<String>>,
+        enabled: bool,
+        goal: Goal,
+    ) -> Op {
+        let groups = self.groups_of_resources(&set);
         let mut steps: Vec<Step> = set
-            .iter()
-            .map(|r| {
+            .into_iter()
+            .map(|resource| {
                 Step::Apply(Change::SetEnabled {
-                    resource: r.clone(),
+                    resource,
                     nodes: nodes.clone(),
-                    enabled: false,
+                    enabled,
                 })
             })
             .collect();
-        steps.push(Step::Settle {
-            groups: self.groups_of_resources(&set),
-            goal: Goal::ResourcesDown(set.clone(), nodes.clone()),
-        });
-        Ok(Op::new(steps))
+        steps.push(Step::Settle { groups, goal });
+        Op::new(steps)
     }
 
     /// `clrs monitor` (`on`) or `clrs unmonitor`.
