@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use nix::sys::signal::Signal;
 use tokio::sync::mpsc::UnboundedSender;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 use tracing::Instrument as _;
 
@@ -100,6 +100,9 @@ struct Shared<O: ProcessOs> {
     forward_limit: usize,
     pool: Option<CgroupPool>,
     cgroups_off: AtomicBool,
+    /// Starts in progress at once: one per CPU. More only queue up in the kernel (the move into
+    /// a cgroup takes a system-wide lock) while each extra thread makes every `fork` dearer.
+    spawn_slots: Arc<Semaphore>,
 }
 
 impl<O: ProcessOs> Drop for Shared<O> {
@@ -156,6 +159,9 @@ impl<O: ProcessOs> Launcher<O> {
                 forward_limit: config.forward_limit,
                 pool,
                 cgroups_off: AtomicBool::new(false),
+                spawn_slots: Arc::new(Semaphore::new(
+                    std::thread::available_parallelism().map_or(1, |n| n.get()),
+                )),
             }),
         }
     }
@@ -452,7 +458,11 @@ impl<O: ProcessOs> Shared<O> {
         loop {
             let shared = Arc::clone(&self);
             let span = tracing::Span::current();
+            let Ok(permit) = Arc::clone(&self.spawn_slots).acquire_owned().await else {
+                unreachable!("the spawn semaphore is never closed");
+            };
             let attempt = tokio::task::spawn_blocking(move || {
+                let _permit = permit;
                 let _entered = span.enter();
                 let result = shared.spawn(&job);
                 (job, result)
