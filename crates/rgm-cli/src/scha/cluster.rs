@@ -5,29 +5,26 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::PathBuf;
 
 use clap::Parser;
 
 use rgm_core::ErrorCode;
 use rgm_proto::ClusterView;
 
-use super::{arity, finish, line, node, unknown_tag};
+use super::{Common, arity, line, node, unknown_tag};
 use crate::failure::Failure;
+
+const NAME: &str = "scha_cluster_get";
 
 /// Query the cluster.
 #[derive(Debug, Parser)]
-#[command(name = "scha_cluster_get", version)]
+#[command(name = NAME, version)]
 struct Args {
     /// The optag (case-insensitive).
     #[arg(short = 'O', value_name = "OPTAG")]
     optag: String,
-    /// Zone (accepted for compatibility; rgm has only the global zone).
-    #[arg(short = 'Z', value_name = "ZONE")]
-    zone: Option<String>,
-    /// The rgmd socket (default: $RGM_SOCKET, else /run/rgm/rgmd.sock).
-    #[arg(long, value_name = "PATH")]
-    socket: Option<PathBuf>,
+    #[command(flatten)]
+    common: Common,
     /// Arguments of the optag (a node name or id).
     args: Vec<String>,
 }
@@ -38,14 +35,9 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let (program, a) =
-        match super::parse::<Args>(args.into_iter().collect(), "scha_cluster_get", err, out) {
-            Ok(x) => x,
-            Err(code) => return code,
-        };
-    let answer = super::view(a.socket.as_deref(), "scha_cluster_get")
-        .and_then(|view| answer(&view, &a.optag, &a.args));
-    finish(&program, answer, out, err)
+    super::run(args, NAME, out, err, |a: Args| {
+        answer(&a.common.view(NAME)?, &a.optag, &a.args)
+    })
 }
 
 fn state(view: &ClusterView, name: &str) -> Vec<String> {

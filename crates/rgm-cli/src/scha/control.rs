@@ -6,7 +6,6 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::PathBuf;
 
 use clap::Parser;
 
@@ -14,8 +13,7 @@ use rgm_core::ErrorCode;
 use rgm_core::engine::{ControlTag, Status};
 use rgm_proto::Request;
 
-use super::{finish, unknown_tag};
-use crate::client::{Client, socket_path};
+use super::{Common, unknown_tag};
 use crate::failure::Failure;
 
 /// Ask the RGM to restart, fail over or otherwise act on a resource or its group.
@@ -31,12 +29,8 @@ struct ControlArgs {
     group: String,
     #[arg(short = 'R', value_name = "RESOURCE")]
     resource: String,
-    /// Zone (accepted for compatibility; rgm has only the global zone).
-    #[arg(short = 'Z', value_name = "ZONE")]
-    zone: Option<String>,
-    /// The rgmd socket (default: $RGM_SOCKET, else /run/rgm/rgmd.sock).
-    #[arg(long, value_name = "PATH")]
-    socket: Option<PathBuf>,
+    #[command(flatten)]
+    common: Common,
 }
 
 /// Set a resource's status and status message on the local node.
@@ -53,12 +47,8 @@ struct SetStatusArgs {
     /// The status message.
     #[arg(short = 'm', value_name = "MESSAGE")]
     message: Option<String>,
-    /// Zone (accepted for compatibility; rgm has only the global zone).
-    #[arg(short = 'Z', value_name = "ZONE")]
-    zone: Option<String>,
-    /// The rgmd socket (default: $RGM_SOCKET, else /run/rgm/rgmd.sock).
-    #[arg(long, value_name = "PATH")]
-    socket: Option<PathBuf>,
+    #[command(flatten)]
+    common: Common,
 }
 
 /// Runs `scha_control`; returns the exit status.
@@ -67,22 +57,16 @@ pub fn run_control(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let (program, a) =
-        match super::parse::<ControlArgs>(args.into_iter().collect(), "scha_control", err, out) {
-            Ok(x) => x,
-            Err(code) => return code,
+    const NAME: &str = "scha_control";
+    super::run(args, NAME, out, err, |a: ControlArgs| {
+        let tag = ControlTag::from_name(&a.optag).ok_or_else(|| unknown_tag(&a.optag))?;
+        let request = Request::Control {
+            tag,
+            group: a.group,
+            resource: a.resource,
         };
-    let answer = ControlTag::from_name(&a.optag)
-        .ok_or_else(|| unknown_tag(&a.optag))
-        .and_then(|tag| {
-            let request = Request::Control {
-                tag,
-                group: a.group,
-                resource: a.resource,
-            };
-            send(a.socket, "scha_control", &request)
-        });
-    finish(&program, answer, out, err)
+        a.common.connect(NAME)?.change(&request)
+    })
 }
 
 /// Runs `scha_resource_setstatus`; returns the exit status.
@@ -91,17 +75,9 @@ pub fn run_setstatus(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let (program, a) = match super::parse::<SetStatusArgs>(
-        args.into_iter().collect(),
-        "scha_resource_setstatus",
-        err,
-        out,
-    ) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    let answer = Status::from_name(&a.status)
-        .ok_or_else(|| {
+    const NAME: &str = "scha_resource_setstatus";
+    super::run(args, NAME, out, err, |a: SetStatusArgs| {
+        let status = Status::from_name(&a.status).ok_or_else(|| {
             Failure::new(
                 ErrorCode::RStatus,
                 format!(
@@ -109,19 +85,13 @@ pub fn run_setstatus(
                     a.status
                 ),
             )
-        })
-        .and_then(|status| {
-            let request = Request::SetStatus {
-                resource: a.resource,
-                group: a.group,
-                status,
-                message: a.message,
-            };
-            send(a.socket, "scha_resource_setstatus", &request)
-        });
-    finish(&program, answer, out, err)
-}
-
-fn send(socket: Option<PathBuf>, client: &str, request: &Request) -> Result<Vec<String>, Failure> {
-    Client::connect(&socket_path(socket.as_deref()), client)?.change(request)
+        })?;
+        let request = Request::SetStatus {
+            resource: a.resource,
+            group: a.group,
+            status,
+            message: a.message,
+        };
+        a.common.connect(NAME)?.change(&request)
+    })
 }

@@ -4,7 +4,6 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::PathBuf;
 
 use clap::Parser;
 
@@ -12,24 +11,22 @@ use rgm_core::ResourceGroup;
 use rgm_core::rg_props;
 use rgm_proto::ClusterView;
 
-use super::{arity, bool_line, finish, line, lines, node, unknown_tag};
+use super::{Common, arity, bool_line, line, lines, node, unknown_tag};
 use crate::failure::Failure;
+
+const NAME: &str = "scha_resourcegroup_get";
 
 /// Query a resource group.
 #[derive(Debug, Parser)]
-#[command(name = "scha_resourcegroup_get", version)]
+#[command(name = NAME, version)]
 struct Args {
     /// The optag (case-insensitive).
     #[arg(short = 'O', value_name = "OPTAG")]
     optag: String,
     #[arg(short = 'G', value_name = "GROUP")]
     group: String,
-    /// Zone (accepted for compatibility; rgm has only the global zone).
-    #[arg(short = 'Z', value_name = "ZONE")]
-    zone: Option<String>,
-    /// The rgmd socket (default: $RGM_SOCKET, else /run/rgm/rgmd.sock).
-    #[arg(long, value_name = "PATH")]
-    socket: Option<PathBuf>,
+    #[command(flatten)]
+    common: Common,
     /// Arguments of the optag (a node).
     args: Vec<String>,
 }
@@ -40,20 +37,11 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let (program, a) = match super::parse::<Args>(
-        args.into_iter().collect(),
-        "scha_resourcegroup_get",
-        err,
-        out,
-    ) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    let answer = super::view(a.socket.as_deref(), "scha_resourcegroup_get").and_then(|view| {
+    super::run(args, NAME, out, err, |a: Args| {
+        let view = a.common.view(NAME)?;
         let g = view.config.group(&a.group)?;
         answer(&view, g, &a.optag, &a.args)
-    });
-    finish(&program, answer, out, err)
+    })
 }
 
 /// The answer to an optag about `g`.

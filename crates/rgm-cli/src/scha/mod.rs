@@ -14,7 +14,7 @@ pub mod rtype;
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::Path;
+use std::path::PathBuf;
 
 use clap::Parser;
 
@@ -25,8 +25,47 @@ use rtreg::Value;
 use crate::client::{Client, socket_path};
 use crate::failure::Failure;
 
+/// `-Z` and `--socket`, which every scha_* command takes (flattened into its arguments).
+#[derive(Debug, clap::Args)]
+pub struct Common {
+    /// Zone (accepted for compatibility; rgm has only the global zone).
+    #[arg(short = 'Z', value_name = "ZONE")]
+    zone: Option<String>,
+    /// The rgmd socket (default: $RGM_SOCKET, else /run/rgm/rgmd.sock).
+    #[arg(long, value_name = "PATH")]
+    socket: Option<PathBuf>,
+}
+
+impl Common {
+    /// A connection to the daemon at `--socket`, `$RGM_SOCKET` or the default path.
+    pub fn connect(&self, client: &str) -> Result<Client, Failure> {
+        Client::connect(&socket_path(self.socket.as_deref()), client)
+    }
+
+    /// The cluster view from that daemon.
+    pub fn view(&self, client: &str) -> Result<ClusterView, Failure> {
+        self.connect(client)?.view()
+    }
+}
+
+/// Runs a scha_* command named `name`: parses its line into `P`, works out the answer from
+/// it and prints that answer or the failure; returns the exit status.
+pub fn run<P: Parser>(
+    args: impl IntoIterator<Item = OsString>,
+    name: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    answer: impl FnOnce(P) -> Result<Vec<String>, Failure>,
+) -> u8 {
+    let (program, p) = match parse::<P>(args.into_iter().collect(), name, err, out) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    finish(&program, answer(p), out, err)
+}
+
 /// Parses a scha_* command line; on a usage error prints one line and gives the status.
-pub fn parse<P: Parser>(
+fn parse<P: Parser>(
     args: Vec<OsString>,
     name: &str,
     err: &mut dyn Write,
@@ -40,7 +79,7 @@ pub fn parse<P: Parser>(
 }
 
 /// Prints the answer's lines, or reports the failure; returns the exit status.
-pub fn finish(
+fn finish(
     program: &str,
     answer: Result<Vec<String>, Failure>,
     out: &mut dyn Write,
@@ -60,11 +99,6 @@ pub fn finish(
             f.exit_status()
         }
     }
-}
-
-/// The cluster view from the daemon at `--socket`, `$RGM_SOCKET` or the default path.
-pub fn view(socket: Option<&Path>, client: &str) -> Result<ClusterView, Failure> {
-    Client::connect(&socket_path(socket), client)?.view()
 }
 
 /// The lines of a value: one per array element, booleans TRUE/FALSE, an absent value none.

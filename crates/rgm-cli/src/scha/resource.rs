@@ -11,7 +11,6 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::PathBuf;
 
 use clap::Parser;
 
@@ -20,12 +19,14 @@ use rgm_core::schema::resource_property;
 use rgm_core::{DependencyKind, ErrorCode, Resource};
 use rgm_proto::ClusterView;
 
-use super::{arity, finish, line, lines, node, split_node, unknown_tag};
+use super::{Common, arity, line, lines, node, split_node, unknown_tag};
 use crate::failure::Failure;
+
+const NAME: &str = "scha_resource_get";
 
 /// Query a resource.
 #[derive(Debug, Parser)]
-#[command(name = "scha_resource_get", version)]
+#[command(name = NAME, version)]
 struct Args {
     /// The optag (case-insensitive).
     #[arg(short = 'O', value_name = "OPTAG")]
@@ -35,12 +36,8 @@ struct Args {
     /// The resource's group (checked when given).
     #[arg(short = 'G', value_name = "GROUP")]
     group: Option<String>,
-    /// Zone (accepted for compatibility; rgm has only the global zone).
-    #[arg(short = 'Z', value_name = "ZONE")]
-    zone: Option<String>,
-    /// The rgmd socket (default: $RGM_SOCKET, else /run/rgm/rgmd.sock).
-    #[arg(long, value_name = "PATH")]
-    socket: Option<PathBuf>,
+    #[command(flatten)]
+    common: Common,
     /// Arguments of the optag (a property name, a node).
     args: Vec<String>,
 }
@@ -51,16 +48,11 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let (program, a) =
-        match super::parse::<Args>(args.into_iter().collect(), "scha_resource_get", err, out) {
-            Ok(x) => x,
-            Err(code) => return code,
-        };
-    let answer = super::view(a.socket.as_deref(), "scha_resource_get").and_then(|view| {
+    super::run(args, NAME, out, err, |a: Args| {
+        let view = a.common.view(NAME)?;
         let r = find(&view, &a.resource, a.group.as_deref())?;
         answer(&view, r, &a.optag, &a.args)
-    });
-    finish(&program, answer, out, err)
+    })
 }
 
 /// The resource, checked against `-G` when given.

@@ -5,7 +5,6 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::PathBuf;
 
 use clap::Parser;
 
@@ -13,12 +12,14 @@ use rgm_core::RegisteredType;
 use rgm_proto::ClusterView;
 use rtreg::{InitNodes, Method, SysdefinedType};
 
-use super::{arity, bool_line, finish, line, unknown_tag};
+use super::{Common, arity, bool_line, line, unknown_tag};
 use crate::failure::Failure;
+
+const NAME: &str = "scha_resourcetype_get";
 
 /// Query a resource type.
 #[derive(Debug, Parser)]
-#[command(name = "scha_resourcetype_get", version)]
+#[command(name = NAME, version)]
 struct Args {
     /// The optag (case-insensitive).
     #[arg(short = 'O', value_name = "OPTAG")]
@@ -26,12 +27,8 @@ struct Args {
     /// The type: full name, or without version or vendor where unambiguous.
     #[arg(short = 'T', value_name = "TYPE")]
     rtype: String,
-    /// Zone (accepted for compatibility; rgm has only the global zone).
-    #[arg(short = 'Z', value_name = "ZONE")]
-    zone: Option<String>,
-    /// The rgmd socket (default: $RGM_SOCKET, else /run/rgm/rgmd.sock).
-    #[arg(long, value_name = "PATH")]
-    socket: Option<PathBuf>,
+    #[command(flatten)]
+    common: Common,
     /// Arguments of the optag.
     args: Vec<String>,
 }
@@ -42,21 +39,12 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let (program, a) = match super::parse::<Args>(
-        args.into_iter().collect(),
-        "scha_resourcetype_get",
-        err,
-        out,
-    ) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    let answer = super::view(a.socket.as_deref(), "scha_resourcetype_get").and_then(|view| {
+    super::run(args, NAME, out, err, |a: Args| {
+        let view = a.common.view(NAME)?;
         let t = view.config.resolve_type(&a.rtype)?;
         let optag = a.optag.to_ascii_uppercase();
         answer(&view, t, &optag, &a.args)?.ok_or_else(|| unknown_tag(&a.optag))
-    });
-    finish(&program, answer, out, err)
+    })
 }
 
 /// The answer to an RT optag (upper case), or `None` when it is not one.
