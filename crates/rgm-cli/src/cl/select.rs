@@ -1,8 +1,9 @@
 //! Choosing objects from the cluster view by operand (`+` or none = all), `-g`, `-t` and `-n`
-//! filters, with the `SCHA_ERR_*` code of an unknown name.
+//! filters, with the `SCHA_ERR_*` code of an unknown name; and the nodes an object's rows
+//! are for, and a resource's state on one of them.
 
-use rgm_core::{ErrorCode, RegisteredType, Resource, ResourceGroup};
-use rgm_proto::ClusterView;
+use rgm_core::{ConfigError, ErrorCode, RegisteredType, Resource, ResourceGroup};
+use rgm_proto::{ClusterView, ResourceNodeView};
 
 use crate::failure::Failure;
 
@@ -11,18 +12,29 @@ pub fn is_all(operands: &[String]) -> bool {
     operands.is_empty() || operands.iter().any(|o| o == "+")
 }
 
+/// The objects named, each looked up by `find` (in the order given), or `all` of them when
+/// the operands mean all.
+fn named_or_all<'v, T>(
+    operands: &[String],
+    all: impl FnOnce() -> Vec<&'v T>,
+    find: impl Fn(&str) -> Result<&'v T, ConfigError>,
+) -> Result<Vec<&'v T>, Failure> {
+    if is_all(operands) {
+        return Ok(all());
+    }
+    operands
+        .iter()
+        .map(|name| find(name).map_err(Failure::from))
+        .collect()
+}
+
 /// The groups named (in the order given), or all of them in name order.
 pub fn groups<'v>(
     view: &'v ClusterView,
     operands: &[String],
 ) -> Result<Vec<&'v ResourceGroup>, Failure> {
-    if is_all(operands) {
-        return Ok(view.config.groups.values().collect());
-    }
-    operands
-        .iter()
-        .map(|name| view.config.group(name).map_err(Failure::from))
-        .collect()
+    let cfg = &view.config;
+    named_or_all(operands, || cfg.groups.values().collect(), |n| cfg.group(n))
 }
 
 /// The types named (full or short names), or all of them in name order.
@@ -30,13 +42,12 @@ pub fn types<'v>(
     view: &'v ClusterView,
     operands: &[String],
 ) -> Result<Vec<&'v RegisteredType>, Failure> {
-    if is_all(operands) {
-        return Ok(view.config.types.values().collect());
-    }
-    operands
-        .iter()
-        .map(|name| view.config.resolve_type(name).map_err(Failure::from))
-        .collect()
+    let cfg = &view.config;
+    named_or_all(
+        operands,
+        || cfg.types.values().collect(),
+        |n| cfg.resolve_type(n),
+    )
 }
 
 /// The resources named (in the order given), or all of them group by group in creation
@@ -55,18 +66,14 @@ pub fn resources<'v>(
         .iter()
         .map(|t| cfg.resolve_type(t).map(|rt| rt.name().to_string()))
         .collect::<Result<_, _>>()?;
-    let chosen: Vec<&Resource> = if is_all(operands) {
+    let all = || {
         cfg.groups
             .values()
             .flat_map(|g| g.resources.iter())
             .filter_map(|r| cfg.resources.get(r))
             .collect()
-    } else {
-        operands
-            .iter()
-            .map(|name| cfg.resource(name).map_err(Failure::from))
-            .collect::<Result<_, _>>()?
     };
+    let chosen = named_or_all(operands, all, |n| cfg.resource(n))?;
     Ok(chosen
         .into_iter()
         .filter(|r| groups.is_empty() || groups.contains(&r.group))
@@ -94,4 +101,28 @@ pub fn group_nodes(view: &ClusterView, group: &ResourceGroup, only: &[String]) -
     }
     nodes.retain(|n| only.is_empty() || only.contains(n));
     nodes
+}
+
+/// The nodes a resource's rows are for: its group's (see [`group_nodes`]), none if the group
+/// is not in the view.
+pub fn resource_nodes(view: &ClusterView, r: &Resource, only: &[String]) -> Vec<String> {
+    view.config
+        .groups
+        .get(&r.group)
+        .map(|g| group_nodes(view, g, only))
+        .unwrap_or_default()
+}
+
+/// A resource on a node as the view has it, or offline with no status, message or restarts
+/// when the view has nothing for it there.
+pub fn resource_on(view: &ClusterView, r: &str, node: &str) -> ResourceNodeView {
+    view.resource_on(r, node)
+        .cloned()
+        .unwrap_or_else(|| ResourceNodeView {
+            state: Default::default(),
+            status: Default::default(),
+            status_msg: String::new(),
+            restarts: 0,
+            rg_restarts: 0,
+        })
 }

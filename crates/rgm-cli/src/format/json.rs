@@ -10,7 +10,7 @@ use rgm_core::{RegisteredType, Resource, ResourceGroup};
 use rgm_proto::ClusterView;
 use rtreg::Value;
 
-use crate::cl::select::group_nodes;
+use crate::cl::select::{group_nodes, resource_nodes, resource_on};
 
 fn value(v: Option<Value>) -> Json {
     v.map_or(Json::Null, |v| {
@@ -69,11 +69,7 @@ pub fn group(view: &ClusterView, g: &ResourceGroup) -> Json {
 /// node → value, for per-node properties).
 pub fn resource(view: &ClusterView, r: &Resource) -> Json {
     let cfg = &view.config;
-    let nodes = cfg
-        .groups
-        .get(&r.group)
-        .map(|g| group_nodes(view, g, &[]))
-        .unwrap_or_default();
+    let nodes = resource_nodes(view, r, &[]);
     let switch = |s: &rgm_core::NodeSwitch| -> Map<String, Json> {
         nodes
             .iter()
@@ -129,15 +125,7 @@ pub fn resource_status(view: &ClusterView, r: &Resource, nodes: &[String]) -> Js
     let rows: Vec<Json> = group_nodes(view, g, nodes)
         .into_iter()
         .map(|n| {
-            let x = view.resource_on(&r.name, &n).cloned().unwrap_or_else(|| {
-                rgm_proto::ResourceNodeView {
-                    state: Default::default(),
-                    status: Default::default(),
-                    status_msg: String::new(),
-                    restarts: 0,
-                    rg_restarts: 0,
-                }
-            });
+            let x = resource_on(view, &r.name, &n);
             json!({
                 "node": n,
                 "state": x.state.public_name(),

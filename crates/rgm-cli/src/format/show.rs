@@ -14,7 +14,7 @@ use rgm_proto::ClusterView;
 use rtreg::InitNodes;
 
 use super::{NULL, show_list, show_value, true_false};
-use crate::cl::select::group_nodes;
+use crate::cl::select::resource_nodes;
 
 /// Which properties a listing shows.
 #[derive(Debug, Clone, Default)]
@@ -198,11 +198,7 @@ fn group_lines(g: &ResourceGroup) -> Vec<(String, String, bool)> {
 /// A resource's lines: (key, value, shown without `-v`).
 fn resource_lines(view: &ClusterView, r: &Resource) -> Vec<(String, String, bool)> {
     let cfg = &view.config;
-    let nodes = cfg
-        .groups
-        .get(&r.group)
-        .map(|g| group_nodes(view, g, &[]))
-        .unwrap_or_default();
+    let nodes = resource_nodes(view, r, &[]);
     let prop =
         |name: &str, node: Option<&str>| show_value(cfg.resource_property(r, name, node).as_ref());
     let mut lines = vec![

@@ -8,7 +8,7 @@
 use rgm_core::{Resource, ResourceGroup};
 use rgm_proto::ClusterView;
 
-use crate::cl::select::group_nodes;
+use crate::cl::select::{group_nodes, resource_nodes};
 
 /// The columns of `clrg status` and their sample widths.
 const GROUP_COLUMNS: [(&str, usize); 4] = [
@@ -41,10 +41,7 @@ pub fn group_rows(view: &ClusterView, g: &ResourceGroup, nodes: &[String]) -> Ve
 /// One row of a resource's status: node, state (`Online_not_monitored`), and the status
 /// (`Online` for OK) with ` - message` when there is a message.
 pub fn resource_rows(view: &ClusterView, r: &Resource, nodes: &[String]) -> Vec<[String; 3]> {
-    let Some(g) = view.config.groups.get(&r.group) else {
-        return Vec::new();
-    };
-    group_nodes(view, g, nodes)
+    resource_nodes(view, r, nodes)
         .into_iter()
         .map(|n| {
             let (state, status) = match view.resource_on(&r.name, &n) {

@@ -20,6 +20,7 @@ use rgm_core::{DependencyKind, ErrorCode, Resource};
 use rgm_proto::ClusterView;
 
 use super::{Common, arity, line, lines, node, split_node, unknown_tag};
+use crate::cl::select::resource_on;
 use crate::failure::Failure;
 
 const NAME: &str = "scha_resource_get";
@@ -171,16 +172,7 @@ fn per_node_answer(
     on: &str,
     property: Option<&str>,
 ) -> Result<Vec<String>, Failure> {
-    let x = view
-        .resource_on(&r.name, on)
-        .cloned()
-        .unwrap_or(rgm_proto::ResourceNodeView {
-            state: Default::default(),
-            status: Default::default(),
-            status_msg: String::new(),
-            restarts: 0,
-            rg_restarts: 0,
-        });
+    let x = resource_on(view, &r.name, on);
     let switch = |on: bool| line(if on { "ENABLED" } else { "DISABLED" });
     Ok(match base {
         "RESOURCE_STATE" => line(x.state.public_name()),
