@@ -9,7 +9,7 @@ use clap::{ArgMatches, Parser, Subcommand};
 use rgm_core::engine::{AdminRequest, Operands};
 use rgm_core::{EditOp, PropertyEdit};
 
-use super::{ClCommand, Ctx, Output, node_list, ordered_edits, select};
+use super::{ClCommand, Ctx, Nodes, Output, ShowOptions, node_list, ordered_edits, select};
 use crate::failure::Failure;
 use crate::format;
 
@@ -22,13 +22,6 @@ pub struct Clrg {
     socket: Option<PathBuf>,
     #[command(subcommand)]
     command: Sub,
-}
-
-/// `-n node[,node...]`.
-#[derive(Debug, clap::Args)]
-struct Nodes {
-    #[arg(short = 'n', long = "node", value_delimiter = ',', value_name = "NODE")]
-    nodes: Vec<String>,
 }
 
 /// Groups named, or `+` for all.
@@ -172,16 +165,8 @@ enum Sub {
     },
     /// Show groups and their resources.
     Show {
-        #[arg(short = 'v', long)]
-        verbose: bool,
-        /// Only these properties.
-        #[arg(
-            short = 'p',
-            long = "property",
-            value_delimiter = ',',
-            value_name = "NAME"
-        )]
-        property: Vec<String>,
+        #[command(flatten)]
+        show: ShowOptions,
         #[command(flatten)]
         read: Read,
     },
@@ -335,10 +320,9 @@ impl ClCommand for Clrg {
                 edits: vec![nodelist_edit(EditOp::Remove, &nodes)],
             },
             Sub::Show {
-                verbose,
-                property,
+                show: options,
                 read,
-            } => return show(ctx, verbose, property, read),
+            } => return show(ctx, options, read),
             Sub::List {
                 verbose,
                 nodes,
@@ -359,18 +343,16 @@ fn nodelist_edit(op: EditOp, nodes: &[String]) -> PropertyEdit {
     }
 }
 
-fn show(ctx: &mut Ctx<'_>, verbose: bool, only: Vec<String>, read: Read) -> Result<(), Failure> {
+fn show(ctx: &mut Ctx<'_>, options: ShowOptions, read: Read) -> Result<(), Failure> {
     let view = ctx.view()?;
     let groups = select::groups(&view, &read.operands)?;
-    if read.output == Output::Json {
-        let doc: Vec<_> = groups
-            .iter()
-            .map(|g| format::json::group(&view, g))
-            .collect();
-        return ctx.print_json(&doc.into());
-    }
-    let detail = format::show::Detail { verbose, only };
-    ctx.print(&format::show::groups(&view, &groups, &detail))
+    let detail = options.detail();
+    ctx.print_each(
+        read.output,
+        &groups,
+        |g| format::json::group(&view, g),
+        || format::show::groups(&view, &groups, &detail),
+    )
 }
 
 fn list(ctx: &mut Ctx<'_>, verbose: bool, nodes: &[String], read: Read) -> Result<(), Failure> {
@@ -380,30 +362,24 @@ fn list(ctx: &mut Ctx<'_>, verbose: bool, nodes: &[String], read: Read) -> Resul
         .into_iter()
         .filter(|g| nodes.iter().all(|n| g.nodelist().contains(n)))
         .collect();
-    if read.output == Output::Json {
-        let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
-        return ctx.print_json(&serde_json::json!(names));
-    }
-    if !verbose {
-        return ctx.print(&format::list::names(groups.iter().map(|g| g.name.as_str())));
-    }
-    let rows: Vec<Vec<String>> = groups
-        .iter()
-        .map(|g| vec![g.name.clone(), g.nodelist().join(" ")])
-        .collect();
-    ctx.print(&format::list::table(&["Group Name", "Nodelist"], &rows))
+    ctx.print_list(
+        read.output,
+        verbose,
+        &groups,
+        |g| g.name.as_str(),
+        &["Group Name", "Nodelist"],
+        |g| vec![g.name.clone(), g.nodelist().join(" ")],
+    )
 }
 
 fn status(ctx: &mut Ctx<'_>, nodes: &[String], read: Read) -> Result<(), Failure> {
     let view = ctx.view()?;
     select::check_nodes(&view, nodes)?;
     let groups = select::groups(&view, &read.operands)?;
-    if read.output == Output::Json {
-        let doc: Vec<_> = groups
-            .iter()
-            .map(|g| format::json::group_status(&view, g, nodes))
-            .collect();
-        return ctx.print_json(&doc.into());
-    }
-    ctx.print(&format::status::groups(&view, &groups, nodes))
+    ctx.print_each(
+        read.output,
+        &groups,
+        |g| format::json::group_status(&view, g, nodes),
+        || format::status::groups(&view, &groups, nodes),
+    )
 }

@@ -11,7 +11,7 @@ use clap::{ArgMatches, Parser, Subcommand};
 use rgm_core::ErrorCode;
 use rgm_core::engine::{AdminRequest, Operands};
 
-use super::{ClCommand, Ctx, Output, node_list, ordered_edits, select};
+use super::{ClCommand, Ctx, Nodes, Output, ShowOptions, node_list, ordered_edits, select};
 use crate::failure::Failure;
 use crate::format::{self, props};
 
@@ -42,13 +42,6 @@ struct Which {
     types: Vec<String>,
     #[arg(value_name = "+|RESOURCE")]
     operands: Vec<String>,
-}
-
-/// `-n node[,node...]`.
-#[derive(Debug, clap::Args)]
-struct Nodes {
-    #[arg(short = 'n', long = "node", value_delimiter = ',', value_name = "NODE")]
-    nodes: Vec<String>,
 }
 
 /// Options of the read subcommands.
@@ -140,16 +133,8 @@ enum Sub {
     },
     /// Show resources.
     Show {
-        #[arg(short = 'v', long)]
-        verbose: bool,
-        /// Only these properties.
-        #[arg(
-            short = 'p',
-            long = "property",
-            value_delimiter = ',',
-            value_name = "NAME"
-        )]
-        property: Vec<String>,
+        #[command(flatten)]
+        show: ShowOptions,
         #[command(flatten)]
         read: Read,
     },
@@ -283,40 +268,12 @@ impl ClCommand for Clrs {
                 }
             }
             Sub::Show {
-                verbose,
-                property,
+                show: options,
                 read,
-            } => {
-                let view = ctx.view()?;
-                let rs = pick(&view, &read.which)?;
-                if read.output == Output::Json {
-                    let doc: Vec<_> = rs
-                        .iter()
-                        .map(|r| format::json::resource(&view, r))
-                        .collect();
-                    return ctx.print_json(&doc.into());
-                }
-                let detail = format::show::Detail {
-                    verbose,
-                    only: property,
-                };
-                return ctx.print(&format::show::resources(&view, &rs, &detail));
-            }
+            } => return show(ctx, options, read),
             Sub::List { verbose, read } => return list(ctx, verbose, read),
             Sub::ListProps { verbose, read } => return list_props(ctx, verbose, read),
-            Sub::Status { nodes, read } => {
-                let view = ctx.view()?;
-                select::check_nodes(&view, &nodes.nodes)?;
-                let rs = pick(&view, &read.which)?;
-                if read.output == Output::Json {
-                    let doc: Vec<_> = rs
-                        .iter()
-                        .map(|r| format::json::resource_status(&view, r, &nodes.nodes))
-                        .collect();
-                    return ctx.print_json(&doc.into());
-                }
-                return ctx.print(&format::status::resources(&view, &rs, &nodes.nodes));
-            }
+            Sub::Status { nodes, read } => return status(ctx, &nodes.nodes, read),
         };
         ctx.admin(request)
     }
@@ -352,22 +309,29 @@ fn pick<'v>(
     select::resources(view, &which.operands, &which.groups, &which.types)
 }
 
+fn show(ctx: &mut Ctx<'_>, options: ShowOptions, read: Read) -> Result<(), Failure> {
+    let view = ctx.view()?;
+    let rs = pick(&view, &read.which)?;
+    let detail = options.detail();
+    ctx.print_each(
+        read.output,
+        &rs,
+        |r| format::json::resource(&view, r),
+        || format::show::resources(&view, &rs, &detail),
+    )
+}
+
 fn list(ctx: &mut Ctx<'_>, verbose: bool, read: Read) -> Result<(), Failure> {
     let view = ctx.view()?;
     let rs = pick(&view, &read.which)?;
-    if read.output == Output::Json {
-        let names: Vec<&str> = rs.iter().map(|r| r.name.as_str()).collect();
-        return ctx.print_json(&serde_json::json!(names));
-    }
-    if !verbose {
-        return ctx.print(&format::list::names(rs.iter().map(|r| r.name.as_str())));
-    }
-    let rows: Vec<Vec<String>> = rs
-        .iter()
-        .map(|r| vec![r.name.clone(), r.type_name.clone(), r.group.clone()])
-        .collect();
-    let headers = ["Resource Name", "Resource Type", "Resource Group"];
-    ctx.print(&format::list::table(&headers, &rows))
+    ctx.print_list(
+        read.output,
+        verbose,
+        &rs,
+        |r| r.name.as_str(),
+        &["Resource Name", "Resource Type", "Resource Group"],
+        |r| vec![r.name.clone(), r.type_name.clone(), r.group.clone()],
+    )
 }
 
 fn list_props(ctx: &mut Ctx<'_>, verbose: bool, read: Read) -> Result<(), Failure> {
@@ -380,16 +344,28 @@ fn list_props(ctx: &mut Ctx<'_>, verbose: bool, read: Read) -> Result<(), Failur
             .map(|t| props::schema(&t.spec))
             .unwrap_or_default()
     };
-    if read.output == Output::Json {
-        let doc: Vec<_> = rs
-            .iter()
-            .map(|r| serde_json::json!({"resource": r.name, "properties": props::json(&schema_of(r))}))
-            .collect();
-        return ctx.print_json(&doc.into());
-    }
-    let parts: Vec<_> = rs
-        .iter()
-        .map(|r| (r.name.clone(), props::listing(&schema_of(r), verbose)))
-        .collect();
-    ctx.print(&format::list::sections("Resource", &parts))
+    ctx.print_each(
+        read.output,
+        &rs,
+        |r| serde_json::json!({"resource": r.name, "properties": props::json(&schema_of(r))}),
+        || {
+            let parts: Vec<_> = rs
+                .iter()
+                .map(|r| (r.name.clone(), props::listing(&schema_of(r), verbose)))
+                .collect();
+            format::list::sections("Resource", &parts)
+        },
+    )
+}
+
+fn status(ctx: &mut Ctx<'_>, nodes: &[String], read: Read) -> Result<(), Failure> {
+    let view = ctx.view()?;
+    select::check_nodes(&view, nodes)?;
+    let rs = pick(&view, &read.which)?;
+    ctx.print_each(
+        read.output,
+        &rs,
+        |r| format::json::resource_status(&view, r, nodes),
+        || format::status::resources(&view, &rs, nodes),
+    )
 }

@@ -159,18 +159,18 @@ impl ClCommand for Clrt {
                     .iter()
                     .map(|t| (t.name(), props::schema(&t.spec)))
                     .collect();
-                if output == Output::Json {
-                    let doc: Vec<_> = schemas
-                        .iter()
-                        .map(|(t, s)| serde_json::json!({"type": t, "properties": props::json(s)}))
-                        .collect();
-                    return ctx.print_json(&doc.into());
-                }
-                let parts: Vec<_> = schemas
-                    .iter()
-                    .map(|(t, s)| (t.to_string(), props::listing(s, verbose)))
-                    .collect();
-                ctx.print(&format::list::sections("Resource Type", &parts))
+                ctx.print_each(
+                    output,
+                    &schemas,
+                    |(t, s)| serde_json::json!({"type": t, "properties": props::json(s)}),
+                    || {
+                        let parts: Vec<_> = schemas
+                            .iter()
+                            .map(|(t, s)| (t.to_string(), props::listing(s, verbose)))
+                            .collect();
+                        format::list::sections("Resource Type", &parts)
+                    },
+                )
             }
             Sub::Show {
                 verbose,
@@ -179,14 +179,12 @@ impl ClCommand for Clrt {
             } => {
                 let view = ctx.view()?;
                 let types = select::types(&view, &operands)?;
-                if output == Output::Json {
-                    let doc: Vec<_> = types
-                        .iter()
-                        .map(|t| format::json::rtype(&view, t))
-                        .collect();
-                    return ctx.print_json(&doc.into());
-                }
-                ctx.print(&format::show::types(&types, verbose))
+                ctx.print_each(
+                    output,
+                    &types,
+                    |t| format::json::rtype(&view, t),
+                    || format::show::types(&types, verbose),
+                )
             }
             Sub::Set {
                 nodes,
@@ -233,24 +231,20 @@ fn list(
         .into_iter()
         .filter(|t| nodes.iter().all(|n| t.installed_on(n)))
         .collect();
-    if output == Output::Json {
-        let names: Vec<&str> = types.iter().map(|t| t.name()).collect();
-        return ctx.print_json(&serde_json::json!(names));
-    }
-    if !verbose {
-        return ctx.print(&format::list::names(types.iter().map(|t| t.name())));
-    }
-    let rows: Vec<Vec<String>> = types
-        .iter()
-        .map(|t| {
+    ctx.print_list(
+        output,
+        verbose,
+        &types,
+        |t| t.name(),
+        &["Resource Type", "Node List"],
+        |t| {
             let nodes = t
                 .installed_nodes
                 .as_ref()
                 .map_or("<All>".into(), |n| n.join(" "));
             vec![t.name().to_string(), nodes]
-        })
-        .collect();
-    ctx.print(&format::list::table(&["Resource Type", "Node List"], &rows))
+        },
+    )
 }
 
 /// One UpdateType per type; `+` means every registered type.

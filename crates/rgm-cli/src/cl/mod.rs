@@ -1,9 +1,10 @@
 //! The administrator's commands `clresourcetype`, `clresourcegroup` and `clresource`
 //! (aliases `clrt`, `clrg`, `clrs`), in Solaris syntax: `cmd subcommand [options] operands`.
 //!
-//! Shared here: parsing (clap, with `-p`/`-x`/`-y` edits kept in command-line order), the
-//! context a subcommand runs in (output streams, the daemon's socket), sending a change and
-//! printing its outcome, and the mapping of every failure to an exit status.
+//! Shared here: parsing (clap, with `-p`/`-x`/`-y` edits kept in command-line order) and the
+//! options several commands take alike, the context a subcommand runs in (output streams, the
+//! daemon's socket), sending a change and printing its outcome or what a read subcommand
+//! found, and the mapping of every failure to an exit status.
 
 pub mod clrg;
 pub mod clrs;
@@ -23,6 +24,7 @@ use rgm_proto::ClusterView;
 
 use crate::client::{Client, socket_path};
 use crate::failure::{EXIT_USAGE, Failure};
+use crate::format;
 
 /// `-o`: how read subcommands print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -32,6 +34,38 @@ pub enum Output {
     Text,
     /// JSON for scripts (docs/commands.md lists the keys).
     Json,
+}
+
+/// `-n node[,node...]`.
+#[derive(Debug, clap::Args)]
+pub struct Nodes {
+    #[arg(short = 'n', long = "node", value_delimiter = ',', value_name = "NODE")]
+    pub nodes: Vec<String>,
+}
+
+/// `-v` and `-p name[,name...]` of `show`.
+#[derive(Debug, clap::Args)]
+pub struct ShowOptions {
+    #[arg(short = 'v', long)]
+    verbose: bool,
+    /// Only these properties.
+    #[arg(
+        short = 'p',
+        long = "property",
+        value_delimiter = ',',
+        value_name = "NAME"
+    )]
+    property: Vec<String>,
+}
+
+impl ShowOptions {
+    /// Which properties the listing shows.
+    pub fn detail(self) -> format::show::Detail {
+        format::show::Detail {
+            verbose: self.verbose,
+            only: self.property,
+        }
+    }
 }
 
 /// What a subcommand runs with.
@@ -79,6 +113,44 @@ impl Ctx<'_> {
     /// Prints text as is.
     pub fn print(&mut self, text: &str) -> Result<(), Failure> {
         self.out.write_all(text.as_bytes()).map_err(write_failed)
+    }
+
+    /// Prints what a read subcommand found: with `-o json` an array of each item's `json`,
+    /// else `text`.
+    pub fn print_each<T>(
+        &mut self,
+        output: Output,
+        items: &[T],
+        json: impl Fn(&T) -> serde_json::Value,
+        text: impl FnOnce() -> String,
+    ) -> Result<(), Failure> {
+        if output == Output::Json {
+            let doc: Vec<_> = items.iter().map(json).collect();
+            return self.print_json(&doc.into());
+        }
+        self.print(&text())
+    }
+
+    /// Prints what a `list` subcommand found: the names (a JSON array with `-o json`), or
+    /// with `-v` a table under `headers`, one `row` per item.
+    pub fn print_list<T>(
+        &mut self,
+        output: Output,
+        verbose: bool,
+        items: &[T],
+        name: impl Fn(&T) -> &str,
+        headers: &[&str],
+        row: impl Fn(&T) -> Vec<String>,
+    ) -> Result<(), Failure> {
+        if output == Output::Json {
+            let names: Vec<&str> = items.iter().map(&name).collect();
+            return self.print_json(&serde_json::json!(names));
+        }
+        if !verbose {
+            return self.print(&format::list::names(items.iter().map(name)));
+        }
+        let rows: Vec<Vec<String>> = items.iter().map(row).collect();
+        self.print(&format::list::table(headers, &rows))
     }
 
     /// Prints a value as pretty JSON.
