@@ -6,7 +6,9 @@
 //! 3. `cargo clippy --workspace --all-targets -- -D warnings`,
 //! 4. every test: `cargo nextest run --workspace` (or `cargo test` where nextest is absent),
 //!    then the doc tests, which nextest does not run,
-//! 5. the engine simulator over a few thousand seeds.
+//! 5. `cargo doc --workspace --no-deps` with rustdoc warnings as errors (broken intra-doc
+//!    links are how a code map goes stale),
+//! 6. the engine simulator over a few thousand seeds.
 
 use std::process::Command;
 
@@ -42,6 +44,9 @@ pub fn main(_args: &[String]) -> Result<()> {
         ]))?;
     }
     run(cargo().args(["test", "--workspace", "--doc"]))?;
+    run(cargo()
+        .args(["doc", "--workspace", "--no-deps"])
+        .env("RUSTDOCFLAGS", "-D warnings"))?;
     crate::sim::main(&["--seeds".to_string(), crate::sim::CI_SEEDS.to_string()])?;
     eprintln!("xtask: ci passed");
     Ok(())

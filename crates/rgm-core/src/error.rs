@@ -169,7 +169,7 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// What is wrong. The texts are written to follow "<object>, property <p>: ".
+/// What is wrong. The texts are written to follow `<object>, property <p>: `.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "error", rename_all = "snake_case")]
 pub enum ErrorKind {

@@ -1,4 +1,4 @@
-//! The `show` listings (reference §g.5 [M]): `=== Registered Resource Types ===`,
+//! The `show` listings (reference §g.5, marked \[M\]): `=== Registered Resource Types ===`,
 //! `=== Resource Groups and Resources ===` and `=== Resources ===` sections of `Key:  value`
 //! lines, indented two blanks per level. An object's own line puts its value at column 49,
 //! its properties at column 52; empty values are `<NULL>`.

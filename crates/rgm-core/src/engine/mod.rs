@@ -5,9 +5,9 @@
 //!
 //! How it decides: administrators and failures change *targets* (is a group wanted online, on
 //! which primaries, is a resource being restarted); after every event the reconciler
-//! ([`reconcile`]) moves every affected resource one method closer to its target, as far as
+//! (`reconcile`) moves every affected resource one method closer to its target, as far as
 //! the dependency rules allow, and derives the group states. Requests are operations
-//! ([`ops`]) that change targets and configuration and reply once the groups concerned settle.
+//! (`ops`) that change targets and configuration and reply once the groups concerned settle.
 
 pub mod action;
 mod admin;
