@@ -345,7 +345,8 @@ both_modes!(cancel_stops_a_running_method, |mode| {
     );
     let running = launcher(mode).start(request(method, 100 * SECOND), None);
     let main = s.wait_pid("main.pid").await;
-    assert_eq!(running.pid(), Some(main));
+    let pid = eventually(10 * SECOND, || running.pid()).await;
+    assert_eq!(pid, Some(main));
     running.cancel();
     let done = running.wait().await;
     assert!(done.cancelled && !done.timed_out && done.killed, "{done:?}");
