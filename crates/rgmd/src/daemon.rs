@@ -130,6 +130,9 @@ pub async fn run(options: Options) -> anyhow::Result<Exit> {
     });
     tokio::spawn(serve(listener, tx.clone(), policy, identity));
     spawn_signals(tx.clone())?;
+    if launcher.uses_cgroups() {
+        tokio::spawn(sweep_cgroups(Arc::clone(&launcher)));
+    }
 
     let exit = daemon.run(rx).await?;
     match &exit {
@@ -197,4 +200,22 @@ fn spawn_signals(tx: tokio::sync::mpsc::UnboundedSender<LoopEvent>) -> anyhow::R
         }
     });
     Ok(())
+}
+
+/// How often the cgroups that methods' leftover processes kept alive are looked at again.
+const CGROUP_SWEEP: Duration = Duration::from_secs(30);
+
+/// Removes, now and then, the cgroups of finished methods once their leftover processes (a
+/// daemon a START left, say) have ended; the launcher sweeps on its own only when a run ends.
+async fn sweep_cgroups(launcher: Arc<Launcher>) {
+    let mut every = tokio::time::interval(CGROUP_SWEEP);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let l = Arc::clone(&launcher);
+        let populated = tokio::task::spawn_blocking(move || l.sweep_cgroups()).await;
+        if let Ok(n) = populated {
+            tracing::debug!(populated = n, "swept method cgroups");
+        }
+    }
 }
