@@ -5,25 +5,20 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 
 use rgm_core::engine::AdminRequest;
+use rgm_proto::SOCKET_ENV;
 use rgm_proto::{
     ClusterView, DEFAULT_SOCKET, FrameError, Hello, HelloReply, Query, Request, Response,
-    read_frame, write_frame,
+    read_frame, socket_from_env, write_frame,
 };
 
 use crate::failure::Failure;
-
-/// The environment variable naming the socket when `--socket` is not given.
-pub const SOCKET_ENV: &str = "RGM_SOCKET";
 
 /// Where rgmd listens: the `--socket` option, else `$RGM_SOCKET`, else the default path.
 pub fn socket_path(option: Option<&Path>) -> PathBuf {
     if let Some(p) = option {
         return p.to_path_buf();
     }
-    match std::env::var_os(SOCKET_ENV) {
-        Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => PathBuf::from(DEFAULT_SOCKET),
-    }
+    socket_from_env().unwrap_or_else(|| PathBuf::from(DEFAULT_SOCKET))
 }
 
 /// An open, greeted connection to rgmd.

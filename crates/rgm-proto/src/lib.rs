@@ -16,3 +16,14 @@ pub use view::{ClusterView, GroupView, NodeView, ResourceNodeView, ResourceView}
 
 /// The socket path when neither `--socket` nor `RGM_SOCKET` says otherwise.
 pub const DEFAULT_SOCKET: &str = "/run/rgm/rgmd.sock";
+
+/// The environment variable naming the socket when `--socket` is not given; rgmd sets it for
+/// the methods it runs, so their `scha_*` commands reach it.
+pub const SOCKET_ENV: &str = "RGM_SOCKET";
+
+/// The socket `RGM_SOCKET` names, if it is set and not empty.
+pub fn socket_from_env() -> Option<std::path::PathBuf> {
+    std::env::var_os(SOCKET_ENV)
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from)
+}

@@ -185,22 +185,22 @@ impl Daemon {
             ));
             return Ok(());
         }
+        // The id is taken only once the request is known to go to the engine, so the ids in
+        // the cluster log have no gaps.
+        let id = RequestId(self.next_request);
         let kind = match request {
             Request::Query(Query::View) => {
                 let view = ClusterView::of(&self.engine, &self.node, clock::now());
                 let _ = reply.send(Response::View(Box::new(view)));
                 return Ok(());
             }
-            Request::Admin(request) => EventKind::Request {
-                id: self.request_id(),
-                request,
-            },
+            Request::Admin(request) => EventKind::Request { id, request },
             Request::Control {
                 tag,
                 group,
                 resource,
             } => EventKind::Control {
-                id: self.request_id(),
+                id,
                 tag,
                 group,
                 resource,
@@ -224,7 +224,7 @@ impl Daemon {
                     _ => {}
                 }
                 EventKind::SetStatus {
-                    id: self.request_id(),
+                    id,
                     resource,
                     node: self.node.clone(),
                     status,
@@ -232,12 +232,7 @@ impl Daemon {
                 }
             }
         };
-        let id = match &kind {
-            EventKind::Request { id, .. }
-            | EventKind::Control { id, .. }
-            | EventKind::SetStatus { id, .. } => *id,
-            _ => unreachable!("client requests carry an id"),
-        };
+        self.next_request += 1;
         self.pending.insert(id, reply);
         self.feed(kind)
     }

@@ -73,8 +73,8 @@ impl Options {
         if let Some(s) = &self.socket {
             return s.clone();
         }
-        if let Some(s) = std::env::var_os("RGM_SOCKET") {
-            return PathBuf::from(s);
+        if let Some(s) = rgm_proto::socket_from_env() {
+            return s;
         }
         if nix::unistd::geteuid().is_root() {
             return PathBuf::from(rgm_proto::DEFAULT_SOCKET);
