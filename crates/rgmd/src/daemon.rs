@@ -82,19 +82,18 @@ pub async fn run(options: Options) -> anyhow::Result<Exit> {
     if launcher.uses_cgroups() {
         launcher.sweep_cgroups();
     }
-    let launcher = Arc::new(launcher);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let listener = bind(&socket)?;
 
     let executor = LauncherExecutor::new(
-        (*launcher).clone(),
+        launcher.clone(),
         tx.clone(),
         socket.clone(),
         Duration::from_secs(options.grace),
     );
     let fencer = Fencer::new(
         options.fence_command.as_deref(),
-        Arc::clone(&launcher),
+        launcher.clone(),
         tx.clone(),
         &node,
     );
@@ -131,7 +130,7 @@ pub async fn run(options: Options) -> anyhow::Result<Exit> {
     tokio::spawn(serve(listener, tx.clone(), policy, identity));
     spawn_signals(tx.clone())?;
     if launcher.uses_cgroups() {
-        tokio::spawn(sweep_cgroups(Arc::clone(&launcher)));
+        tokio::spawn(sweep_cgroups(launcher.clone()));
     }
 
     let exit = daemon.run(rx).await?;
@@ -207,12 +206,12 @@ const CGROUP_SWEEP: Duration = Duration::from_secs(30);
 
 /// Removes, now and then, the cgroups of finished methods once their leftover processes (a
 /// daemon a START left, say) have ended; the launcher sweeps on its own only when a run ends.
-async fn sweep_cgroups(launcher: Arc<Launcher>) {
+async fn sweep_cgroups(launcher: Launcher) {
     let mut every = tokio::time::interval(CGROUP_SWEEP);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        let l = Arc::clone(&launcher);
+        let l = launcher.clone();
         let populated = tokio::task::spawn_blocking(move || l.sweep_cgroups()).await;
         if let Ok(n) = populated {
             tracing::debug!(populated = n, "swept method cgroups");

@@ -12,7 +12,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use rgm_core::engine::{MethodOutcome, MethodResult, MethodRun, RunId};
 use rgm_exec::{
     CancelHandle, Launcher, MethodEnv, MethodFinished, MethodRequest, MethodStatus, MethodTags,
-    ValidateArgs, ValidateMode, standard_args,
+    OutputLine, ValidateArgs, ValidateMode, standard_args,
 };
 
 use crate::event_loop::LoopEvent;
@@ -25,14 +25,17 @@ pub trait Executor: Send {
 
 /// The real executor.
 pub struct LauncherExecutor {
-    launcher: Arc<Launcher>,
+    launcher: Launcher,
     events: UnboundedSender<LoopEvent>,
+    /// Every method's output lines, forwarded to the loop by one task.
+    lines: UnboundedSender<OutputLine>,
     cancels: Arc<Mutex<HashMap<RunId, CancelHandle>>>,
     env: MethodEnv,
     grace: Duration,
 }
 
 impl LauncherExecutor {
+    /// Must be called within the tokio runtime: it starts the task forwarding output lines.
     pub fn new(
         launcher: Launcher,
         events: UnboundedSender<LoopEvent>,
@@ -43,9 +46,19 @@ impl LauncherExecutor {
         let bin_dir = std::env::current_exe()
             .ok()
             .and_then(|p| p.parent().map(PathBuf::from));
+        let (lines, mut line_rx) = tokio::sync::mpsc::unbounded_channel();
+        let forward = events.clone();
+        tokio::spawn(async move {
+            while let Some(line) = line_rx.recv().await {
+                if forward.send(LoopEvent::Output(line)).is_err() {
+                    break;
+                }
+            }
+        });
         LauncherExecutor {
-            launcher: Arc::new(launcher),
+            launcher,
             events,
+            lines,
             cancels: Arc::new(Mutex::new(HashMap::new())),
             env: MethodEnv {
                 bin_dir,
@@ -100,16 +113,7 @@ impl Executor for LauncherExecutor {
         );
         req.grace = self.grace;
         req.env = self.env.clone();
-        let (line_tx, mut line_rx) = tokio::sync::mpsc::unbounded_channel();
-        let events = self.events.clone();
-        tokio::spawn(async move {
-            while let Some(line) = line_rx.recv().await {
-                if events.send(LoopEvent::Output(line)).is_err() {
-                    break;
-                }
-            }
-        });
-        let running = self.launcher.start(req, Some(line_tx));
+        let running = self.launcher.start(req, Some(self.lines.clone()));
         self.cancels
             .lock()
             .expect("cancel table")

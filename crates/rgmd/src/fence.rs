@@ -2,7 +2,6 @@
 //! Failover_mode=HARD's "reboot the node". The action is the administrator's `--fence-command`,
 //! run through the method launcher; without one, a fence is refused loudly, never skipped.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
@@ -10,13 +9,14 @@ use tokio::sync::mpsc::UnboundedSender;
 use rgm_exec::{Launcher, MethodRequest, MethodTags};
 
 use crate::event_loop::LoopEvent;
+use crate::executor::result_of;
 
 /// How long a fence command may take.
 const FENCE_TIMEOUT: Duration = Duration::from_secs(300);
 
 pub struct Fencer {
     command: Option<Vec<String>>,
-    launcher: Arc<Launcher>,
+    launcher: Launcher,
     events: UnboundedSender<LoopEvent>,
     own_node: String,
 }
@@ -24,7 +24,7 @@ pub struct Fencer {
 impl Fencer {
     pub fn new(
         command: Option<&str>,
-        launcher: Arc<Launcher>,
+        launcher: Launcher,
         events: UnboundedSender<LoopEvent>,
         own_node: &str,
     ) -> Fencer {
@@ -66,20 +66,16 @@ impl Fencer {
         req.env
             .extra
             .push(("RGM_FENCE_REASON".into(), reason.into()));
-        let launcher = Arc::clone(&self.launcher);
+        let launcher = self.launcher.clone();
         tokio::spawn(async move {
-            let finished = launcher.run(req, None).await;
-            let ok = finished.succeeded();
-            let message = format!("{} {:?}", req_name(&finished), finished.status);
+            let result = result_of(launcher.run(req, None).await);
+            let ok = result.success();
+            let message = format!(
+                "fence command {}: {}",
+                if ok { "ended" } else { "failed" },
+                result.outcome
+            );
             let _ = events.send(LoopEvent::Fenced { node, ok, message });
         });
-    }
-}
-
-fn req_name(f: &rgm_exec::MethodFinished) -> &'static str {
-    if f.succeeded() {
-        "fence command ended:"
-    } else {
-        "fence command failed:"
     }
 }

@@ -9,23 +9,12 @@ use crate::config::FailoverMode;
 use crate::deps::AffinityKind;
 use crate::engine::Engine;
 use crate::engine::action::{Answer, RequestError};
-use crate::engine::event::{ControlTag, MethodOutcome, MethodResult, RequestId};
+use crate::engine::event::{ControlTag, RequestId};
 use crate::engine::log::{LogRecord, Severity, msg};
 use crate::engine::ops::{Goal, Op, Step};
 use crate::engine::runtime::{Bounce, RunPurpose};
 use crate::engine::state::{RState, Status};
 use crate::error::ErrorCode;
-
-/// How a method ended, in words.
-pub(crate) fn describe_outcome(result: &MethodResult) -> String {
-    match &result.outcome {
-        MethodOutcome::Exited(code) => format!("exit code {code}"),
-        MethodOutcome::Signaled(sig) => format!("killed by signal {sig}"),
-        MethodOutcome::TimedOut { .. } => "timed out".to_string(),
-        MethodOutcome::Cancelled => "killed on request".to_string(),
-        MethodOutcome::NotRun(reason) => format!("not run: {reason}"),
-    }
-}
 
 fn checks(message: String) -> RequestError {
     RequestError::new(ErrorCode::Checks, message)

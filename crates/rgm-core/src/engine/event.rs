@@ -139,6 +139,19 @@ pub enum MethodOutcome {
     NotRun(String),
 }
 
+/// How a method ended, in words (`exit code 1`, `timed out`).
+impl std::fmt::Display for MethodOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MethodOutcome::Exited(code) => write!(f, "exit code {code}"),
+            MethodOutcome::Signaled(sig) => write!(f, "killed by signal {sig}"),
+            MethodOutcome::TimedOut { .. } => f.write_str("timed out"),
+            MethodOutcome::Cancelled => f.write_str("killed on request"),
+            MethodOutcome::NotRun(reason) => write!(f, "not run: {reason}"),
+        }
+    }
+}
+
 /// The scha_control requests (reference §e.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

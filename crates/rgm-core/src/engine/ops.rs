@@ -333,7 +333,7 @@ impl Engine {
             }
             return;
         }
-        let how = crate::engine::control::describe_outcome(result);
+        let how = &result.outcome;
         match info.method {
             Method::Validate => {
                 op.validate_failures.push(format!(
