@@ -61,17 +61,26 @@ pub struct Cluster {
     pub dir: tempfile::TempDir,
     pub bin: PathBuf,
     pub node: String,
+    /// Options given to rgmd beyond the node, cluster, state directory and socket.
+    pub rgmd_options: Vec<String>,
     rgmd: Option<Child>,
 }
 
 impl Cluster {
     pub fn start() -> Cluster {
+        Cluster::start_with(|_| Vec::new())
+    }
+
+    /// Starts rgmd with more options, made from the cluster's directory.
+    pub fn start_with(options: impl FnOnce(&Path) -> Vec<String>) -> Cluster {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(dir.path().join("run")).unwrap();
+        let rgmd_options = options(dir.path());
         let mut c = Cluster {
             dir,
             bin: bin_dir(),
             node: "node1".into(),
+            rgmd_options,
             rgmd: None,
         };
         c.boot();
@@ -98,6 +107,7 @@ impl Cluster {
             .arg(self.state_dir())
             .arg("--socket")
             .arg(self.socket())
+            .args(&self.rgmd_options)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()

@@ -175,6 +175,51 @@ fn stop_failure_is_stop_failed_except_hard_which_fences() {
     }
 }
 
+/// A fence that cannot be done (no fence command, or it failed) leaves the resource
+/// STOP_FAILED for the administrator, and the operation that waited on the fence ends.
+#[test]
+fn a_failed_fence_leaves_stop_failed_and_ends_the_wait() {
+    let mut h = online_on_n1("HARD");
+    let id = h.request(rgm_core::engine::AdminRequest::Offline {
+        groups: rgm_core::engine::Operands::named(&["rg1"]),
+        nodes: None,
+    });
+    h.run_until_idle(|m| MethodResult::exited(if m.method == Method::Stop { 1 } else { 0 }, 10));
+    assert_eq!(h.fenced, ["n1"]);
+    assert!(h.reply(id).is_none(), "waits for the fence");
+    h.event(rgm_core::engine::EventKind::FenceFailed {
+        node: "n1".into(),
+        reason: "no --fence-command is configured".into(),
+    });
+    h.succeed_all();
+    assert_eq!(h.state("app", "n1"), RState::StopFailed);
+    assert_eq!(h.group_state("rg1", "n1"), RgState::ErrorStopFailed);
+    let e = h.err(id);
+    assert!(
+        e.messages.iter().any(|m| m.contains("STOP_FAILED")),
+        "{:?}",
+        e.messages
+    );
+    assert!(
+        h.log_texts().iter().any(|l| l.contains(
+            "cannot fence node n1: no --fence-command is configured; its STOP_FAILED resources stay so"
+        )),
+        "{:?}",
+        h.log_texts()
+    );
+    // The administrator makes sure it is stopped and clears it; the group may start again.
+    let clear = h.request(rgm_core::engine::AdminRequest::ClearStopFailed {
+        resources: rgm_core::engine::Operands::named(&["app"]),
+        nodes: vec!["n1".into()],
+    });
+    h.succeed_all();
+    h.ok(clear);
+    let again = online(&mut h, &["rg1"]);
+    h.succeed_all();
+    h.ok(again);
+    assert_eq!(h.state("app", "n1"), RState::Online);
+}
+
 /// Which scha_control requests each mode allows (reference §e.1, second table).
 #[test]
 fn scha_control_per_failover_mode() {

@@ -166,10 +166,10 @@ impl Daemon {
                         self.feed(EventKind::NodeJoined { node })?;
                     }
                 } else {
-                    self.note(
-                        Severity::Error,
-                        format!("cannot fence node {node}: {message}; its groups stay where they are until an administrator steps in"),
-                    );
+                    self.feed(EventKind::FenceFailed {
+                        node,
+                        reason: message,
+                    })?;
                 }
             }
             LoopEvent::Shutdown => self.begin_shutdown()?,

@@ -96,6 +96,11 @@ pub enum EventKind {
     NodeFenced {
         node: String,
     },
+    /// A fence could not be done (no fence command, or it failed); `reason` says why.
+    FenceFailed {
+        node: String,
+        reason: String,
+    },
     TimerFired {
         timer: TimerId,
     },

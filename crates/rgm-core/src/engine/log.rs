@@ -43,6 +43,7 @@ pub mod msg {
     pub const NO_FAILOVER: u32 = 300101;
     pub const STOP_FAILED: u32 = 300102;
     pub const FENCE: u32 = 300103;
+    pub const FENCE_FAILED: u32 = 300104;
     pub const NODE_JOINED: u32 = 300110;
     pub const NODE_DIED: u32 = 300111;
     pub const NODE_FENCED: u32 = 300112;

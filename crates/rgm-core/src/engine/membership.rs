@@ -220,6 +220,35 @@ impl Engine {
         self.dirty.extend(groups);
     }
 
+    /// A fence that could not be done. A member node (fenced for a STOP that failed under
+    /// Failover_mode=HARD) is not rebooted: its STOP_FAILED resources stay so, and keep their
+    /// groups from starting, until an administrator makes sure they are stopped and clears
+    /// them; operations waiting on the fence end with that. A node that left the cluster stays
+    /// owed its fence: its groups must not start elsewhere while it may still run them.
+    pub(crate) fn fence_failed(&mut self, node: &str, reason: &str) {
+        let Some(x) = self.rt.nodes.get_mut(node) else {
+            return;
+        };
+        if !x.fencing {
+            return;
+        }
+        let consequence = if x.up {
+            x.fencing = false;
+            self.state_changed = true;
+            let groups: Vec<String> = self.cfg.groups.keys().cloned().collect();
+            self.dirty.extend(groups);
+            "its STOP_FAILED resources stay so until an administrator makes sure they are stopped and clears them (clresource clear -f STOP_FAILED)"
+        } else {
+            "its resource groups do not start elsewhere until it is fenced"
+        };
+        self.log(LogRecord::decision(
+            msg::FENCE_FAILED,
+            Severity::Error,
+            format!("cannot fence node {node}: {reason}; {consequence}"),
+            &[("node", node)],
+        ));
+    }
+
     /// Forgets the runs on a node that will never report; operations waiting on them learn
     /// that they failed.
     fn abandon_runs(&mut self, node: &str, why: &str) {

@@ -204,6 +204,7 @@ impl Engine {
             EventKind::NodeJoined { node } => self.node_joined(&node),
             EventKind::NodeDied { node } => self.node_died(&node),
             EventKind::NodeFenced { node } => self.node_fenced(&node),
+            EventKind::FenceFailed { node, reason } => self.fence_failed(&node, &reason),
             EventKind::TimerFired { timer } => self.timer_fired(timer),
         }
         self.settle_loop();
