@@ -117,6 +117,16 @@ impl Daemon {
         self.feed(EventKind::NodeJoined {
             node: self.node.clone(),
         })?;
+        // Runs of the previous rgmd: their results cannot be known (until rgmd waits for
+        // their processes, issue 10, it reports them at once).
+        for (run, ..) in self.engine.running() {
+            let result = MethodResult {
+                outcome: rgm_core::engine::MethodOutcome::Unknown,
+                duration_ms: 0,
+                output: String::new(),
+            };
+            self.feed(EventKind::MethodFinished { run, result })?;
+        }
         self.flush()?;
         loop {
             let next = self.timers.keys().next().map(|k| k.0);
