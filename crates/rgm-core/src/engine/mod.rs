@@ -145,7 +145,11 @@ impl Engine {
     pub fn handle(&mut self, event: Event) -> Vec<Action> {
         self.now = event.now;
         self.moves.clear();
-        let writes = self.rt.writes();
+        // The first event after a restore asks for what the restore changed to be persisted.
+        let writes = match self.restored {
+            Some(_) => u64::MAX,
+            None => self.rt.writes(),
+        };
         if let Some(restored) = self.restored.take() {
             self.resume_restored(restored);
         }

@@ -125,6 +125,9 @@ pub struct NodeRt {
     /// Groups whose BOOT methods have yet to run on this node.
     #[serde(default)]
     pub boot_pending: BTreeSet<String>,
+    /// It asked to join while owed a fence: it joins once fenced.
+    #[serde(default)]
+    pub join_after_fence: bool,
 }
 
 /// What a method run is for.
