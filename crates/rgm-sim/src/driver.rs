@@ -183,6 +183,7 @@ impl World {
             SimEvent::Lose { .. } => "lost result",
             SimEvent::FireTimers => "timers firing",
             SimEvent::Restart => "rgmd restart",
+            SimEvent::Gone { .. } => "resource gone",
             SimEvent::Admin(_) => "admin request",
             SimEvent::Control { .. } => "scha_control",
             SimEvent::Status { .. } => "status update",
@@ -294,6 +295,15 @@ impl World {
                     .collect()
             }
             SimEvent::Restart => self.restart(),
+            SimEvent::Gone { resource, node } => {
+                // Its restart (a bounce) may begin and end within the step.
+                self.bounce_candidates(resource, node, true);
+                vec![EventKind::ResourceGone {
+                    resource: resource.clone(),
+                    node: node.clone(),
+                    reason: "no sign of life".into(),
+                }]
+            }
             SimEvent::Admin(request) => vec![EventKind::Request {
                 id: self.request_id(),
                 request: request.clone(),

@@ -71,6 +71,11 @@ pub enum SimEvent {
         resource: String,
         node: String,
     },
+    /// After a restart, a resource shows no sign of life on a node.
+    Gone {
+        resource: String,
+        node: String,
+    },
     /// `scha_resource_setstatus`.
     Status {
         resource: String,
@@ -113,6 +118,9 @@ impl fmt::Display for SimEvent {
             ),
             SimEvent::FireTimers => f.write_str("due timers fire"),
             SimEvent::Restart => f.write_str("rgmd restarts"),
+            SimEvent::Gone { resource, node } => {
+                write!(f, "{resource} on {node} shows no sign of life")
+            }
             SimEvent::Admin(req) => write!(f, "admin: {}", command(req)),
             SimEvent::Control {
                 tag,

@@ -87,6 +87,8 @@ impl Scheduler {
             if owed.is_empty() { 0 } else { 2 },
             // Rare: rgmd restarts on the same boot.
             1,
+            // A resource found dead.
+            2,
         ];
         let event = match self.rng.weighted(&weights) {
             0 => self.complete(w),
@@ -115,7 +117,8 @@ impl Scheduler {
             7 => SimEvent::Fenced(self.rng.pick(&owed).clone()),
             8 => SimEvent::Join(self.rng.pick(&down).clone()),
             9 => SimEvent::Join(self.rng.pick(&owed).clone()),
-            _ => SimEvent::Restart,
+            10 => SimEvent::Restart,
+            _ => self.gone(w),
         };
         Timed { dt_ms, event }
     }
@@ -332,6 +335,28 @@ impl Scheduler {
             resources: Operands::Named(vec![r]),
             nodes: vec![n],
         }
+    }
+
+    /// A resource found dead, usually one that is started there.
+    fn gone(&mut self, w: &World) -> SimEvent {
+        let cfg = w.engine.config();
+        let started: Vec<(String, String)> = cfg
+            .resources
+            .keys()
+            .flat_map(|r| {
+                w.shadow
+                    .started_nodes(r)
+                    .into_iter()
+                    .map(|n| (r.clone(), n))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let (resource, node) = if !started.is_empty() && self.rng.percent(90) {
+            self.rng.pick(&started).clone()
+        } else {
+            (self.resource(cfg), self.rng.pick(&cfg.node_names()).clone())
+        };
+        SimEvent::Gone { resource, node }
     }
 
     /// A scha_control, usually from a resource started on the calling node.

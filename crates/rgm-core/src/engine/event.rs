@@ -104,6 +104,14 @@ pub enum EventKind {
     TimerFired {
         timer: TimerId,
     },
+    /// After a restart the daemon found no sign of life of a resource the engine believes
+    /// started on `node` (its processes gone, its probe failing); `reason` says what it saw.
+    /// Failover_mode applies (docs/engine.md).
+    ResourceGone {
+        resource: String,
+        node: String,
+        reason: String,
+    },
 }
 
 /// How a method run ended.

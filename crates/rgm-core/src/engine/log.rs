@@ -59,6 +59,7 @@ pub mod msg {
     pub const RESTART: u32 = 300142;
     pub const CLEARED: u32 = 300150;
     pub const RECOVERY: u32 = 300160;
+    pub const GONE: u32 = 300161;
 }
 
 fn fields(pairs: &[(&'static str, &str)]) -> BTreeMap<&'static str, String> {

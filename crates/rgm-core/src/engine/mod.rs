@@ -17,6 +17,7 @@ mod control;
 mod dirty;
 pub mod event;
 mod facts;
+mod gone;
 mod launch;
 pub mod log;
 mod membership;
@@ -175,6 +176,11 @@ impl Engine {
             EventKind::NodeFenced { node } => self.node_fenced(&node),
             EventKind::FenceFailed { node, reason } => self.fence_failed(&node, &reason),
             EventKind::TimerFired { timer } => self.timer_fired(timer),
+            EventKind::ResourceGone {
+                resource,
+                node,
+                reason,
+            } => self.resource_gone(&resource, &node, &reason),
         }
         self.settle_loop();
         let mut out = std::mem::take(&mut self.out);
