@@ -184,6 +184,7 @@ impl World {
             SimEvent::FireTimers => "timers firing",
             SimEvent::Restart => "rgmd restart",
             SimEvent::Gone { .. } => "resource gone",
+            SimEvent::Health { .. } => "node health",
             SimEvent::Admin(_) => "admin request",
             SimEvent::Control { .. } => "scha_control",
             SimEvent::Status { .. } => "status update",
@@ -295,6 +296,16 @@ impl World {
                     .collect()
             }
             SimEvent::Restart => self.restart(),
+            SimEvent::Health { node, healthy } => vec![EventKind::NodeHealth {
+                node: node.clone(),
+                healthy: *healthy,
+                reason: if *healthy {
+                    "monitor passed"
+                } else {
+                    "monitor failed"
+                }
+                .into(),
+            }],
             SimEvent::Gone { resource, node } => {
                 // Its restart (a bounce) may begin and end within the step.
                 self.bounce_candidates(resource, node, true);

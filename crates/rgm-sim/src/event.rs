@@ -71,6 +71,11 @@ pub enum SimEvent {
         resource: String,
         node: String,
     },
+    /// A node's health changes (its event scripts' monitor).
+    Health {
+        node: String,
+        healthy: bool,
+    },
     /// After a restart, a resource shows no sign of life on a node.
     Gone {
         resource: String,
@@ -118,6 +123,11 @@ impl fmt::Display for SimEvent {
             ),
             SimEvent::FireTimers => f.write_str("due timers fire"),
             SimEvent::Restart => f.write_str("rgmd restarts"),
+            SimEvent::Health { node, healthy } => write!(
+                f,
+                "node {node} is {}",
+                if *healthy { "healthy" } else { "unhealthy" }
+            ),
             SimEvent::Gone { resource, node } => {
                 write!(f, "{resource} on {node} shows no sign of life")
             }

@@ -89,6 +89,8 @@ impl Scheduler {
             1,
             // A resource found dead.
             2,
+            // A node's health changes.
+            2,
         ];
         let event = match self.rng.weighted(&weights) {
             0 => self.complete(w),
@@ -118,7 +120,11 @@ impl Scheduler {
             8 => SimEvent::Join(self.rng.pick(&down).clone()),
             9 => SimEvent::Join(self.rng.pick(&owed).clone()),
             10 => SimEvent::Restart,
-            _ => self.gone(w),
+            11 => self.gone(w),
+            _ => SimEvent::Health {
+                node: self.rng.pick(&cfg.node_names()).clone(),
+                healthy: self.rng.percent(50),
+            },
         };
         Timed { dt_ms, event }
     }

@@ -159,7 +159,7 @@ impl Engine {
     }
 
     /// Failback=TRUE groups go back to their most preferred masters once a node is ready.
-    fn failback(&mut self) {
+    pub(crate) fn failback(&mut self) {
         let groups: Vec<String> = self
             .cfg
             .groups

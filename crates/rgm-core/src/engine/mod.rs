@@ -18,6 +18,7 @@ mod dirty;
 pub mod event;
 mod facts;
 mod gone;
+mod health;
 mod launch;
 pub mod log;
 mod membership;
@@ -176,6 +177,11 @@ impl Engine {
             EventKind::NodeFenced { node } => self.node_fenced(&node),
             EventKind::FenceFailed { node, reason } => self.fence_failed(&node, &reason),
             EventKind::TimerFired { timer } => self.timer_fired(timer),
+            EventKind::NodeHealth {
+                node,
+                healthy,
+                reason,
+            } => self.node_health(&node, healthy, &reason),
             EventKind::ResourceGone {
                 resource,
                 node,

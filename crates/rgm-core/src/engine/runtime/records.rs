@@ -128,6 +128,10 @@ pub struct NodeRt {
     /// It asked to join while owed a fence: it joins once fenced.
     #[serde(default)]
     pub join_after_fence: bool,
+    /// Unhealthy (`NodeHealth`), and why: it is chosen for no group while a healthy node can
+    /// take it.
+    #[serde(default)]
+    pub unhealthy: Option<String>,
 }
 
 /// What a method run is for.
