@@ -372,4 +372,18 @@ pub enum AdminRequest {
         resources: Operands,
         nodes: Vec<String>,
     },
+    /// `clnode add`: a node in the configuration (it joins by starting rgmd).
+    AddNode {
+        name: String,
+    },
+    /// `clnode remove`: refused while the node is a member, hosts something, or is named in
+    /// the configuration (a Nodelist, Installed_nodes, per-node settings).
+    RemoveNode {
+        name: String,
+    },
+    /// `clnode confirm-down`: the administrator has made sure a node that left the cluster is
+    /// down; it counts as fenced, and its groups may start elsewhere.
+    ConfirmNodeDown {
+        node: String,
+    },
 }

@@ -73,6 +73,9 @@ pub(crate) enum TargetChange {
         resource: String,
         node: String,
     },
+    ConfirmDown {
+        node: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -5,6 +5,7 @@
 
 mod group_moves;
 mod groups;
+mod nodes;
 mod operands;
 mod resources;
 mod summary;
@@ -192,6 +193,9 @@ impl Engine {
             R::Monitor { resources, nodes } => self.monitor(resources, nodes, true)?,
             R::Unmonitor { resources, nodes } => self.monitor(resources, nodes, false)?,
             R::ClearStopFailed { resources, nodes } => self.clear_stop_failed(resources, nodes)?,
+            R::AddNode { name } => Op::new([Step::Apply(Change::AddNode { name: name.clone() })]),
+            R::RemoveNode { name } => self.remove_node(name)?,
+            R::ConfirmNodeDown { node } => self.confirm_node_down(node)?,
         })
     }
 
