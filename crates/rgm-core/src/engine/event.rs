@@ -271,8 +271,9 @@ pub enum AdminRequest {
     UnregisterType {
         names: Operands,
     },
+    /// `clrg create`: every group named, all or none.
     CreateGroup {
-        name: String,
+        names: Vec<String>,
         scalable: bool,
         edits: Vec<PropertyEdit>,
     },
@@ -334,8 +335,9 @@ pub enum AdminRequest {
     Remaster {
         groups: Operands,
     },
+    /// `clrs create`: every resource named, all or none.
     CreateResource {
-        name: String,
+        names: Vec<String>,
         group: String,
         type_name: String,
         edits: Vec<PropertyEdit>,
