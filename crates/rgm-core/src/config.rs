@@ -377,6 +377,7 @@ impl ClusterConfig {
         self.resource_property(r, method.timeout_property(), None)
             .and_then(|v| v.as_int())
             .unwrap_or(rtreg::DEFAULT_METHOD_TIMEOUT)
+            .clamp(0, crate::schema::MAX_SECONDS)
     }
 
     /// `Failover_mode` of a resource.
