@@ -234,8 +234,12 @@ fn one_status_update_in_a_large_cluster_names_one_record() {
         .map(|i| format!("node{i}"))
         .find(|n| s.h.state(&r, n).is_started())
         .expect("started somewhere");
-    s.h.set_status(&r, &node, Status::Faulted, "gone");
+    s.h.set_status(&r, &node, Status::Degraded, "slow");
     assert_eq!(s.take().len(), 1);
+    // FAULTED also makes its group ONLINE_FAULTED there: one record more.
+    s.h.set_status(&r, &node, Status::Faulted, "gone");
+    let c = s.take();
+    assert_eq!((c.resources.len(), c.group_nodes.len(), c.len()), (1, 1, 2));
 }
 
 /// A snapshot with one of each kind of record, a run in flight among them.
