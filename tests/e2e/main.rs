@@ -2,6 +2,7 @@
 //! temporary directory (killed when the test ends) and drives the real commands.
 
 mod bad_input;
+mod engine_rules;
 mod fencing;
 mod lifecycle;
 mod recovery;
