@@ -303,3 +303,31 @@ fn a_member_waiting_on_another_group_through_its_group_does_not_hold_the_starts(
     at_rest(&mut h);
     assert_eq!(h.state("r6", "n1"), RState::Online);
 }
+
+#[test]
+fn the_last_stop_of_a_stop_failed_group_wakes_the_group_it_depends_on() {
+    // Seed 17112: gc (RG_dependencies=gb) was ERROR_STOP_FAILED on the node while one of its
+    // resources still stopped; when that one stopped, gc's state did not change, and gb's
+    // stop, waiting on gc (rule 3), was never looked at again.
+    let mut cfg = cluster(&["n1"]);
+    group(&mut cfg, "gb", &[]);
+    group(&mut cfg, "gc", &["RG_dependencies=gb"]);
+    full(&mut cfg, "r6", "gb", &[]);
+    full(&mut cfg, "a", "gc", &[]);
+    full(&mut cfg, "b", "gc", &[]);
+    let mut h = started(cfg, &["n1"]);
+    online(&mut h, &["gb", "gc"]);
+    h.succeed_all();
+    offline(&mut h, &["gb", "gc"]);
+    h.finish("a", Method::MonitorStop, "n1", 0);
+    h.finish("b", Method::MonitorStop, "n1", 0);
+    h.finish("a", Method::Stop, "n1", 1);
+    assert_eq!(h.group_state("gc", "n1"), RgState::ErrorStopFailed);
+    assert!(
+        h.find("r6", Method::Stop, "n1").is_none(),
+        "gb waits for gc's stops"
+    );
+    h.finish("b", Method::Stop, "n1", 0);
+    at_rest(&mut h);
+    assert_eq!(h.state("r6", "n1"), RState::Offline);
+}

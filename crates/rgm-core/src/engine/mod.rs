@@ -316,6 +316,13 @@ impl Engine {
             self.set_status_by_rgm(resource, node, Status::Offline);
         }
         self.touch_resource(resource);
+        if matches!(state, RState::Offline | RState::StopFailed)
+            && let Some(group) = self.facts.resource(resource).map(|r| r.group.clone())
+        {
+            // The groups this one depends on may be waiting for its stops (RG_dependencies
+            // rule 3) even when its own state does not change (ERROR_STOP_FAILED stays so).
+            self.touch_targets(&group);
+        }
     }
 
     /// The RGM's own status changes: UNKNOWN when a START begins, OFFLINE once the resource is
