@@ -7,18 +7,15 @@
 mod common;
 
 use common::*;
-use rgm_core::engine::{AdminRequest, MethodResult, Operands, RState, RgState};
+use rgm_core::engine::{MethodResult, RState, RgState};
 use rgm_core::testkit::Harness;
 use rtreg::Method;
 
-fn switch(h: &mut Harness, group: &str, node: &str) -> rgm_core::engine::RequestId {
-    h.request(AdminRequest::Switch {
-        groups: Operands::named(&[group]),
-        nodes: vec![node.into()],
-        enable: false,
-        monitor: false,
-        manage: false,
-    })
+/// Where `method` of `resource` on `node` is in a trace.
+fn at(t: &[(String, String, String)], node: &str, resource: &str, method: &str) -> usize {
+    t.iter()
+        .position(|x| x.0 == node && x.1 == resource && x.2 == method)
+        .unwrap_or_else(|| panic!("{resource}:{method} on {node} missing: {t:?}"))
 }
 
 /// dbg (Nodelist n1, n3) holds db; appg (n2) holds app with `kind=db{ANY_NODE}`.
@@ -76,11 +73,7 @@ fn rule1_an_offline_restart_dependent_stops_when_its_dependency_goes_offline_and
     h.succeed_all();
     h.ok(id);
     let t = h.trace();
-    let pos = |n: &str, r: &str, m: &str| {
-        t.iter()
-            .position(|x| x.0 == n && x.1 == r && x.2 == m)
-            .unwrap_or_else(|| panic!("{r}:{m} on {n} missing: {t:?}"))
-    };
+    let pos = |n: &str, r: &str, m: &str| at(&t, n, r, m);
     assert!(pos("n2", "app", "STOP") < pos("n1", "db", "STOP"));
     assert!(pos("n3", "db", "START") < pos("n2", "app", "START"));
     assert_eq!(h.state("app", "n2"), RState::Online);
@@ -94,11 +87,7 @@ fn rule1_a_restart_dependent_is_left_running_while_its_dependency_moves_and_rest
     h.succeed_all();
     h.ok(id);
     let t = h.trace();
-    let pos = |n: &str, r: &str, m: &str| {
-        t.iter()
-            .position(|x| x.0 == n && x.1 == r && x.2 == m)
-            .unwrap_or_else(|| panic!("{r}:{m} on {n} missing: {t:?}"))
-    };
+    let pos = |n: &str, r: &str, m: &str| at(&t, n, r, m);
     // db went down on n1 while app ran; app is restarted after db is up on n3.
     assert!(pos("n1", "db", "STOP") < pos("n3", "db", "START"));
     assert!(pos("n3", "db", "START") < pos("n2", "app", "STOP"));

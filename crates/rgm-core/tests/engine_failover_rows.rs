@@ -167,14 +167,7 @@ fn undeclared() -> Harness {
     let spec = TypeBuilder::new("TEST", "bare", "1")
         .methods(&[Method::MonitorStart, Method::MonitorStop])
         .build();
-    must(
-        &mut cfg,
-        Change::RegisterType {
-            spec: Box::new(spec),
-            installed_nodes: None,
-            rt_system: None,
-        },
-    );
+    register(&mut cfg, spec);
     group(&mut cfg, "rg1", &["Nodelist=n1,n2"]);
     must(
         &mut cfg,
@@ -287,14 +280,7 @@ fn change_state_online_and_offline_set_a_proxy_resources_state() {
     let mut cfg = cluster(&["n1"]);
     let mut spec = TypeBuilder::new("TEST", "proxy", "1").build();
     spec.proxy = true;
-    must(
-        &mut cfg,
-        Change::RegisterType {
-            spec: Box::new(spec),
-            installed_nodes: None,
-            rt_system: None,
-        },
-    );
+    register(&mut cfg, spec);
     group(&mut cfg, "rg1", &[]);
     must(
         &mut cfg,
@@ -332,14 +318,20 @@ fn a_group_restart_counts_in_num_rg_restarts() {
     assert_eq!(h.engine.num_rg_restarts("app", "n1", h.now), 0);
 }
 
-#[test]
-fn a_group_restart_whose_start_fails_relocates_under_soft() {
+/// A restart asked by scha_control `tag` whose START fails on n1, under SOFT.
+fn restart_whose_start_fails(tag: ControlTag) -> (Harness, rgm_core::engine::RequestId) {
     let mut h = online_on_n1(&["Failover_mode=SOFT"]);
-    let id = h.control(ControlTag::Restart, "rg1", "app", "n1");
+    let id = h.control(tag, "rg1", "app", "n1");
     h.run_until_idle(|m| {
         let fail = m.method == Method::Start && m.node == "n1";
         MethodResult::exited(i32::from(fail), 1)
     });
+    (h, id)
+}
+
+#[test]
+fn a_group_restart_whose_start_fails_relocates_under_soft() {
+    let (h, id) = restart_whose_start_fails(ControlTag::Restart);
     assert_eq!(h.group_state("rg1", "n2"), RgState::Online);
     assert_eq!(h.state("app", "n1"), RState::Offline);
     // It asked for the group back online on n1: that is not where it is.
@@ -348,12 +340,7 @@ fn a_group_restart_whose_start_fails_relocates_under_soft() {
 
 #[test]
 fn a_resource_restart_whose_start_fails_relocates_under_soft() {
-    let mut h = online_on_n1(&["Failover_mode=SOFT"]);
-    let id = h.control(ControlTag::ResourceRestart, "rg1", "app", "n1");
-    h.run_until_idle(|m| {
-        let fail = m.method == Method::Start && m.node == "n1";
-        MethodResult::exited(i32::from(fail), 1)
-    });
+    let (h, id) = restart_whose_start_fails(ControlTag::ResourceRestart);
     assert_eq!(h.group_state("rg1", "n2"), RgState::Online);
     assert_eq!(h.state("app", "n1"), RState::Offline);
     assert!(h.err(id).messages[0].contains("did not restart on node n1"));

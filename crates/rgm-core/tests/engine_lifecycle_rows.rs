@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use rgm_core::engine::{AdminRequest, EventKind, Operands};
-use rgm_core::testkit::{Harness, TypeBuilder, edits, must};
+use rgm_core::testkit::{TypeBuilder, edits, must};
 use rgm_core::{Change, ClusterConfig};
 use rtreg::{Method, PropertyType, Value};
 
@@ -18,24 +18,8 @@ fn with_web(nodes: &[&str]) -> ClusterConfig {
         .extension("Port", PropertyType::Int, Some(Value::Int(80)))
         .with(|p| p.per_node = true)
         .build();
-    must(
-        &mut cfg,
-        Change::RegisterType {
-            spec: Box::new(spec),
-            installed_nodes: None,
-            rt_system: None,
-        },
-    );
+    register(&mut cfg, spec);
     cfg
-}
-
-fn validate_args(h: &Harness, resource: &str, node: &str) -> Vec<String> {
-    h.launched
-        .iter()
-        .find(|r| r.method == Method::Validate && r.resource == resource && r.node == node)
-        .and_then(|r| r.validate.clone())
-        .expect("a VALIDATE run")
-        .to_args()
 }
 
 #[test]
