@@ -318,7 +318,7 @@ fn scha_control_health_gone_and_timers_name_what_they_change() {
         "n1",
     );
     let c = s.take();
-    assert_eq!((c.resources, c.len()), (pairs(&[("db", "n1")]), 1));
+    assert_eq!((c.resources.clone(), c.len()), (pairs(&[("db", "n1")]), 1));
     // A node's health: its record (and, here, nothing moves: rg2 has nowhere better to go).
     s.h.event(EventKind::NodeHealth {
         node: "n1".into(),
@@ -348,8 +348,8 @@ fn scha_control_health_gone_and_timers_name_what_they_change() {
     let c = s.take();
     assert!(c.resources.contains(&("db".to_string(), "n1".to_string())));
     assert_eq!(c.runs.len(), 1, "MONITOR_STOP begins");
-    // A run whose result never comes: its timer ends it.
-    s.h.advance_ms(3_600_000);
+    // A run whose result never comes: its timer ends it (MONITOR_STOP_timeout is 3600 s).
+    s.h.advance_ms(7_200_000);
     s.h.fire_timers();
     let c = s.take();
     assert!(!c.runs.is_empty());
