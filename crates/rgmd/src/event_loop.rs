@@ -198,6 +198,11 @@ impl Daemon {
                 let _ = reply.send(Response::View(Box::new(view)));
                 return Ok(());
             }
+            Request::Query(Query::Scoped(scope)) => {
+                let view = ClusterView::scoped(&self.engine, &self.node, clock::now(), &scope);
+                let _ = reply.send(Response::View(Box::new(view)));
+                return Ok(());
+            }
             Request::Admin(request) => EventKind::Request { id, request },
             Request::Control {
                 tag,
