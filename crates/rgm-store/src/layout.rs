@@ -8,11 +8,13 @@
 //! | `config/type/<type>` | a registered type |
 //! | `config/group/<group>` | a resource group |
 //! | `config/resource/<resource>` | a resource |
-//! | `state/meta` | `{"format": "rgm-state", "version": 1}` |
+//! | `state/meta` | `{"format": "rgm-state", "version": 2}` |
+//! | `state/next-run` | the id the engine's next method run gets |
 //! | `state/group/<group>` | a group's cluster-wide runtime: wanted, primaries, giveovers |
 //! | `state/group-node/<group>/<node>` | a group's runtime on one node |
 //! | `state/resource/<resource>/<node>` | a resource's runtime on one node |
-//! | `state/node/<node>` | a node's runtime: member, evacuation window |
+//! | `state/node/<node>` | a node's runtime: member, fencing, booting, evacuation window |
+//! | `state/run/<node>/<run id>` | a method run in flight (written before it is launched) |
 //! | `boot/<node>` | the boot id of the node's last rgmd (a daemon restart or a reboot?) |
 //!
 //! Values are JSON, the same shapes as the whole-file forms of docs/config-format.md.
@@ -22,9 +24,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use rgm_core::ClusterConfig;
-use rgm_core::engine::Snapshot;
-use rgm_core::engine::Time;
-use rgm_core::engine::runtime::{GroupNode, GroupRt, ResNode};
+use rgm_core::engine::{Engine, GroupSnapshot, RunId, RuntimeChanges, Snapshot};
 
 use crate::error::StoreError;
 use crate::model::{KeyValue, Op};
@@ -33,7 +33,7 @@ use crate::model::{KeyValue, Op};
 pub const CONFIG_FORMAT: &str = rgm_core::serial::CONFIG_FORMAT;
 pub const CONFIG_VERSION: u32 = rgm_core::serial::CONFIG_VERSION;
 pub const STATE_FORMAT: &str = "rgm-state";
-pub const STATE_VERSION: u32 = 1;
+pub const STATE_VERSION: u32 = 2;
 
 /// Where the keys of one cluster live.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,21 +52,6 @@ struct ClusterRecord {
 struct StateMeta {
     format: String,
     version: u32,
-}
-
-/// A group's cluster-wide runtime (its per-node parts have keys of their own).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct GroupRecord {
-    wanted: bool,
-    primaries: Vec<String>,
-    giveovers: Vec<(String, String, Time)>,
-}
-
-/// A node's runtime.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct NodeRecord {
-    member: bool,
-    evacuated_until: Option<Time>,
 }
 
 /// What a node's rgmd records about the boot it runs in.
@@ -191,34 +176,122 @@ impl Layout {
 
     // ----- the runtime state -----
 
-    /// The writes that turn the stored runtime state `old` into `new`.
-    pub fn state_ops(&self, old: Option<&Snapshot>, new: &Snapshot) -> Vec<Op> {
-        let mut ops = Vec::new();
-        if old.is_none() {
-            let meta = StateMeta {
-                format: STATE_FORMAT.into(),
-                version: STATE_VERSION,
-            };
-            ops.push(Op::put(self.key("state/meta"), json(&meta)));
+    fn run_key(&self, node: &str, run: RunId) -> String {
+        // Zero-padded so that a node's runs list in the order they began.
+        self.key(&format!("state/run/{node}/{:020}", run.0))
+    }
+
+    fn meta_op(&self) -> Op {
+        let meta = StateMeta {
+            format: STATE_FORMAT.into(),
+            version: STATE_VERSION,
+        };
+        Op::put(self.key("state/meta"), json(&meta))
+    }
+
+    /// Every record of a snapshot, as puts: a whole runtime state written at once (a
+    /// migration, a test). Older snapshots' `evacuations` and `up_nodes` become node records.
+    pub fn snapshot_ops(&self, snap: &Snapshot) -> Vec<Op> {
+        let mut ops = vec![self.meta_op()];
+        ops.push(Op::put(self.key("state/next-run"), json(&snap.next_run)));
+        for (g, s) in &snap.groups {
+            ops.push(Op::put(
+                self.key(&format!("state/group/{g}")),
+                json(&s.group),
+            ));
+            for (n, x) in &s.nodes {
+                ops.push(Op::put(
+                    self.key(&format!("state/group-node/{g}/{n}")),
+                    json(x),
+                ));
+            }
         }
-        let empty = Snapshot::default();
-        let old = old.unwrap_or(&empty);
-        let (old_groups, old_group_nodes) = split_groups(&old.groups);
-        let (new_groups, new_group_nodes) = split_groups(&new.groups);
-        diff_map(self, "state/group/", &old_groups, &new_groups, &mut ops);
-        diff_map(
-            self,
-            "state/group-node/",
-            &old_group_nodes,
-            &new_group_nodes,
-            &mut ops,
-        );
-        let old_res = flatten(&old.resources);
-        let new_res = flatten(&new.resources);
-        diff_map(self, "state/resource/", &old_res, &new_res, &mut ops);
-        let old_nodes = node_records(old);
-        let new_nodes = node_records(new);
-        diff_map(self, "state/node/", &old_nodes, &new_nodes, &mut ops);
+        for (r, nodes) in &snap.resources {
+            for (n, x) in nodes {
+                ops.push(Op::put(
+                    self.key(&format!("state/resource/{r}/{n}")),
+                    json(x),
+                ));
+            }
+        }
+        let mut nodes = snap.nodes.clone();
+        for n in &snap.up_nodes {
+            nodes.entry(n.clone()).or_default().up = true;
+        }
+        for (n, t) in &snap.evacuations {
+            nodes.entry(n.clone()).or_default().evacuated_until = Some(*t);
+        }
+        for (n, x) in &nodes {
+            ops.push(Op::put(self.key(&format!("state/node/{n}")), json(x)));
+        }
+        for (id, run) in &snap.runs {
+            ops.push(Op::put(self.run_key(&run.node, *id), json(run)));
+        }
+        ops
+    }
+
+    /// The writes of a change set taken from `engine` ([`Engine::take_changes`]): each record
+    /// named is written as the engine has it now, or deleted. `runs` remembers on which node
+    /// each run in flight is (a run's key names its node, and an ended run has no record left
+    /// to ask).
+    pub fn change_ops(
+        &self,
+        changes: &RuntimeChanges,
+        engine: &Engine,
+        runs: &mut RunIndex,
+    ) -> Vec<Op> {
+        let mut ops = Vec::with_capacity(changes.len() + 1);
+        if !runs.meta_written {
+            ops.push(self.meta_op());
+            runs.meta_written = true;
+        }
+        for (r, n) in &changes.resources {
+            let key = self.key(&format!("state/resource/{r}/{n}"));
+            ops.push(match engine.resource_record(r, n) {
+                Some(x) => Op::put(key, json(&x)),
+                None => Op::delete(key),
+            });
+        }
+        for g in &changes.groups {
+            let key = self.key(&format!("state/group/{g}"));
+            ops.push(match engine.group_record(g) {
+                Some(x) => Op::put(key, json(&x)),
+                None => Op::delete(key),
+            });
+        }
+        for (g, n) in &changes.group_nodes {
+            let key = self.key(&format!("state/group-node/{g}/{n}"));
+            ops.push(match engine.group_node_record(g, n) {
+                Some(x) => Op::put(key, json(&x)),
+                None => Op::delete(key),
+            });
+        }
+        for n in &changes.nodes {
+            let key = self.key(&format!("state/node/{n}"));
+            ops.push(match engine.node_record(n) {
+                Some(x) => Op::put(key, json(&x)),
+                None => Op::delete(key),
+            });
+        }
+        for id in &changes.runs {
+            match engine.run_record(*id) {
+                Some(run) => {
+                    ops.push(Op::put(self.run_key(&run.node, *id), json(&run)));
+                    runs.nodes.insert(*id, run.node);
+                }
+                None => {
+                    if let Some(node) = runs.nodes.remove(id) {
+                        ops.push(Op::delete(self.run_key(&node, *id)));
+                    }
+                }
+            }
+        }
+        if changes.next_run {
+            ops.push(Op::put(
+                self.key("state/next-run"),
+                json(&engine.next_run_id().0),
+            ));
+        }
         ops
     }
 
@@ -226,7 +299,6 @@ impl Layout {
     pub fn load_state(&self, kvs: &[KeyValue]) -> Result<Option<Snapshot>, StoreError> {
         let mut snap = Snapshot::default();
         let mut seen = false;
-        let mut group_nodes: Vec<(String, String, GroupNode)> = Vec::new();
         for kv in kvs {
             let Some(rel) = self.rel(&kv.key).and_then(|r| r.strip_prefix("state/")) else {
                 continue;
@@ -237,42 +309,39 @@ impl Layout {
                     return Err(corrupt(
                         kv,
                         format!(
-                            "runtime state {} version {} is not one this rgm reads",
+                            "runtime state {} version {} is not one this rgm reads ({STATE_FORMAT} version {STATE_VERSION})",
                             meta.format, meta.version
                         ),
                     ));
                 }
                 seen = true;
+            } else if rel == "next-run" {
+                snap.next_run = decode(kv)?;
             } else if let Some(name) = rel.strip_prefix("group/") {
-                let g: GroupRecord = decode(kv)?;
-                let entry = snap.groups.entry(name.to_string()).or_default();
-                entry.wanted = g.wanted;
-                entry.primaries = g.primaries.into_iter().collect();
-                entry.giveovers = g.giveovers;
+                snap.groups.entry(name.to_string()).or_default().group = decode(kv)?;
             } else if let Some(rest) = rel.strip_prefix("group-node/") {
                 let (g, n) = two(kv, rest)?;
-                group_nodes.push((g.into(), n.into(), decode(kv)?));
+                let x = decode(kv)?;
+                let entry: &mut GroupSnapshot = snap.groups.entry(g.to_string()).or_default();
+                entry.nodes.insert(n.to_string(), x);
             } else if let Some(rest) = rel.strip_prefix("resource/") {
                 let (r, n) = two(kv, rest)?;
-                let x: ResNode = decode(kv)?;
+                let x = decode(kv)?;
                 snap.resources
                     .entry(r.to_string())
                     .or_default()
                     .insert(n.to_string(), x);
             } else if let Some(name) = rel.strip_prefix("node/") {
-                let x: NodeRecord = decode(kv)?;
-                if x.member {
-                    snap.up_nodes.push(name.to_string());
-                }
-                if let Some(t) = x.evacuated_until {
-                    snap.evacuations.insert(name.to_string(), t);
-                }
+                snap.nodes.insert(name.to_string(), decode(kv)?);
+            } else if let Some(rest) = rel.strip_prefix("run/") {
+                let (_, id) = two(kv, rest)?;
+                let id: u64 = id
+                    .parse()
+                    .map_err(|_| corrupt(kv, "a run id is a number".into()))?;
+                snap.runs.insert(RunId(id), decode(kv)?);
             } else {
                 return Err(corrupt(kv, "not a runtime-state key this rgm knows".into()));
             }
-        }
-        for (g, n, x) in group_nodes {
-            snap.groups.entry(g).or_default().nodes.insert(n, x);
         }
         Ok(seen.then_some(snap))
     }
@@ -329,54 +398,24 @@ fn diff_map<K: AsRef<str> + Ord, V: PartialEq + Serialize>(
     }
 }
 
-type GroupParts = (BTreeMap<String, GroupRecord>, BTreeMap<String, GroupNode>);
+/// Which node each run in flight is on (a run's key names its node), and whether the state's
+/// meta record has been written: what [`Layout::change_ops`] keeps between batches.
+#[derive(Debug, Clone, Default)]
+pub struct RunIndex {
+    nodes: BTreeMap<RunId, String>,
+    meta_written: bool,
+}
 
-fn split_groups(groups: &BTreeMap<String, GroupRt>) -> GroupParts {
-    let mut records = BTreeMap::new();
-    let mut per_node = BTreeMap::new();
-    for (g, rt) in groups {
-        records.insert(
-            g.clone(),
-            GroupRecord {
-                wanted: rt.wanted,
-                primaries: rt.primaries.iter().cloned().collect(),
-                giveovers: rt.giveovers.clone(),
-            },
-        );
-        for (n, x) in &rt.nodes {
-            per_node.insert(format!("{g}/{n}"), x.clone());
+impl RunIndex {
+    /// The index of a restored state: its runs in flight, and its meta record written.
+    pub fn of(snap: &Snapshot) -> RunIndex {
+        RunIndex {
+            nodes: snap
+                .runs
+                .iter()
+                .map(|(id, r)| (*id, r.node.clone()))
+                .collect(),
+            meta_written: true,
         }
     }
-    (records, per_node)
-}
-
-fn flatten(res: &BTreeMap<String, BTreeMap<String, ResNode>>) -> BTreeMap<String, ResNode> {
-    res.iter()
-        .flat_map(|(r, nodes)| {
-            nodes
-                .iter()
-                .map(move |(n, x)| (format!("{r}/{n}"), x.clone()))
-        })
-        .collect()
-}
-
-fn node_records(s: &Snapshot) -> BTreeMap<String, NodeRecord> {
-    let mut out: BTreeMap<String, NodeRecord> = BTreeMap::new();
-    for n in &s.up_nodes {
-        out.entry(n.clone())
-            .or_insert(NodeRecord {
-                member: false,
-                evacuated_until: None,
-            })
-            .member = true;
-    }
-    for (n, t) in &s.evacuations {
-        out.entry(n.clone())
-            .or_insert(NodeRecord {
-                member: false,
-                evacuated_until: None,
-            })
-            .evacuated_until = Some(*t);
-    }
-    out
 }

@@ -79,7 +79,7 @@ pub fn migrate(store: &LocalStore, layout: &Layout) -> Result<Migration, StoreEr
     if state_path.exists() {
         match read_legacy_state(&state_path) {
             Ok(s) => {
-                ops.extend(layout.state_ops(None, &s.snapshot));
+                ops.extend(layout.snapshot_ops(&s.snapshot));
                 ops.push(Op::put(
                     layout.boot_key(&s.node),
                     serde_json::to_vec(&BootRecord { boot_id: s.boot_id }).expect("serialises"),

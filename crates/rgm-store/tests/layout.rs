@@ -1,9 +1,11 @@
 //! The key layout: a configuration and a runtime state written as one key per object read back
 //! whole, and a change written as exactly the keys of the objects it changed.
 
+use rgm_core::engine::MethodResult;
 use rgm_core::engine::{AdminRequest, EventKind, Operands};
 use rgm_core::testkit::{self, Harness};
 use rgm_core::{Change, ClusterConfig, NothingRunning};
+use rgm_store::layout::RunIndex;
 use rgm_store::{Layout, LocalStore, Op, Txn};
 
 fn sample() -> ClusterConfig {
@@ -12,11 +14,6 @@ fn sample() -> ClusterConfig {
     testkit::resource(&mut cfg, "r1", "rg1", &[]);
     testkit::resource(&mut cfg, "r2", "rg1", &["Resource_dependencies=r1"]);
     cfg
-}
-
-/// What of a snapshot is persisted (fields like a run in flight are not, yet).
-fn persisted(s: &rgm_core::engine::Snapshot) -> serde_json::Value {
-    serde_json::to_value(s).unwrap()
 }
 
 fn keys(ops: &[Op]) -> Vec<String> {
@@ -89,10 +86,17 @@ fn a_change_writes_only_the_objects_it_changed() {
 }
 
 #[test]
-fn the_runtime_state_round_trips_and_a_method_completion_writes_one_resource() {
+fn the_runtime_state_round_trips_and_a_method_completion_writes_what_it_changed() {
     let layout = Layout::local();
     let t = tempfile::tempdir().unwrap();
     let store = LocalStore::open(t.path()).unwrap();
+    let load = || {
+        layout
+            .load_state(&store.range_now(&layout.state_prefix()).unwrap().kvs)
+            .unwrap()
+            .unwrap()
+    };
+    let mut runs = RunIndex::default();
     let mut h = Harness::new(sample());
     h.event(EventKind::NodeJoined { node: "n1".into() });
     h.event(EventKind::NodeJoined { node: "n2".into() });
@@ -103,35 +107,36 @@ fn the_runtime_state_round_trips_and_a_method_completion_writes_one_resource() {
         monitor: false,
         manage: true,
     });
-    let before = h.engine.snapshot();
+    let changes = h.engine.take_changes();
     store
-        .txn_now(Txn::ops(layout.state_ops(None, &before)))
+        .txn_now(Txn::ops(layout.change_ops(&changes, &h.engine, &mut runs)))
         .unwrap();
-    let loaded = layout
-        .load_state(&store.range_now(&layout.state_prefix()).unwrap().kvs)
-        .unwrap()
-        .unwrap();
-    assert_eq!(persisted(&loaded), persisted(&before));
-    // One method completes: only what it changed is written.
+    assert_eq!(load(), h.engine.snapshot());
+    assert_eq!(load().runs.len(), 1, "the START in flight is stored");
+    // One method completes: only what it changed is written, and its run's key goes.
     let run = *h.pending.keys().next().expect("a method runs");
-    h.complete(run, rgm_core::engine::MethodResult::exited(0, 5));
-    let after = h.engine.snapshot();
-    let ops = layout.state_ops(Some(&before), &after);
-    assert!(!ops.is_empty());
+    h.complete(run, MethodResult::exited(0, 5));
+    let changes = h.engine.take_changes();
+    let ops = layout.change_ops(&changes, &h.engine, &mut runs);
+    let written = keys(&ops);
     assert!(
-        keys(&ops)
-            .iter()
-            .all(|k| k.starts_with("put state/resource/") || k.starts_with("put state/group")),
-        "{:?}",
-        keys(&ops)
+        written.contains(&format!("delete state/run/n1/{:020}", run.0)),
+        "{written:?}"
     );
-    assert!(ops.len() <= 3, "{:?}", keys(&ops));
+    assert!(ops.len() <= 6, "{written:?}");
     store.txn_now(Txn::ops(ops)).unwrap();
-    let loaded = layout
-        .load_state(&store.range_now(&layout.state_prefix()).unwrap().kvs)
+    assert_eq!(load(), h.engine.snapshot());
+    // A whole snapshot written at once reads back the same.
+    let t2 = tempfile::tempdir().unwrap();
+    let other = LocalStore::open(t2.path()).unwrap();
+    other
+        .txn_now(Txn::ops(layout.snapshot_ops(&h.engine.snapshot())))
+        .unwrap();
+    let got = layout
+        .load_state(&other.range_now("state/").unwrap().kvs)
         .unwrap()
         .unwrap();
-    assert_eq!(persisted(&loaded), persisted(&after));
+    assert_eq!(got, h.engine.snapshot());
     // A clean stop forgets it.
     store.txn_now(Txn::ops(layout.clear_state_ops())).unwrap();
     assert!(

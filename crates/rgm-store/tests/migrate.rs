@@ -45,7 +45,11 @@ fn older_files_are_moved_into_the_store_once_and_set_aside() {
         .load_state(&store.range_now("state/").unwrap().kvs)
         .unwrap()
         .unwrap();
-    assert_eq!(snap, old_state.snapshot);
+    assert_eq!(snap.resources, old_state.snapshot.resources);
+    assert_eq!(snap.groups, old_state.snapshot.groups);
+    // The older file's member list became node records.
+    assert_eq!(old_state.snapshot.up_nodes, ["n1"]);
+    assert!(snap.nodes["n1"].up);
     let boot: BootRecord =
         serde_json::from_slice(&store.get_now("boot/n1").unwrap().unwrap().value).unwrap();
     assert_eq!(boot.boot_id, old_state.boot_id);

@@ -72,7 +72,6 @@ pub struct Daemon {
     to_log: Vec<LogRecord>,
     to_fence: Vec<(String, String)>,
     config_dirty: bool,
-    state_dirty: bool,
     shutting_down: Option<RequestId>,
     exit: Option<Exit>,
 }
@@ -101,7 +100,6 @@ impl Daemon {
             to_log: Vec::new(),
             to_fence: Vec::new(),
             config_dirty: false,
-            state_dirty: false,
             shutting_down: None,
             exit: None,
         }
@@ -121,6 +119,16 @@ impl Daemon {
         self.feed(EventKind::NodeJoined {
             node: self.node.clone(),
         })?;
+        // Runs of the previous rgmd: their results cannot be known (until rgmd waits for
+        // their processes, issue 10, it reports them at once).
+        for (run, ..) in self.engine.running() {
+            let result = MethodResult {
+                outcome: rgm_core::engine::MethodOutcome::Unknown,
+                duration_ms: 0,
+                output: String::new(),
+            };
+            self.feed(EventKind::MethodFinished { run, result })?;
+        }
         self.flush().await?;
         loop {
             let next = self.timers.keys().next().map(|k| k.0);
@@ -286,7 +294,8 @@ impl Daemon {
                 }
             }
             Action::PersistConfig => self.config_dirty = true,
-            Action::PersistState => self.state_dirty = true,
+            // The engine's change set says what to write (Engine::take_changes).
+            Action::PersistState => {}
             Action::FenceNode { node, reason } => self.to_fence.push((node, reason)),
             Action::ArmTimer { timer, at } => {
                 self.timers.insert((clock::instant_of(at), timer.0), timer);
@@ -300,10 +309,7 @@ impl Daemon {
     /// begins its fences and launches its method runs.
     async fn flush(&mut self) -> anyhow::Result<()> {
         let config = std::mem::take(&mut self.config_dirty);
-        let state = std::mem::take(&mut self.state_dirty);
-        if (config || state)
-            && let Err(e) = self.persist.commit(&self.engine, config, state).await
-        {
+        if let Err(e) = self.persist.commit(&mut self.engine, config).await {
             let what = if config {
                 "configuration"
             } else {

@@ -5,7 +5,8 @@
 
 use rgm_core::ClusterConfig;
 use rgm_core::engine::{Engine, Snapshot};
-use rgm_store::layout::BootRecord;
+
+use rgm_store::layout::{BootRecord, RunIndex};
 use rgm_store::{Layout, Op, Store, StoreError, Txn};
 
 /// The store, and what was last written to it.
@@ -15,7 +16,7 @@ pub struct Persistence {
     node: String,
     boot_id: String,
     config: Option<ClusterConfig>,
-    state: Option<Snapshot>,
+    runs: RunIndex,
     boot_written: bool,
 }
 
@@ -43,7 +44,7 @@ impl Persistence {
             node: node.to_string(),
             boot_id: boot_id.to_string(),
             config: None,
-            state: None,
+            runs: RunIndex::default(),
             boot_written: false,
         }
     }
@@ -71,7 +72,9 @@ impl Persistence {
             None => None,
         };
         self.config = config.clone();
-        self.state = state.clone();
+        if let Some(s) = &state {
+            self.runs = RunIndex::of(s);
+        }
         Ok(Loaded {
             config,
             state,
@@ -99,34 +102,33 @@ impl Persistence {
     }
 
     /// Writes, in one transaction, what changed in the engine's configuration (when
-    /// `config`) and runtime state (when `state`) since the last commit.
+    /// `config`: compared object by object with what was written last) and every runtime
+    /// record the engine changed since the last commit.
     pub async fn commit(
         &mut self,
-        engine: &Engine,
+        engine: &mut Engine,
         config: bool,
-        state: bool,
     ) -> Result<Written, StoreError> {
         let mut ops = Vec::new();
-        let new_config = config.then(|| engine.config().clone());
-        if let Some(c) = &new_config {
-            ops.extend(self.layout.config_ops(self.config.as_ref(), c));
+        if config {
+            ops.extend(
+                self.layout
+                    .config_ops(self.config.as_ref(), engine.config()),
+            );
         }
-        let new_state = state.then(|| engine.snapshot());
-        if let Some(s) = &new_state {
-            ops.extend(self.layout.state_ops(self.state.as_ref(), s));
-        }
-        if !self.boot_written && new_state.is_some() {
-            ops.push(self.boot_op());
+        let changes = engine.take_changes();
+        if !changes.is_empty() {
+            ops.extend(self.layout.change_ops(&changes, engine, &mut self.runs));
+            if !self.boot_written {
+                ops.push(self.boot_op());
+            }
         }
         let written = self.commit_ops(ops).await?;
-        if new_state.is_some() {
+        if !changes.is_empty() {
             self.boot_written = true;
         }
-        if let Some(c) = new_config {
-            self.config = Some(c);
-        }
-        if let Some(s) = new_state {
-            self.state = Some(s);
+        if config {
+            self.config = Some(engine.config().clone());
         }
         Ok(written)
     }
@@ -156,7 +158,7 @@ impl Persistence {
     /// Forgets the runtime state (after a clean stop, the next start is a new cluster).
     pub async fn clear_state(&mut self) -> Result<(), StoreError> {
         self.commit_ops(self.layout.clear_state_ops()).await?;
-        self.state = None;
+        self.runs = RunIndex::default();
         Ok(())
     }
 }
