@@ -1,0 +1,1 @@
+//! OCF resource agents through the real commands.
