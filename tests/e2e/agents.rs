@@ -70,10 +70,6 @@ impl Node {
         last.1
     }
 
-    pub fn wait_state(&self, r: &str, state: &str) {
-        wait_for(&format!("{r} to be {state}"), PATIENCE, || self.state(r) == state);
-    }
-
     /// Cluster-log lines containing `text`.
     pub fn log_lines(&self, text: &str) -> Vec<String> {
         self.log()

@@ -3,6 +3,7 @@
 
 mod agents;
 mod bad_input;
+mod dev_guide;
 mod fencing;
 mod generic_type;
 mod lifecycle;
