@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rgm_core::ErrorCode;
 use rgm_core::engine::{ControlTag, Status};
-use rgm_proto::{ClusterView, Hello, HelloReply, Query, Request, Response};
+use rgm_proto::{ClusterView, Hello, HelloReply, Query, Request, Response, ViewScope};
 
 /// What rgmd answered to a request it did not carry out, or why it could not be asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -87,7 +87,21 @@ impl Rgm {
 
     /// The whole configuration and every state.
     pub fn view(&mut self) -> Result<ClusterView, RgmError> {
-        match self.call(&Request::Query(Query::View))? {
+        self.query(Query::View)
+    }
+
+    /// The part of the view a resource's methods need: the resource, its group, the types.
+    pub fn resource_view(&mut self, resource: &str) -> Result<ClusterView, RgmError> {
+        self.query(Query::Scoped(ViewScope::resource(resource)))
+    }
+
+    /// The types and the resources of one type (VALIDATE, before its resource may exist).
+    pub fn type_view(&mut self, rtype: &str) -> Result<ClusterView, RgmError> {
+        self.query(Query::Scoped(ViewScope::rtype(rtype)))
+    }
+
+    fn query(&mut self, query: Query) -> Result<ClusterView, RgmError> {
+        match self.call(&Request::Query(query))? {
             Response::View(view) => Ok(*view),
             _ => Err(RgmError::Unreachable {
                 path: self.path.display().to_string(),

@@ -499,7 +499,7 @@ fn rgm_decision(resource: &str, group: &str) -> Decision {
         return Decision::OwnCount;
     };
     let Ok(props) = rgm
-        .view()
+        .resource_view(resource)
         .map_err(|e| e.to_string())
         .and_then(|v| ResourceProps::new(v, resource))
     else {

@@ -125,7 +125,7 @@ impl Pending {
     /// Reads the view for a VALIDATE call.
     pub fn load(who: &str, args: &crate::args::MethodArgs) -> Result<Pending, String> {
         let mut rgm = crate::client::Rgm::connect(who).map_err(|e| e.to_string())?;
-        let view = rgm.view().map_err(|e| e.to_string())?;
+        let view = rgm.type_view(&args.rtype).map_err(|e| e.to_string())?;
         let spec = view
             .config
             .resolve_type(&args.rtype)

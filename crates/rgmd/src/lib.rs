@@ -9,5 +9,5 @@ pub mod event_loop;
 pub mod executor;
 pub mod fence;
 pub mod options;
+pub mod persist;
 pub mod server;
-pub mod store;
