@@ -39,18 +39,23 @@ impl Node {
 
     /// `scha_resource_get -O STATUS`: (status, message).
     pub fn status(&self, r: &str) -> (String, String) {
-        let out = self.run("scha_resource_get", &["-O", "STATUS", "-R", r]).stdout;
+        let out = self
+            .run("scha_resource_get", &["-O", "STATUS", "-R", r])
+            .stdout;
         let mut lines = out.lines();
         let s = lines.next().unwrap_or("").to_string();
         (s, lines.next().unwrap_or("").to_string())
     }
 
     pub fn restarts(&self, r: &str) -> i64 {
-        self.run("scha_resource_get", &["-O", "NUM_RESOURCE_RESTARTS", "-R", r])
-            .stdout
-            .trim()
-            .parse()
-            .unwrap_or(-1)
+        self.run(
+            "scha_resource_get",
+            &["-O", "NUM_RESOURCE_RESTARTS", "-R", r],
+        )
+        .stdout
+        .trim()
+        .parse()
+        .unwrap_or(-1)
     }
 
     pub fn group_state(&self, g: &str) -> String {
@@ -63,10 +68,14 @@ impl Node {
     /// Waits until the resource's Status is `status` with a message containing `text`.
     pub fn wait_status(&self, r: &str, status: &str, text: &str) -> String {
         let mut last = (String::new(), String::new());
-        wait_for(&format!("{r}: Status {status} with `{text}`"), PATIENCE, || {
-            last = self.status(r);
-            last.0 == status && last.1.contains(text)
-        });
+        wait_for(
+            &format!("{r}: Status {status} with `{text}`"),
+            PATIENCE,
+            || {
+                last = self.status(r);
+                last.0 == status && last.1.contains(text)
+            },
+        );
         last.1
     }
 
@@ -81,7 +90,8 @@ impl Node {
 
     /// The pid of a resource's process monitor (`svc` or `probe`), if it runs.
     pub fn monitor_pid(&self, resource: &str, tag: &str) -> Option<i32> {
-        let text = std::fs::read_to_string(self.agent_dir(resource).join(format!("{tag}.pid"))).ok()?;
+        let text =
+            std::fs::read_to_string(self.agent_dir(resource).join(format!("{tag}.pid"))).ok()?;
         let pid: i32 = text.split_whitespace().next()?.parse().ok()?;
         rgm_e2e::alive(pid).then_some(pid)
     }

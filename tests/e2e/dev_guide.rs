@@ -54,7 +54,11 @@ fn run_block(c: &Node, dir: &Path, name: &str, script: &str) -> Run {
         .output()
         .unwrap_or_else(|e| panic!("block {name}: {e}"));
     let run: Run = out.into();
-    assert_eq!(run.code, 0, "block {name} failed:\n{script}\n{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "block {name} failed:\n{script}\n{}{}",
+        run.stdout, run.stderr
+    );
     run
 }
 
@@ -103,17 +107,26 @@ fn check(c: &Node, dir: &Path, block: &str, out: &Run) {
             c.wait_status("ticker", "OK", "ticked");
         }
         "ticker-validate" => {
-            assert!(out.stderr.contains("Tick_file must be an absolute path"), "{}", out.stderr);
+            assert!(
+                out.stderr.contains("Tick_file must be an absolute path"),
+                "{}",
+                out.stderr
+            );
             assert!(!c.config_text().contains("ticker2"));
         }
         "ticker-kill" => {
-            wait_for("the probe's restart", PATIENCE, || c.restarts("ticker") == 1);
+            wait_for("the probe's restart", PATIENCE, || {
+                c.restarts("ticker") == 1
+            });
             c.wait_status("ticker", "OK", "ticked");
             // Retry_count (1) is used up: the next death asks for a giveover, refused here.
             let pid = std::fs::read_to_string(dir.join("tick.pid")).unwrap();
             rgm_e2e::kill(pid.trim().parse().unwrap(), "TERM");
             let msg = c.wait_status("ticker", "FAULTED", "giveover refused");
-            assert!(msg.contains("no other node can master resource group ticker-rg"), "{msg}");
+            assert!(
+                msg.contains("no other node can master resource group ticker-rg"),
+                "{msg}"
+            );
         }
         "generic" => {
             assert_eq!(c.state("web"), "ONLINE");

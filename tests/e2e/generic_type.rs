@@ -57,7 +57,9 @@ fn a_command_runs_under_its_monitor_is_restarted_when_it_dies_and_stops_with_its
         let now = service(&c, "svc1");
         now.len() == 1 && now[0] != first[0]
     });
-    wait_for("rgmd to count the restart", PATIENCE, || c.restarts("svc1") == 1);
+    wait_for("rgmd to count the restart", PATIENCE, || {
+        c.restarts("svc1") == 1
+    });
     assert_eq!(c.state("svc1"), "ONLINE");
     // Offline: Stop_signal reaches the daemonised sleep; the monitor ends with it.
     let second = service(&c, "svc1");
@@ -66,7 +68,10 @@ fn a_command_runs_under_its_monitor_is_restarted_when_it_dies_and_stops_with_its
     assert_eq!(c.state("svc1"), "OFFLINE");
     assert!(!alive(second[0]), "the service outlived STOP");
     assert!(!alive(pmf), "the process monitor outlived STOP");
-    assert!(c.monitor_pid("svc1", "probe").is_none(), "the fault monitor outlived STOP");
+    assert!(
+        c.monitor_pid("svc1", "probe").is_none(),
+        "the fault monitor outlived STOP"
+    );
 }
 
 #[test]
@@ -94,7 +99,8 @@ fn a_service_that_keeps_dying_uses_up_retry_count_then_is_faulted_when_no_node_c
 }
 
 #[test]
-fn a_refused_giveover_leaves_status_faulted_is_asked_once_per_retry_interval_and_recovery_is_seen() {
+fn a_refused_giveover_leaves_status_faulted_is_asked_once_per_retry_interval_and_recovery_is_seen()
+{
     let c = Node::start();
     let healthy = c.path("healthy");
     let probes = c.path("probes");
@@ -118,16 +124,31 @@ fn a_refused_giveover_leaves_status_faulted_is_asked_once_per_retry_interval_and
     c.wait_status("web", "OK", "Probe_command succeeded");
     std::fs::remove_file(&healthy).unwrap();
     let msg = c.wait_status("web", "FAULTED", "giveover refused");
-    assert!(msg.contains("no other node can master resource group rg1"), "{msg}");
+    assert!(
+        msg.contains("no other node can master resource group rg1"),
+        "{msg}"
+    );
     // Five more probes fail within Retry_interval: no second request.
-    let count = || std::fs::read_to_string(&probes).unwrap_or_default().lines().count();
+    let count = || {
+        std::fs::read_to_string(&probes)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
     let seen = count();
     wait_for("five more probes", PATIENCE, || count() >= seen + 5);
     let refusals = c.log_lines("scha_control GIVEOVER by resource web refused");
-    assert_eq!(refusals.len(), 1, "one refusal per Retry_interval: {refusals:#?}");
+    assert_eq!(
+        refusals.len(),
+        1,
+        "one refusal per Retry_interval: {refusals:#?}"
+    );
     // Solaris shows the group ONLINE_FAULTED; rgm's engine does once issue 9 (rule 7) lands.
     let group = c.group_state("rg1");
-    assert!(["ONLINE", "ONLINE_FAULTED"].contains(&group.as_str()), "{group}");
+    assert!(
+        ["ONLINE", "ONLINE_FAULTED"].contains(&group.as_str()),
+        "{group}"
+    );
     assert_eq!(c.state("web"), "ONLINE");
     // The service recovers: the probe sees it.
     std::fs::write(&healthy, "").unwrap();
@@ -146,21 +167,44 @@ fn stop_command_stops_the_service_and_validate_refuses_what_cannot_run() {
     let r = c.fails(
         "clresource",
         &[
-            "create", "-g", "rg1", "-t", "RGM.generic", "-x", "Start_command=no-such-program-x",
+            "create",
+            "-g",
+            "rg1",
+            "-t",
+            "RGM.generic",
+            "-x",
+            "Start_command=no-such-program-x",
             "bad",
         ],
     );
-    assert!(r.stderr.contains("Start_command: no-such-program-x: no such command"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("Start_command: no-such-program-x: no such command"),
+        "{}",
+        r.stderr
+    );
     let r = c.fails(
         "clresource",
         &[
-            "create", "-g", "rg1", "-t", "RGM.generic", "-x", "Start_command=sleep,1",
-            "-x", "Validate_command=sh,-c,echo the disk is missing; exit 1", "bad",
+            "create",
+            "-g",
+            "rg1",
+            "-t",
+            "RGM.generic",
+            "-x",
+            "Start_command=sleep,1",
+            "-x",
+            "Validate_command=sh,-c,echo the disk is missing; exit 1",
+            "bad",
         ],
     );
     assert!(r.stderr.contains("the disk is missing"), "{}", r.stderr);
     c.ok("clresourcegroup", &["online", "-M", "rg1"]);
-    let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     assert!(alive(pid));
     c.ok("clresourcegroup", &["offline", "rg1"]);
     assert_eq!(std::fs::read_to_string(&stopped).unwrap().trim(), "yes");

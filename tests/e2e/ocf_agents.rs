@@ -13,7 +13,10 @@ use crate::agents::{Node, PATIENCE};
 /// Registers `ocf:PROVIDER:Dummy` and creates `r` in group rg1 with a state file of its own,
 /// probed every second.
 fn dummy(c: &Node, provider: &str, r: &str, extra: &[&str]) -> String {
-    c.ok("clresourcetype", &["register", &format!("ocf:{provider}:Dummy")]);
+    c.ok(
+        "clresourcetype",
+        &["register", &format!("ocf:{provider}:Dummy")],
+    );
     c.ok("clresourcegroup", &["create", "rg1"]);
     let state = c.path(&format!("{r}.state"));
     let mut args = vec![
@@ -59,11 +62,21 @@ fn heartbeat_dummy_lives_its_whole_life_cycle_and_a_stopped_agent_is_restarted()
             .collect::<Vec<_>>()
     };
     assert_eq!(row("state")[1..4], ["extension", "string", "WHEN_DISABLED"]);
-    assert_eq!(row("fake")[1..5], ["extension", "string", "ANYTIME", "dummy"]);
-    assert_eq!(row("Thorough_probe_interval")[4], "10", "the monitor's interval");
+    assert_eq!(
+        row("fake")[1..5],
+        ["extension", "string", "ANYTIME", "dummy"]
+    );
+    assert_eq!(
+        row("Thorough_probe_interval")[4],
+        "10",
+        "the monitor's interval"
+    );
     c.ok("clresourcegroup", &["online", "-M", "rg1"]);
     assert_eq!(c.state("hb"), "ONLINE");
-    assert!(std::path::Path::new(&state).exists(), "start made the state file");
+    assert!(
+        std::path::Path::new(&state).exists(),
+        "start made the state file"
+    );
     c.wait_status("hb", "OK", "running");
     // The agent says it is not running (7): the fault monitor restarts it.
     std::fs::remove_file(&state).unwrap();
@@ -72,7 +85,10 @@ fn heartbeat_dummy_lives_its_whole_life_cycle_and_a_stopped_agent_is_restarted()
     assert!(std::path::Path::new(&state).exists(), "started again");
     c.ok("clresourcegroup", &["offline", "rg1"]);
     assert_eq!(c.state("hb"), "OFFLINE");
-    assert!(!std::path::Path::new(&state).exists(), "stop removed the state file");
+    assert!(
+        !std::path::Path::new(&state).exists(),
+        "stop removed the state file"
+    );
     c.ok("clresource", &["delete", "-F", "hb"]);
     c.ok("clresourcetype", &["unregister", "heartbeat.Dummy"]);
 }
@@ -97,7 +113,12 @@ fn env_of(envfile: &str, action: &str) -> BTreeMap<String, String> {
 fn pacemaker_dummy_gets_the_environment_pacemaker_gives_and_nothing_else() {
     let c = Node::start();
     let envfile = c.path("env");
-    let state = dummy(&c, "pacemaker", "pm", &["-x", &format!("envfile={envfile}")]);
+    let state = dummy(
+        &c,
+        "pacemaker",
+        "pm",
+        &["-x", &format!("envfile={envfile}")],
+    );
     c.ok("clresourcegroup", &["online", "-M", "rg1"]);
     c.wait_status("pm", "OK", "running");
     let start = env_of(&envfile, "start");
@@ -130,8 +151,19 @@ fn pacemaker_dummy_gets_the_environment_pacemaker_gives_and_nothing_else() {
             || k.starts_with("HA_")
             || k.starts_with("OCF_FUNCTIONS")
             || k.starts_with("__OCF")
-            || (k.starts_with("OCF_") && !k.starts_with("OCF_RESKEY_") && !expected.contains_key(k)
-                && ["OCF_SUCCESS", "OCF_ERR_", "OCF_NOT_", "OCF_RUNNING", "OCF_FAILED", "OCF_DEGRADED"].iter().any(|p| k.starts_with(p)))
+            || (k.starts_with("OCF_")
+                && !k.starts_with("OCF_RESKEY_")
+                && !expected.contains_key(k)
+                && [
+                    "OCF_SUCCESS",
+                    "OCF_ERR_",
+                    "OCF_NOT_",
+                    "OCF_RUNNING",
+                    "OCF_FAILED",
+                    "OCF_DEGRADED",
+                ]
+                .iter()
+                .any(|p| k.starts_with(p)))
     };
     let passed: BTreeMap<&str, &str> = start
         .iter()
@@ -141,19 +173,29 @@ fn pacemaker_dummy_gets_the_environment_pacemaker_gives_and_nothing_else() {
     assert_eq!(passed, expected, "the start action's environment");
     // The monitor: its interval and timeout in milliseconds.
     wait_for("a monitor call", PATIENCE, || {
-        std::fs::read_to_string(&envfile).unwrap().contains("### monitor @")
+        std::fs::read_to_string(&envfile)
+            .unwrap()
+            .contains("### monitor @")
     });
     let monitor = env_of(&envfile, "monitor");
     assert_eq!(monitor["OCF_RESKEY_CRM_meta_interval"], "1000");
     assert_eq!(monitor["OCF_RESKEY_CRM_meta_timeout"], "20000");
     assert_eq!(monitor["OCF_RESKEY_CRM_meta_name"], "monitor");
-    assert!(!monitor.contains_key("OCF_CHECK_LEVEL"), "no depth was asked for");
+    assert!(
+        !monitor.contains_key("OCF_CHECK_LEVEL"),
+        "no depth was asked for"
+    );
     // A reloadable parameter changes while online: UPDATE runs reload-agent.
     c.ok("clresource", &["set", "-x", "fake=changed", "pm"]);
     wait_for("reload-agent", PATIENCE, || {
-        std::fs::read_to_string(&envfile).unwrap().contains("### reload-agent @")
+        std::fs::read_to_string(&envfile)
+            .unwrap()
+            .contains("### reload-agent @")
     });
-    assert_eq!(env_of(&envfile, "reload-agent")["OCF_RESKEY_fake"], "changed");
+    assert_eq!(
+        env_of(&envfile, "reload-agent")["OCF_RESKEY_fake"],
+        "changed"
+    );
     c.ok("clresourcegroup", &["offline", "rg1"]);
     assert_eq!(env_of(&envfile, "stop")["OCF_RESKEY_CRM_meta_name"], "stop");
 }
@@ -163,13 +205,26 @@ fn fail_start_on_this_host_is_a_failed_start_handled_by_failover_mode() {
     // SOFT (the OCF types' default): the group leaves the node; with no other node it is
     // offline, and the node is not tried again within Pingpong_interval.
     let c = Node::start();
-    dummy(&c, "pacemaker", "pm", &["-x", &format!("fail_start_on={}", hostname())]);
+    dummy(
+        &c,
+        "pacemaker",
+        "pm",
+        &["-x", &format!("fail_start_on={}", hostname())],
+    );
     let r = c.fails("clresourcegroup", &["online", "-M", "rg1"]);
-    assert!(r.stderr.contains("failed to start there within Pingpong_interval"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("failed to start there within Pingpong_interval"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(c.state("pm"), "OFFLINE");
     assert_eq!(c.group_state("rg1"), "OFFLINE");
     assert_eq!(
-        c.log_lines("failing over from node node1: START of resource pm failed (Failover_mode SOFT)").len(),
+        c.log_lines(
+            "failing over from node node1: START of resource pm failed (Failover_mode SOFT)"
+        )
+        .len(),
         1
     );
     assert_eq!(
@@ -182,13 +237,21 @@ fn fail_start_on_this_host_is_a_failed_start_handled_by_failover_mode() {
         &c,
         "pacemaker",
         "pm",
-        &["-x", &format!("fail_start_on={}", hostname()), "-p", "Failover_mode=NONE"],
+        &[
+            "-x",
+            &format!("fail_start_on={}", hostname()),
+            "-p",
+            "Failover_mode=NONE",
+        ],
     );
     let _ = c.run("clresourcegroup", &["online", "-M", "rg1"]);
     assert_eq!(c.state("pm"), "START_FAILED");
     let (status, msg) = c.status("pm");
     assert_eq!(status, "FAULTED");
-    assert!(msg.contains("start failed") && msg.contains("OCF_ERR_GENERIC"), "{msg}");
+    assert!(
+        msg.contains("start failed") && msg.contains("OCF_ERR_GENERIC"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -198,41 +261,76 @@ fn check_level_30_fails_every_monitor_restarts_then_faults_with_the_exit_reason(
         &c,
         "pacemaker",
         "pm",
-        &["-x", "OCF_CHECK_LEVEL=30", "-p", "Retry_count=1", "-p", "Retry_interval=3600"],
+        &[
+            "-x",
+            "OCF_CHECK_LEVEL=30",
+            "-p",
+            "Retry_count=1",
+            "-p",
+            "Retry_interval=3600",
+        ],
     );
     c.ok("clresourcegroup", &["online", "-M", "rg1"]);
     let msg = c.wait_status("pm", "FAULTED", "giveover refused");
-    assert!(msg.contains("hyperdrive quota reached"), "the exit reason: {msg}");
-    assert_eq!(c.restarts("pm"), 1, "one restart (Retry_count 1), then the giveover");
+    assert!(
+        msg.contains("hyperdrive quota reached"),
+        "the exit reason: {msg}"
+    );
+    assert_eq!(
+        c.restarts("pm"),
+        1,
+        "one restart (Retry_count 1), then the giveover"
+    );
 }
 
 #[test]
 fn check_level_30_under_log_only_is_only_reported() {
     let c = Node::start();
-    dummy(&c, "pacemaker", "pm", &["-x", "OCF_CHECK_LEVEL=30", "-p", "Failover_mode=LOG_ONLY"]);
+    dummy(
+        &c,
+        "pacemaker",
+        "pm",
+        &["-x", "OCF_CHECK_LEVEL=30", "-p", "Failover_mode=LOG_ONLY"],
+    );
     c.ok("clresourcegroup", &["online", "-M", "rg1"]);
     let msg = c.wait_status("pm", "FAULTED", "LOG_ONLY");
     assert!(msg.contains("hyperdrive quota reached"), "{msg}");
     assert_eq!(c.restarts("pm"), 0);
-    assert!(c.log_lines("scha_control").is_empty(), "no request under LOG_ONLY");
+    assert!(
+        c.log_lines("scha_control").is_empty(),
+        "no request under LOG_ONLY"
+    );
 }
 
 #[test]
 fn check_level_20_fails_now_and_then_and_each_failure_is_a_restart() {
     let c = Node::start();
-    dummy(&c, "pacemaker", "pm", &["-x", "OCF_CHECK_LEVEL=20", "-p", "Retry_count=100"]);
+    dummy(
+        &c,
+        "pacemaker",
+        "pm",
+        &["-x", "OCF_CHECK_LEVEL=20", "-p", "Retry_count=100"],
+    );
     c.ok("clresourcegroup", &["online", "-M", "rg1"]);
     // One monitor in five fails at random ("smoke detected near CPU fan").
-    wait_for("a random failure and its restart", PATIENCE, || c.restarts("pm") >= 1);
+    wait_for("a random failure and its restart", PATIENCE, || {
+        c.restarts("pm") >= 1
+    });
     assert!(
-        !c.log_lines("restarting resource pm on node node1 (scha_control RESOURCE_RESTART)").is_empty()
+        !c.log_lines("restarting resource pm on node node1 (scha_control RESOURCE_RESTART)")
+            .is_empty()
     );
     c.wait_status("pm", "OK", "running");
 }
 
 /// Starts pm with OCF_CHECK_LEVEL 40, then makes its monitor return `rc`.
 fn level_40(c: &Node, rc: &str) {
-    let state = dummy(c, "pacemaker", "pm", &["-x", "OCF_CHECK_LEVEL=40", "-p", "Retry_count=2"]);
+    let state = dummy(
+        c,
+        "pacemaker",
+        "pm",
+        &["-x", "OCF_CHECK_LEVEL=40", "-p", "Retry_count=2"],
+    );
     c.ok("clresourcegroup", &["online", "-M", "rg1"]);
     c.wait_status("pm", "OK", "running");
     std::fs::write(state, rc).unwrap();
@@ -246,7 +344,11 @@ fn check_level_40_hard_errors_give_over_at_once_without_restarts() {
         let msg = c.wait_status("pm", "FAULTED", "giveover refused");
         assert!(msg.contains("hard error on node node1"), "{rc}: {msg}");
         assert!(msg.contains("Kronosnet"), "the exit reason: {msg}");
-        assert_eq!(c.restarts("pm"), 0, "{rc}: a hard error is not restarted here");
+        assert_eq!(
+            c.restarts("pm"),
+            0,
+            "{rc}: a hard error is not restarted here"
+        );
     }
 }
 
@@ -254,10 +356,17 @@ fn check_level_40_hard_errors_give_over_at_once_without_restarts() {
 fn check_level_40_configuration_error_stops_it_without_failover() {
     let c = Node::start();
     level_40(&c, "6");
-    wait_for("pm to be disabled and stopped", PATIENCE, || c.state("pm") == "OFFLINE");
-    let enabled = c.run("scha_resource_get", &["-O", "ON_OFF_SWITCH", "-R", "pm"]).stdout;
+    wait_for("pm to be disabled and stopped", PATIENCE, || {
+        c.state("pm") == "OFFLINE"
+    });
+    let enabled = c
+        .run("scha_resource_get", &["-O", "ON_OFF_SWITCH", "-R", "pm"])
+        .stdout;
     assert_eq!(enabled.trim(), "DISABLED");
-    assert!(c.group_state("rg1").starts_with("ONLINE"), "the group stays");
+    assert!(
+        c.group_state("rg1").starts_with("ONLINE"),
+        "the group stays"
+    );
 }
 
 #[test]
@@ -280,7 +389,14 @@ fn op_sleep_past_the_probe_timeout_is_a_failed_monitor_and_a_bad_op_sleep_is_ref
         &c,
         "pacemaker",
         "pm",
-        &["-x", "op_sleep=3", "-x", "Probe_timeout=1", "-p", "Retry_count=0"],
+        &[
+            "-x",
+            "op_sleep=3",
+            "-x",
+            "Probe_timeout=1",
+            "-p",
+            "Retry_count=0",
+        ],
     );
     c.ok("clresourcegroup", &["online", "-M", "rg1"]);
     let msg = c.wait_status("pm", "FAULTED", "giveover refused");
@@ -288,6 +404,11 @@ fn op_sleep_past_the_probe_timeout_is_a_failed_monitor_and_a_bad_op_sleep_is_ref
     // validate-all: op_sleep must be a number (OCF_ERR_CONFIGURED); the change is refused.
     let r = c.fails("clresource", &["set", "-x", "op_sleep=abc", "pm"]);
     assert!(r.stderr.contains("OCF_ERR_CONFIGURED"), "{}", r.stderr);
-    let op = c.run("scha_resource_get", &["-O", "EXTENSION", "-R", "pm", "op_sleep"]).stdout;
+    let op = c
+        .run(
+            "scha_resource_get",
+            &["-O", "EXTENSION", "-R", "pm", "op_sleep"],
+        )
+        .stdout;
     assert!(op.contains('3'), "{op}");
 }

@@ -86,8 +86,21 @@ mod tests {
         assert_eq!((a.resource.as_str(), a.group.as_str()), ("r", "g"));
         assert!(!a.is_validate());
         let v = parse(&[
-            "-c", "-R", "r", "-T", "t", "-G", "g", "-r", "Retry_count=2", "-x", "Start_command=a,b",
-            "-g", "Nodelist=n1", "-X", "P{1}=v",
+            "-c",
+            "-R",
+            "r",
+            "-T",
+            "t",
+            "-G",
+            "g",
+            "-r",
+            "Retry_count=2",
+            "-x",
+            "Start_command=a,b",
+            "-g",
+            "Nodelist=n1",
+            "-X",
+            "P{1}=v",
         ])
         .unwrap();
         assert_eq!(v.creating, Some(true));

@@ -112,7 +112,12 @@ impl Rgm {
 
     /// `scha_control -O tag -G group -R resource` on this node. Returns once rgmd has carried
     /// it out (a monitor asking for its own restart may be stopped before that).
-    pub fn control(&mut self, tag: ControlTag, group: &str, resource: &str) -> Result<(), RgmError> {
+    pub fn control(
+        &mut self,
+        tag: ControlTag,
+        group: &str,
+        resource: &str,
+    ) -> Result<(), RgmError> {
         self.call(&Request::Control {
             tag,
             group: group.to_string(),

@@ -33,7 +33,9 @@ impl Ctx {
 
     pub fn for_args(who: &str, args: MethodArgs) -> Result<Ctx, String> {
         let mut rgm = Rgm::connect(who).map_err(|e| e.to_string())?;
-        let view = rgm.resource_view(&args.resource).map_err(|e| e.to_string())?;
+        let view = rgm
+            .resource_view(&args.resource)
+            .map_err(|e| e.to_string())?;
         let props = ResourceProps::new(view, &args.resource)?;
         let dir = crate::statedir::resource_dir(&args.resource)
             .map_err(|e| format!("state directory of {}: {e}", args.resource))?;
@@ -47,7 +49,10 @@ impl Ctx {
 
     /// Reads the resource again.
     pub fn refresh(&mut self) -> Result<(), String> {
-        let view = self.rgm.resource_view(&self.args.resource).map_err(|e| e.to_string())?;
+        let view = self
+            .rgm
+            .resource_view(&self.args.resource)
+            .map_err(|e| e.to_string())?;
         self.props = ResourceProps::new(view, &self.args.resource)?;
         Ok(())
     }

@@ -87,7 +87,10 @@ impl Options {
                 break;
             }
             let mut value = || args.next().ok_or_else(|| format!("{a} needs a value"));
-            let int = |v: String| v.parse::<i64>().map_err(|_| format!("{a}: not a number: {v}"));
+            let int = |v: String| {
+                v.parse::<i64>()
+                    .map_err(|_| format!("{a}: not a number: {v}"))
+            };
             match a.as_str() {
                 "--dir" => o.dir = PathBuf::from(value()?),
                 "--tag" => o.tag = value()?,
@@ -96,7 +99,8 @@ impl Options {
                 "--level" => o.level = int(value()?)?,
                 "--stop-signal" => {
                     let v = value()?;
-                    o.stop_signal = parse_signal(&v).ok_or_else(|| format!("unknown signal {v}"))?;
+                    o.stop_signal =
+                        parse_signal(&v).ok_or_else(|| format!("unknown signal {v}"))?;
                 }
                 "--resource" => resource = Some(value()?),
                 "--group" => group = Some(value()?),
@@ -348,7 +352,8 @@ impl Monitor {
                 return None;
             }
         };
-        self.log.note(&format!("starting {}", self.o.argv.join(" ")));
+        self.log
+            .note(&format!("starting {}", self.o.argv.join(" ")));
         let running: RunningMethod = crate::run::launcher().start(req, Some(lines));
         // The launcher's task forks on its first run; wait for it to have done so.
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -516,10 +521,14 @@ fn rgm_decision(resource: &str, group: &str) -> Decision {
         ));
     }
     match rgm.control(ControlTag::ResourceIsRestarted, group, resource) {
-        Ok(()) => Decision::Restart(format!("restart {} of {limit} within Retry_interval", done + 1)),
-        Err(RgmError::Refused { code, messages }) if code == rgm_core::ErrorCode::Checks => {
-            Decision::GiveUp(messages.join("; "))
-        }
+        Ok(()) => Decision::Restart(format!(
+            "restart {} of {limit} within Retry_interval",
+            done + 1
+        )),
+        Err(RgmError::Refused {
+            code: rgm_core::ErrorCode::Checks,
+            messages,
+        }) => Decision::GiveUp(messages.join("; ")),
         Err(_) => Decision::OwnCount,
     }
 }
@@ -532,8 +541,26 @@ mod tests {
     fn options_round_trip() {
         let o = Options::parse(
             [
-                "--dir", "/d", "--tag", "svc", "--retries", "2", "--period", "60", "--level", "0",
-                "--stop-signal", "hup", "--resource", "r", "--group", "g", "--", "sh", "-c", "x",
+                "--dir",
+                "/d",
+                "--tag",
+                "svc",
+                "--retries",
+                "2",
+                "--period",
+                "60",
+                "--level",
+                "0",
+                "--stop-signal",
+                "hup",
+                "--resource",
+                "r",
+                "--group",
+                "g",
+                "--",
+                "sh",
+                "-c",
+                "x",
             ]
             .map(String::from),
         )

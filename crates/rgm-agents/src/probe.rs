@@ -70,7 +70,11 @@ pub fn run(who: &str, args: MethodArgs, mut check: impl Check) -> i32 {
     };
     let mut memory = Memory::default();
     loop {
-        let interval = ctx.props.int("Thorough_probe_interval").unwrap_or(60).max(1);
+        let interval = ctx
+            .props
+            .int("Thorough_probe_interval")
+            .unwrap_or(60)
+            .max(1);
         std::thread::sleep(Duration::from_secs(interval as u64));
         if let Err(e) = ctx.refresh() {
             eprintln!("{who}: {e}");
@@ -95,8 +99,14 @@ pub fn react(ctx: &mut Ctx, memory: &mut Memory, check: &dyn Check, health: Heal
             let text = format!("{msg}; configuration error: stopped here, not failed over");
             ctx.set_status(Status::Faulted, &text);
             println!("{resource}: {text}");
-            if let Err(e) = ctx.rgm.control(ControlTag::ResourceDisable, &group, &resource) {
-                ctx.set_status(Status::Faulted, &format!("{msg}; RESOURCE_DISABLE refused: {e}"));
+            if let Err(e) = ctx
+                .rgm
+                .control(ControlTag::ResourceDisable, &group, &resource)
+            {
+                ctx.set_status(
+                    Status::Faulted,
+                    &format!("{msg}; RESOURCE_DISABLE refused: {e}"),
+                );
             }
             return;
         }
@@ -115,7 +125,10 @@ pub fn react(ctx: &mut Ctx, memory: &mut Memory, check: &dyn Check, health: Heal
     if !hard && (retry_count < 0 || restarts < retry_count) {
         ctx.set_status(Status::Faulted, &format!("{reason}; restarting"));
         println!("{resource}: {reason}; asking for a restart");
-        if let Err(e) = ctx.rgm.control(ControlTag::ResourceRestart, &group, &resource) {
+        if let Err(e) = ctx
+            .rgm
+            .control(ControlTag::ResourceRestart, &group, &resource)
+        {
             ctx.set_status(Status::Faulted, &format!("{reason}; restart refused: {e}"));
         }
         return;

@@ -3,7 +3,7 @@
 
 use rgm_core::config::FailoverMode;
 use rgm_core::engine::RState;
-use rgm_core::{Resource, RegisteredType};
+use rgm_core::{RegisteredType, Resource};
 use rgm_proto::ClusterView;
 use rtreg::Value;
 
@@ -17,9 +17,7 @@ pub struct ResourceProps {
 impl ResourceProps {
     /// The resource named `name`, if the view has it.
     pub fn new(view: ClusterView, name: &str) -> Result<ResourceProps, String> {
-        view.config
-            .resource(name)
-            .map_err(|e| e.to_string())?;
+        view.config.resource(name).map_err(|e| e.to_string())?;
         Ok(ResourceProps {
             view,
             name: name.to_string(),
@@ -64,7 +62,8 @@ impl ResourceProps {
     }
 
     pub fn string(&self, name: &str) -> Option<String> {
-        self.value(name).and_then(|v| v.as_str().map(str::to_string))
+        self.value(name)
+            .and_then(|v| v.as_str().map(str::to_string))
     }
 
     pub fn array(&self, name: &str) -> Vec<String> {
@@ -174,11 +173,15 @@ impl Pending {
             .keys()
             .chain(self.args.system.keys())
             .any(|k| k.eq_ignore_ascii_case(name));
-        let before = self.view.config.resource(&self.args.resource).is_ok_and(|r| {
-            self.spec
-                .property(name)
-                .is_some_and(|p| r.explicit(&p.name, Some(&self.view.node)).is_some())
-        });
+        let before = self
+            .view
+            .config
+            .resource(&self.args.resource)
+            .is_ok_and(|r| {
+                self.spec
+                    .property(name)
+                    .is_some_and(|p| r.explicit(&p.name, Some(&self.view.node)).is_some())
+            });
         in_argv || before
     }
 

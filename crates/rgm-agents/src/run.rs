@@ -84,7 +84,12 @@ pub fn resolve(program: &str) -> Result<PathBuf, String> {
     std::env::split_paths(&path)
         .map(|d| d.join(program))
         .find(|p| p.is_file())
-        .ok_or_else(|| format!("{program}: no such command on PATH ({})", path.to_string_lossy()))
+        .ok_or_else(|| {
+            format!(
+                "{program}: no such command on PATH ({})",
+                path.to_string_lossy()
+            )
+        })
 }
 
 /// The environment of the commands: a method's, with `extra` after it.
@@ -179,7 +184,11 @@ mod tests {
     fn resolves_on_path_and_refuses_relative_paths() {
         assert!(resolve("sh").unwrap().is_absolute());
         assert!(resolve("bin/sh").unwrap_err().contains("absolute"));
-        assert!(resolve("no-such-command-xyz").unwrap_err().contains("no such command"));
+        assert!(
+            resolve("no-such-command-xyz")
+                .unwrap_err()
+                .contains("no such command")
+        );
     }
 
     #[test]
@@ -198,7 +207,11 @@ mod tests {
 
     #[test]
     fn a_command_past_its_timeout_is_stopped() {
-        let mut c = Command::new("test", vec!["sleep".into(), "30".into()], Duration::from_millis(200));
+        let mut c = Command::new(
+            "test",
+            vec!["sleep".into(), "30".into()],
+            Duration::from_millis(200),
+        );
         c.grace = Duration::from_millis(100);
         let f = run(&c);
         assert!(f.timed_out);

@@ -53,20 +53,31 @@ fn every_installed_agent_registers_as_a_valid_type() {
 }
 
 fn golden(name: &str, actual: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("test_data").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("test_data")
+        .join(name);
     if std::env::var_os("UPDATE_EXPECT").is_some() {
         std::fs::write(&path, actual).unwrap();
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    assert_eq!(actual, expected, "{} differs (UPDATE_EXPECT=1 rewrites it)", path.display());
+    assert_eq!(
+        actual,
+        expected,
+        "{} differs (UPDATE_EXPECT=1 rewrites it)",
+        path.display()
+    );
 }
 
 #[test]
 fn the_dummy_agents_make_these_types() {
     for provider in ["heartbeat", "pacemaker"] {
-        let (spec, text) =
-            rgm_agents::ocf::type_spec(provider, "Dummy", Path::new(ROOT), Path::new("/opt/rgm/bin"))
-                .unwrap();
+        let (spec, text) = rgm_agents::ocf::type_spec(
+            provider,
+            "Dummy",
+            Path::new(ROOT),
+            Path::new("/opt/rgm/bin"),
+        )
+        .unwrap();
         golden(&format!("{provider}.Dummy.rtr"), &text);
         assert_eq!(spec.method_timeout(rtreg::Method::Start), Some(20));
         let tpi = spec.property("Thorough_probe_interval").unwrap();
@@ -76,9 +87,13 @@ fn the_dummy_agents_make_these_types() {
 
 #[test]
 fn a_missing_agent_or_a_bad_name_is_refused_with_the_reason() {
-    let e = rgm_agents::ocf::type_spec("heartbeat", "NoSuchAgent", Path::new(ROOT), Path::new("/x"))
-        .unwrap_err();
-    assert!(e.contains("no agent /usr/lib/ocf/resource.d/heartbeat/NoSuchAgent"), "{e}");
+    let e =
+        rgm_agents::ocf::type_spec("heartbeat", "NoSuchAgent", Path::new(ROOT), Path::new("/x"))
+            .unwrap_err();
+    assert!(
+        e.contains("no agent /usr/lib/ocf/resource.d/heartbeat/NoSuchAgent"),
+        "{e}"
+    );
     let e = rgm_agents::ocf::type_spec("../etc", "passwd", Path::new(ROOT), Path::new("/x"))
         .unwrap_err();
     assert!(e.contains("OCF provider"), "{e}");

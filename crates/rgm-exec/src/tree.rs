@@ -85,7 +85,10 @@ mod tests {
         };
         let _ = child.kill();
         let _ = child.wait();
-        let sh = tree.iter().find(|m| m.pid == child.id()).expect("the child");
+        let sh = tree
+            .iter()
+            .find(|m| m.pid == child.id())
+            .expect("the child");
         assert_eq!(sh.depth, 0);
         assert!(sh.alive);
         assert!(tree.iter().any(|m| m.depth == 1), "{tree:?}");

@@ -32,7 +32,9 @@ impl Check for GenericCheck {
         let Some(pmf) = self.files.running() else {
             let state = self.files.state();
             return Health::Failed(match state.strip_prefix("gave up: ") {
-                Some(why) => format!("the service is not running: its process monitor gave up ({why})"),
+                Some(why) => {
+                    format!("the service is not running: its process monitor gave up ({why})")
+                }
                 None => "the service is not running".to_string(),
             });
         };
@@ -48,10 +50,20 @@ impl Check for GenericCheck {
             cmd.grace = Duration::from_secs(2);
             let f = run(&cmd);
             let last = f.output.lines().last().unwrap_or("").trim().to_string();
-            let detail = if last.is_empty() { String::new() } else { format!(": {last}") };
+            let detail = if last.is_empty() {
+                String::new()
+            } else {
+                format!(": {last}")
+            };
             return match f.code {
-                Some(0) => Health::Ok(if last.is_empty() { "Probe_command succeeded".into() } else { last }),
-                Some(IMMEDIATE_FAILOVER) => Health::Hard(format!("Probe_command exited with status 201 (fail over){detail}")),
+                Some(0) => Health::Ok(if last.is_empty() {
+                    "Probe_command succeeded".into()
+                } else {
+                    last
+                }),
+                Some(IMMEDIATE_FAILOVER) => Health::Hard(format!(
+                    "Probe_command exited with status 201 (fail over){detail}"
+                )),
                 _ => Health::Failed(format!("Probe_command {}{detail}", f.how)),
             };
         }

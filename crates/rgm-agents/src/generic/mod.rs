@@ -38,14 +38,19 @@ pub fn start() -> i32 {
         if argv.is_empty() {
             return Err(format!("{}: Start_command is empty", ctx.args.resource));
         }
-        let signal_text = ctx.props.string("Stop_signal").unwrap_or_else(|| "TERM".into());
+        let signal_text = ctx
+            .props
+            .string("Stop_signal")
+            .unwrap_or_else(|| "TERM".into());
         let stop_signal = parse_signal(&signal_text)
             .ok_or_else(|| format!("Stop_signal {signal_text} is not a signal"))?;
         let options = Options {
             dir: ctx.dir.clone(),
             tag: SERVICE_TAG.into(),
             retries: ctx.props.int("Retry_count").unwrap_or(2),
-            period: Duration::from_secs(ctx.props.int("Retry_interval").unwrap_or(370).max(0) as u64),
+            period: Duration::from_secs(
+                ctx.props.int("Retry_interval").unwrap_or(370).max(0) as u64
+            ),
             level: ctx.props.int("Child_mon_level").unwrap_or(-1),
             stop_signal,
             resource: Some((ctx.args.resource.clone(), ctx.args.group.clone())),
@@ -62,7 +67,9 @@ pub fn start() -> i32 {
                     return Ok(format!("{} started: {msg}", ctx.args.resource));
                 }
                 Health::Busy => {}
-                Health::Failed(why) | Health::Hard(why) | Health::Misconfigured(why)
+                Health::Failed(why)
+                | Health::Hard(why)
+                | Health::Misconfigured(why)
                 | Health::Degraded(why) => {
                     if files.running().is_none() || started.elapsed() >= budget {
                         let t = ctx.timeout("Stop_timeout");
@@ -99,7 +106,10 @@ pub fn stop() -> i32 {
             let f = crate::run::run(&cmd);
             print!("{}", f.output);
             if !f.ok() {
-                println!("Stop_command {}; stopping the service with Stop_signal", f.how);
+                println!(
+                    "Stop_command {}; stopping the service with Stop_signal",
+                    f.how
+                );
             }
             let left = t.mul_f64(0.8).saturating_sub(started.elapsed());
             if wait_gone(&pmf, left) {

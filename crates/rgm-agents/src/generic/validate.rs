@@ -12,7 +12,12 @@ use crate::run::{Command, resolve, run};
 pub fn validate(args: &MethodArgs) -> Result<String, String> {
     let p = Pending::load("generic_validate", args)?;
     let mut problems = Vec::new();
-    for name in ["Start_command", "Stop_command", "Probe_command", "Validate_command"] {
+    for name in [
+        "Start_command",
+        "Stop_command",
+        "Probe_command",
+        "Validate_command",
+    ] {
         let argv = p.array(name)?;
         match argv.first() {
             None if name == "Start_command" => problems.push("Start_command is empty".to_string()),
@@ -28,7 +33,9 @@ pub fn validate(args: &MethodArgs) -> Result<String, String> {
         && let Some(text) = v.as_str()
         && parse_signal(text).is_none()
     {
-        problems.push(format!("Stop_signal: {text} is not a signal name or number"));
+        problems.push(format!(
+            "Stop_signal: {text} is not a signal name or number"
+        ));
     }
     if let Some(level) = p.int("Child_mon_level")?
         && level < -1
@@ -36,11 +43,13 @@ pub fn validate(args: &MethodArgs) -> Result<String, String> {
         problems.push(format!("Child_mon_level: {level} is below -1"));
     }
     for entry in p.array("Port_list")? {
-        let ok = entry
-            .split_once('/')
-            .is_some_and(|(port, proto)| port.parse::<u16>().is_ok() && matches!(proto, "tcp" | "tcp6" | "udp" | "udp6"));
+        let ok = entry.split_once('/').is_some_and(|(port, proto)| {
+            port.parse::<u16>().is_ok() && matches!(proto, "tcp" | "tcp6" | "udp" | "udp6")
+        });
         if !ok {
-            problems.push(format!("Port_list: {entry} is not PORT/tcp, tcp6, udp or udp6"));
+            problems.push(format!(
+                "Port_list: {entry} is not PORT/tcp, tcp6, udp or udp6"
+            ));
         }
     }
     if !problems.is_empty() {
@@ -61,7 +70,11 @@ fn run_validate_command(p: &Pending) -> Result<String, String> {
         return Ok(String::new());
     }
     let secs = p.int("Validate_timeout")?.unwrap_or(300).max(1) as u64;
-    let f = run(&Command::new("Validate_command", argv, Duration::from_secs(secs)));
+    let f = run(&Command::new(
+        "Validate_command",
+        argv,
+        Duration::from_secs(secs),
+    ));
     let out = f.output.trim_end().to_string();
     if f.ok() {
         Ok(out)

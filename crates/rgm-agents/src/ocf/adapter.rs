@@ -34,7 +34,12 @@ impl Agent {
             .parent()
             .and_then(|p| p.parent())
             .map(PathBuf::from)
-            .ok_or_else(|| format!("RT_basedir {} is not OCF_ROOT/resource.d/PROVIDER", base.display()))?;
+            .ok_or_else(|| {
+                format!(
+                    "RT_basedir {} is not OCF_ROOT/resource.d/PROVIDER",
+                    base.display()
+                )
+            })?;
         Ok(Agent {
             path: base.join(&spec.resource_type),
             provider: spec.vendor_id.clone().unwrap_or_default(),
@@ -68,7 +73,10 @@ pub struct Call<'a> {
 /// `_name`, `_on_node`, `_on_node_uuid`).
 pub fn environment(call: &Call<'_>) -> Vec<(String, String)> {
     let mut env = vec![
-        ("OCF_ROOT".to_string(), call.agent.ocf_root.display().to_string()),
+        (
+            "OCF_ROOT".to_string(),
+            call.agent.ocf_root.display().to_string(),
+        ),
         ("OCF_RA_VERSION_MAJOR".into(), "1".into()),
         ("OCF_RA_VERSION_MINOR".into(), "1".into()),
         ("OCF_RESOURCE_INSTANCE".into(), call.resource.into()),
@@ -111,7 +119,10 @@ pub fn call(c: &Call<'_>) -> (Rc, Finished) {
         c.timeout,
     );
     cmd.env = environment(c);
-    cmd.grace = c.timeout.mul_f64(0.05).clamp(Duration::from_millis(100), Duration::from_secs(10));
+    cmd.grace = c
+        .timeout
+        .mul_f64(0.05)
+        .clamp(Duration::from_millis(100), Duration::from_secs(10));
     let f = run(&cmd);
     (Rc::of(f.code), f)
 }
@@ -143,8 +154,13 @@ pub fn parameters(props: &ResourceProps) -> Vec<(String, String)> {
 
 /// What a method says about an action's result: its exit reason, else its output's last line.
 fn reason(rc: Rc, f: &Finished) -> String {
-    let why = exit_reason(&f.output)
-        .or_else(|| f.output.lines().map(str::trim).filter(|l| !l.is_empty()).last().map(str::to_string));
+    let why = exit_reason(&f.output).or_else(|| {
+        f.output
+            .lines()
+            .map(str::trim)
+            .rfind(|l| !l.is_empty())
+            .map(str::to_string)
+    });
     let what = match rc {
         Rc::NoResult => f.how.clone(),
         rc => format!("{} ({})", f.how, rc.name()),
@@ -199,7 +215,10 @@ pub fn start() -> i32 {
         let why = reason(rc, &f);
         match rc {
             Rc::Success | Rc::RunningPromoted => {
-                r.ctx.set_status(Status::Ok, &exit_reason(&f.output).unwrap_or_else(|| "started".into()));
+                r.ctx.set_status(
+                    Status::Ok,
+                    &exit_reason(&f.output).unwrap_or_else(|| "started".into()),
+                );
                 Ok(String::new())
             }
             Rc::Degraded | Rc::DegradedPromoted => {
@@ -219,7 +238,8 @@ pub fn start() -> i32 {
                 Err(format!("start of {}: {text}", r.ctx.args.resource))
             }
             _ => {
-                r.ctx.set_status(Status::Faulted, &format!("start failed: {why}"));
+                r.ctx
+                    .set_status(Status::Faulted, &format!("start failed: {why}"));
                 Err(format!("start of {} failed: {why}", r.ctx.args.resource))
             }
         }
@@ -233,7 +253,11 @@ pub fn stop() -> i32 {
         let (rc, f) = r.call("stop", "Stop_timeout");
         match rc {
             Rc::Success | Rc::NotRunning => Ok(String::new()),
-            rc => Err(format!("stop of {} failed: {}", r.ctx.args.resource, reason(rc, &f))),
+            rc => Err(format!(
+                "stop of {} failed: {}",
+                r.ctx.args.resource,
+                reason(rc, &f)
+            )),
         }
     })())
 }
@@ -242,18 +266,25 @@ pub fn stop() -> i32 {
 pub fn update() -> i32 {
     finish((|| {
         let r = Running::load("ocf_update")?;
-        let action = if has_action(&r.agent, "reload-agent") { "reload-agent" } else { "reload" };
+        let action = if has_action(&r.agent, "reload-agent") {
+            "reload-agent"
+        } else {
+            "reload"
+        };
         let (rc, f) = r.call(action, "Update_timeout");
         match rc {
             Rc::Success => Ok(String::new()),
-            rc => Err(format!("{action} of {} failed: {}", r.ctx.args.resource, reason(rc, &f))),
+            rc => Err(format!(
+                "{action} of {} failed: {}",
+                r.ctx.args.resource,
+                reason(rc, &f)
+            )),
         }
     })())
 }
 
 fn has_action(agent: &Agent, action: &str) -> bool {
-    super::read_meta_data(&agent.path, &agent.provider, &agent.agent)
-        .is_ok_and(|m| m.has(action))
+    super::read_meta_data(&agent.path, &agent.provider, &agent.agent).is_ok_and(|m| m.has(action))
 }
 
 /// VALIDATE (with `-c`/`-u`: the values being set) and MONITOR_CHECK (the current values):
@@ -280,7 +311,11 @@ pub fn validate() -> i32 {
         }
         let node = p.view.node.clone();
         let node_id = p.view.config.nodes.get(&node).map_or(0, |n| n.id);
-        let timeout_prop = if args.is_validate() { "Validate_timeout" } else { "Monitor_check_timeout" };
+        let timeout_prop = if args.is_validate() {
+            "Validate_timeout"
+        } else {
+            "Monitor_check_timeout"
+        };
         let secs = p.int(timeout_prop)?.unwrap_or(20).max(1) as u64;
         let c = Call {
             agent: &agent,
@@ -296,7 +331,11 @@ pub fn validate() -> i32 {
         let (rc, f) = call(&c);
         match rc {
             Rc::Success => Ok(String::new()),
-            rc => Err(format!("{}: validate-all refuses it: {}", args.resource, reason(rc, &f))),
+            rc => Err(format!(
+                "{}: validate-all refuses it: {}",
+                args.resource,
+                reason(rc, &f)
+            )),
         }
     })())
 }
@@ -323,7 +362,9 @@ impl Check for OcfCheck {
             params: parameters(props),
             action: "monitor",
             timeout: Duration::from_secs(props.int("Probe_timeout").unwrap_or(20).max(1) as u64),
-            interval: Duration::from_secs(props.int("Thorough_probe_interval").unwrap_or(10).max(1) as u64),
+            interval: Duration::from_secs(
+                props.int("Thorough_probe_interval").unwrap_or(10).max(1) as u64,
+            ),
             check_level: (level != 0).then_some(level),
         };
         let (rc, f) = call(&c);
@@ -337,7 +378,9 @@ impl Check for OcfCheck {
             Rc::Degraded | Rc::DegradedPromoted => Health::Degraded(why),
             Rc::NotRunning => Health::Failed(format!("not running: {why}")),
             Rc::Configured => Health::Misconfigured(why),
-            rc if rc.is_hard() => Health::Hard(format!("hard error on node {}: {why}", props.node())),
+            rc if rc.is_hard() => {
+                Health::Hard(format!("hard error on node {}: {why}", props.node()))
+            }
             _ => Health::Failed(format!("monitor failed: {why}")),
         }
     }

@@ -79,7 +79,10 @@ impl Rc {
 
     /// A hard error on this node: the agent cannot work here whatever is retried (2, 3, 4, 5).
     pub fn is_hard(self) -> bool {
-        matches!(self, Rc::Args | Rc::Unimplemented | Rc::Perm | Rc::Installed)
+        matches!(
+            self,
+            Rc::Args | Rc::Unimplemented | Rc::Perm | Rc::Installed
+        )
     }
 }
 
@@ -89,8 +92,7 @@ pub fn exit_reason(output: &str) -> Option<String> {
         .lines()
         .filter_map(|l| l.trim().strip_prefix(EXIT_REASON_PREFIX))
         .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty())
-        .last()
+        .rfind(|r| !r.is_empty())
 }
 
 #[cfg(test)]

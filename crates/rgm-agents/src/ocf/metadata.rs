@@ -95,7 +95,9 @@ impl MetaData {
                         .and_then(|c| c.attribute("type"))
                         .unwrap_or("string")
                         .to_string(),
-                    default: content.and_then(|c| c.attribute("default")).map(str::to_string),
+                    default: content
+                        .and_then(|c| c.attribute("default"))
+                        .map(str::to_string),
                     options,
                     shortdesc: text(child(p, "shortdesc")),
                     longdesc: text(child(p, "longdesc")),

@@ -83,7 +83,12 @@ pub fn read_meta_data(agent_path: &Path, provider: &str, agent: &str) -> Result<
         ));
     }
     // The captured output interleaves stderr; meta-data is the XML document in it.
-    let xml = match (f.output.find("<?xml").or_else(|| f.output.find("<resource-agent")), f.output.rfind("</resource-agent>")) {
+    let xml = match (
+        f.output
+            .find("<?xml")
+            .or_else(|| f.output.find("<resource-agent")),
+        f.output.rfind("</resource-agent>"),
+    ) {
         (Some(a), Some(b)) if a < b => &f.output[a..b + "</resource-agent>".len()],
         _ => f.output.as_str(),
     };

@@ -77,7 +77,11 @@ fn version(meta: &MetaData) -> String {
             }
         })
         .collect();
-    if clean.is_empty() { "1.0".into() } else { clean }
+    if clean.is_empty() {
+        "1.0".into()
+    } else {
+        clean
+    }
 }
 
 fn ocf_bool(text: &str) -> Option<bool> {
@@ -91,7 +95,8 @@ fn ocf_bool(text: &str) -> Option<bool> {
 fn is_word(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
 }
 
 fn distinct_ignoring_case(options: &[String]) -> bool {
@@ -104,7 +109,11 @@ fn distinct_ignoring_case(options: &[String]) -> bool {
 /// The paramtable entry of one parameter.
 fn parameter_entry(p: &Parameter, reload: bool) -> String {
     let name = property_name(&p.name);
-    let default = if p.required { None } else { p.default.as_deref() };
+    let default = if p.required {
+        None
+    } else {
+        p.default.as_deref()
+    };
     let tunable = if p.reloadable || (reload && !p.unique) {
         "ANYTIME"
     } else {
@@ -192,7 +201,10 @@ pub fn rtr_text(
     let desc = if meta.shortdesc.is_empty() {
         format!("OCF resource agent ocf:{provider}:{agent}")
     } else {
-        format!("{} (OCF resource agent ocf:{provider}:{agent})", meta.shortdesc)
+        format!(
+            "{} (OCF resource agent ocf:{provider}:{agent})",
+            meta.shortdesc
+        )
     };
     let _ = writeln!(t, "RT_description = {};", quoted(&desc));
     let _ = writeln!(t, "RT_version = {};", quoted(&version(meta)));
@@ -229,10 +241,17 @@ pub fn rtr_text(
         sys("Monitor_stop_timeout", 30);
     }
     if reload {
-        let action = if meta.has("reload-agent") { "reload-agent" } else { "reload" };
+        let action = if meta.has("reload-agent") {
+            "reload-agent"
+        } else {
+            "reload"
+        };
         sys("Update_timeout", timeout(action));
     }
-    let _ = writeln!(t, "{{ PROPERTY = Failover_mode; DEFAULT = SOFT; TUNABLE = ANYTIME; }}");
+    let _ = writeln!(
+        t,
+        "{{ PROPERTY = Failover_mode; DEFAULT = SOFT; TUNABLE = ANYTIME; }}"
+    );
     let _ = writeln!(
         t,
         "{{ PROPERTY = Retry_count; MIN = -1; MAX = 1000; DEFAULT = 2; TUNABLE = ANYTIME; }}"

@@ -180,7 +180,9 @@ fn substitute_bindir(bytes: Vec<u8>) -> Vec<u8> {
         return bytes;
     };
     match rgm_agents::run::bin_dir() {
-        Some(dir) if text.contains(TOKEN) => text.replace(TOKEN, &dir.to_string_lossy()).into_bytes(),
+        Some(dir) if text.contains(TOKEN) => {
+            text.replace(TOKEN, &dir.to_string_lossy()).into_bytes()
+        }
         _ => bytes,
     }
 }
