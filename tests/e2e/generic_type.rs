@@ -24,6 +24,17 @@ fn generic_group(c: &Node, resource: &str, extra: &[&str]) {
     c.ok("clresource", &args);
 }
 
+/// `clresource create` of an RGM.generic resource `bad` with these `-x` values, which must
+/// be refused; returns what it printed on stderr.
+fn refused(c: &Node, values: &[&str]) -> String {
+    let mut args = vec!["create", "-g", "rg1", "-t", "RGM.generic"];
+    for v in values {
+        args.extend(["-x", v]);
+    }
+    args.push("bad");
+    c.fails("clresource", &args).stderr
+}
+
 /// The live processes of a resource's service.
 fn service(c: &Node, r: &str) -> Vec<i32> {
     c.monitor_pid(r, "svc").map(descendants).unwrap_or_default()
@@ -164,41 +175,19 @@ fn stop_command_stops_the_service_and_validate_refuses_what_cannot_run() {
     let stop = format!("Stop_command=sh,-c,echo yes >{stopped}; kill $(cat {pidfile})");
     generic_group(&c, "db", &["-x", &start, "-x", &stop]);
     // VALIDATE: a command that cannot be found is refused, naming the property.
-    let r = c.fails(
-        "clresource",
-        &[
-            "create",
-            "-g",
-            "rg1",
-            "-t",
-            "RGM.generic",
-            "-x",
-            "Start_command=no-such-program-x",
-            "bad",
-        ],
-    );
+    let e = refused(&c, &["Start_command=no-such-program-x"]);
     assert!(
-        r.stderr
-            .contains("Start_command: no-such-program-x: no such command"),
-        "{}",
-        r.stderr
+        e.contains("Start_command: no-such-program-x: no such command"),
+        "{e}"
     );
-    let r = c.fails(
-        "clresource",
+    let e = refused(
+        &c,
         &[
-            "create",
-            "-g",
-            "rg1",
-            "-t",
-            "RGM.generic",
-            "-x",
             "Start_command=sleep,1",
-            "-x",
             "Validate_command=sh,-c,echo the disk is missing; exit 1",
-            "bad",
         ],
     );
-    assert!(r.stderr.contains("the disk is missing"), "{}", r.stderr);
+    assert!(e.contains("the disk is missing"), "{e}");
     c.ok("clresourcegroup", &["online", "-M", "rg1"]);
     let pid: i32 = std::fs::read_to_string(&pidfile)
         .unwrap()

@@ -37,6 +37,14 @@ fn dummy(c: &Node, provider: &str, r: &str, extra: &[&str]) -> String {
     state
 }
 
+/// Creates pm with `extra`, brings it online and waits until its giveover is refused (one
+/// node); returns the Status message.
+fn refused_giveover(c: &Node, extra: &[&str]) -> String {
+    dummy(c, "pacemaker", "pm", extra);
+    c.ok("clresourcegroup", &["online", "-M", "rg1"]);
+    c.wait_status("pm", "FAULTED", "giveover refused")
+}
+
 /// The kernel's node name, as `uname -n` (what ocf:pacemaker:Dummy compares fail_start_on to).
 fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
@@ -257,10 +265,8 @@ fn fail_start_on_this_host_is_a_failed_start_handled_by_failover_mode() {
 #[test]
 fn check_level_30_fails_every_monitor_restarts_then_faults_with_the_exit_reason() {
     let c = Node::start();
-    dummy(
+    let msg = refused_giveover(
         &c,
-        "pacemaker",
-        "pm",
         &[
             "-x",
             "OCF_CHECK_LEVEL=30",
@@ -270,8 +276,6 @@ fn check_level_30_fails_every_monitor_restarts_then_faults_with_the_exit_reason(
             "Retry_interval=3600",
         ],
     );
-    c.ok("clresourcegroup", &["online", "-M", "rg1"]);
-    let msg = c.wait_status("pm", "FAULTED", "giveover refused");
     assert!(
         msg.contains("hyperdrive quota reached"),
         "the exit reason: {msg}"
@@ -385,10 +389,8 @@ fn check_level_40_degraded_and_promoted_are_running() {
 #[test]
 fn op_sleep_past_the_probe_timeout_is_a_failed_monitor_and_a_bad_op_sleep_is_refused() {
     let c = Node::start();
-    dummy(
+    let msg = refused_giveover(
         &c,
-        "pacemaker",
-        "pm",
         &[
             "-x",
             "op_sleep=3",
@@ -398,8 +400,6 @@ fn op_sleep_past_the_probe_timeout_is_a_failed_monitor_and_a_bad_op_sleep_is_ref
             "Retry_count=0",
         ],
     );
-    c.ok("clresourcegroup", &["online", "-M", "rg1"]);
-    let msg = c.wait_status("pm", "FAULTED", "giveover refused");
     assert!(msg.contains("timed out after 1 s"), "{msg}");
     // validate-all: op_sleep must be a number (OCF_ERR_CONFIGURED); the change is refused.
     let r = c.fails("clresource", &["set", "-x", "op_sleep=abc", "pm"]);

@@ -139,19 +139,7 @@ impl Options {
     }
 }
 
-/// A signal by name (`TERM`, `SIGTERM`, any case) or number.
-pub fn parse_signal(text: &str) -> Option<Signal> {
-    if let Ok(n) = text.parse::<i32>() {
-        return Signal::try_from(n).ok();
-    }
-    let upper = text.to_ascii_uppercase();
-    let name = if upper.starts_with("SIG") {
-        upper
-    } else {
-        format!("SIG{upper}")
-    };
-    name.parse().ok()
-}
+pub use rgm_exec::signals::parse_signal;
 
 /// The files of one monitor.
 #[derive(Debug, Clone)]
