@@ -18,6 +18,19 @@ pub const BINARIES: &[&str] = &[
     "scha_resource_get",
     "scha_control",
     "rgm-echo-server",
+    "scha_resourcegroup_get",
+    "rgm-pmf",
+    "generic_svc_start",
+    "generic_svc_stop",
+    "generic_validate",
+    "generic_monitor_start",
+    "generic_monitor_stop",
+    "ocf_svc_start",
+    "ocf_svc_stop",
+    "ocf_validate",
+    "ocf_monitor_start",
+    "ocf_monitor_stop",
+    "ocf_update",
 ];
 
 /// Where the workspace's binaries are.

@@ -16,8 +16,16 @@ use anyhow::{Result, bail};
 
 use crate::util::{cargo, on_path, run};
 
-/// Debian packages the tests need, as (package, a program it provides).
-const DEBIAN_PACKAGES: &[(&str, &str)] = &[];
+/// Debian packages the tests need, as (package, a program it provides: a name on PATH or an
+/// absolute path).
+const DEBIAN_PACKAGES: &[(&str, &str)] = &[
+    // OCF resource agents run unmodified (tests/e2e/ocf_agents.rs, crates/rgm-agents).
+    ("resource-agents", "/usr/lib/ocf/resource.d/heartbeat/Dummy"),
+    (
+        "pacemaker-resource-agents",
+        "/usr/lib/ocf/resource.d/pacemaker/Dummy",
+    ),
+];
 
 pub fn main(_args: &[String]) -> Result<()> {
     install_prerequisites()?;
@@ -63,7 +71,13 @@ fn nextest_available() -> bool {
 fn install_prerequisites() -> Result<()> {
     let missing: Vec<&str> = DEBIAN_PACKAGES
         .iter()
-        .filter(|(_, program)| !on_path(program))
+        .filter(|(_, program)| {
+            if program.starts_with('/') {
+                !std::path::Path::new(program).is_file()
+            } else {
+                !on_path(program)
+            }
+        })
         .map(|(package, _)| *package)
         .collect();
     if missing.is_empty() {

@@ -25,7 +25,8 @@ pub struct Clrt {
 
 #[derive(Debug, Subcommand)]
 enum Sub {
-    /// Register a type from its RTR file (-f, else searched for by name).
+    /// Register a type from its RTR file (-f, else searched for by name), or an OCF
+    /// resource agent as `ocf:PROVIDER:AGENT`.
     Register {
         /// The RTR file.
         #[arg(short = 'f', long = "rtrfile", value_name = "FILE")]
@@ -39,7 +40,7 @@ enum Sub {
         /// RT_system=TRUE|FALSE or Installed_nodes=n1,n2.
         #[arg(short = 'p', long = "property", value_name = "NAME=VALUE")]
         property: Vec<String>,
-        /// The type (optional with -f).
+        /// The type (optional with -f), or ocf:PROVIDER:AGENT.
         #[arg(value_name = "TYPE")]
         operands: Vec<String>,
     },
