@@ -5,6 +5,8 @@
 //! directory (`target/<profile>/`): `cargo test --workspace` and `cargo nextest run
 //! --workspace` build every one of them, because every binary's package has tests.
 
+pub mod etcd;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};

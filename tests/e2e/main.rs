@@ -4,6 +4,7 @@
 mod agents;
 mod bad_input;
 mod dev_guide;
+mod etcd_store;
 mod fencing;
 mod generic_type;
 mod lifecycle;

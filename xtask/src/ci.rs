@@ -25,6 +25,15 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
         "pacemaker-resource-agents",
         "/usr/lib/ocf/resource.d/pacemaker/Dummy",
     ),
+    // The cluster's store (tests start their own etcd on loopback).
+    ("etcd-server", "etcd"),
+    // The etcd client crate generates its gRPC code with protoc at build time; protoc needs
+    // the well-known .proto files of libprotobuf-dev (only a Recommends of protobuf-compiler).
+    ("protobuf-compiler", "protoc"),
+    (
+        "libprotobuf-dev",
+        "/usr/include/google/protobuf/descriptor.proto",
+    ),
 ];
 
 pub fn main(_args: &[String]) -> Result<()> {
