@@ -5,4 +5,5 @@ mod bad_input;
 mod fencing;
 mod lifecycle;
 mod recovery;
+mod service;
 mod support;

@@ -10,5 +10,6 @@ pub mod client;
 pub mod cllog;
 pub mod failure;
 pub mod format;
+pub mod quick;
 pub mod rtreg_cmd;
 pub mod scha;

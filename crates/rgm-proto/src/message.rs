@@ -74,6 +74,8 @@ impl Request {
 pub enum Query {
     /// The whole configuration and every state ([`crate::ClusterView`]).
     View,
+    /// Where this rgmd writes its cluster log ([`Response::LogLocation`]).
+    LogLocation,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,6 +91,11 @@ pub enum Response {
         messages: Vec<String>,
     },
     View(Box<crate::view::ClusterView>),
+    /// The cluster log's files: the human lines and the JSON lines `cllog` reads.
+    LogLocation {
+        human: String,
+        json: String,
+    },
 }
 
 impl Response {

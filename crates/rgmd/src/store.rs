@@ -73,7 +73,7 @@ impl LocalStore {
     pub fn open(dir: &Path) -> Result<LocalStore, StoreError> {
         fs::DirBuilder::new()
             .recursive(true)
-            .mode(0o750)
+            .mode(0o755) // traversable: every local user may read the cluster log in it
             .create(dir)
             .map_err(io(dir))?;
         let lock_path = dir.join("rgmd.lock");
