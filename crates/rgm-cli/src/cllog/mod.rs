@@ -150,6 +150,11 @@ fn human(r: &Record) -> String {
     )
 }
 
+/// The command line this command parses (for its man page and completions).
+pub fn command() -> clap::Command {
+    <Args as clap::CommandFactory>::command()
+}
+
 /// Runs `cllog`; returns the exit status.
 pub fn run(
     args: impl IntoIterator<Item = OsString>,
