@@ -16,8 +16,20 @@ use anyhow::{Result, bail};
 
 use crate::util::{cargo, on_path, run};
 
-/// Debian packages the tests need, as (package, a program it provides).
-const DEBIAN_PACKAGES: &[(&str, &str)] = &[];
+/// Debian packages the tests need, as (package, a program it provides): the package tests
+/// build a .deb (dpkg-deb, strip and objdump, gzip), render its man pages (man, groff),
+/// check its unit (systemd-analyze) and load its completions in each shell.
+const DEBIAN_PACKAGES: &[(&str, &str)] = &[
+    ("dpkg", "dpkg-deb"),
+    ("binutils", "objdump"),
+    ("gzip", "gzip"),
+    ("man-db", "man"),
+    ("groff-base", "groff"),
+    ("systemd", "systemd-analyze"),
+    ("bash", "bash"),
+    ("zsh", "zsh"),
+    ("fish", "fish"),
+];
 
 pub fn main(_args: &[String]) -> Result<()> {
     install_prerequisites()?;

@@ -1,4 +1,4 @@
-//! `clrg __complete KIND`: the names shell completion offers for an operand or option, one
+//! `CMD __complete KIND` (any cl*, scha_* command or cllog): the names shell completion offers for an operand or option, one
 //! per line, from the running rgmd (`$RGM_SOCKET`, else `/run/rgm/rgmd.sock`) asked briefly.
 //! KIND is `groups`, `resources`, `types` or `nodes`. It never fails and never complains:
 //! without an answer it prints nothing, and the shell offers nothing. The completion scripts

@@ -162,6 +162,9 @@ pub fn run(
     err: &mut dyn Write,
 ) -> u8 {
     let args: Vec<OsString> = args.into_iter().collect();
+    if crate::complete::asked(&args) {
+        return crate::complete::run(&args, out);
+    }
     let program = crate::failure::program_name(args.first().map(OsString::as_os_str), "cllog");
     let a = match Args::try_parse_from(&args) {
         Ok(a) => a,
