@@ -366,7 +366,12 @@ fn dpkg_install_then_remove_leaves_the_machine_as_it_was() {
 fn install_honours_prefix_and_destdir() {
     let dest = tempfile::tempdir().unwrap();
     let rtr = tempfile::tempdir().unwrap();
-    std::fs::write(rtr.path().join("ACME.sample"), "RESOURCE_TYPE = sample;\n").unwrap();
+    std::fs::write(
+        rtr.path().join("ACME.sample"),
+        "RESOURCE_TYPE = sample; VENDOR_ID = ACME; RT_VERSION = \"1\";\n\
+         RT_BASEDIR = /bin; START = true; STOP = true;\n",
+    )
+    .unwrap();
     std::fs::write(rtr.path().join("README.md"), "not an RTR file\n").unwrap();
     let options = install::Options {
         layout: Layout {
@@ -391,4 +396,11 @@ fn install_honours_prefix_and_destdir() {
     assert!(!root.join("lib/rgm/rt_reg/README.md").exists());
     let unit = std::fs::read_to_string(root.join("lib/systemd/system/rgmd.service")).unwrap();
     assert!(unit.contains("\nExecStart=/opt/rgm/sbin/rgmd $RGMD_OPTIONS\n"));
+    // The installed clrt finds the type it shipped with, by name.
+    let c = rgm_e2e::Cluster::start();
+    ok(Command::new(root.join("bin/clrt"))
+        .args(["register", "ACME.sample"])
+        .env("RGM_SOCKET", c.socket())
+        .env_remove("RGM_RTR_PATH"));
+    assert_eq!(c.ok("clresourcetype", &["list"]).trim(), "ACME.sample:1");
 }
