@@ -107,7 +107,7 @@ fn read(path: &Path) -> Result<String> {
 fn date() -> String {
     if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
-        .and_then(|s| s.parse::<i64>().ok())
+        .and_then(|s| s.parse::<u64>().ok())
     {
         return civil_date(secs);
     }
@@ -122,19 +122,8 @@ fn date() -> String {
 }
 
 /// YYYY-MM-DD of a Unix time (UTC).
-fn civil_date(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    // Howard Hinnant's days-to-civil.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+fn civil_date(secs: u64) -> String {
+    rgm_cli::cllog::time::rfc3339(secs)[..10].to_string()
 }
 
 fn man(cmd: clap::Command, section: &str, date: &str) -> Man {
