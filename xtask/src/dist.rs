@@ -59,6 +59,7 @@ pub fn build(bin_dir: &Path, out_dir: &Path, compression: Compression) -> Result
         .filter(|f| {
             f.strip_prefix(&stage)
                 .is_ok_and(|r| r.starts_with("usr/bin") || r.starts_with("usr/sbin"))
+                && std::fs::symlink_metadata(f).is_ok_and(|m| m.is_file())
         })
         .collect();
     let control_dir = stage.join("DEBIAN");

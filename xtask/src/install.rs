@@ -3,7 +3,7 @@
 //!
 //! | where (under the prefix) | what |
 //! |---|---|
-//! | `bin/` | the commands (rgm-cli's binaries, hatimerun) |
+//! | `bin/` | the commands (rgm-cli's binaries, hatimerun; an alias such as `clrg` is a link) |
 //! | `sbin/` | rgmd |
 //! | `share/man/man{1,5,8}/` | the man pages (`crate::man`), gzipped; aliases as links |
 //! | `share/bash-completion/completions/`, `share/zsh/{vendor-completions,site-functions}/`, `share/fish/vendor_completions.d/` | completions (`crate::completions`) |
@@ -148,8 +148,19 @@ pub fn build_release() -> Result<PathBuf> {
 pub fn install(options: &Options) -> Result<Vec<PathBuf>> {
     let l = &options.layout;
     let mut files = Vec::new();
+    // An alias (clrg) is the same program as its command (clresourcegroup): a link to it.
+    let aliases: Vec<(&str, &str)> = rgm_cli::manual::commands()
+        .iter()
+        .flat_map(|c| c.aliases.iter().map(move |a| (*a, c.name)))
+        .collect();
     for s in SHIPPED {
         for bin in crate::util::package_binaries(s.package)? {
+            if let Some((_, command)) = aliases.iter().find(|(a, _)| *a == bin) {
+                let to = l.path(&format!("{}/{bin}", s.dir));
+                link(command, &to)?;
+                files.push(to);
+                continue;
+            }
             let from = options.bin_dir.join(&bin);
             if !from.is_file() {
                 bail!(

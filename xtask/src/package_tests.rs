@@ -386,6 +386,10 @@ fn install_honours_prefix_and_destdir() {
     let root = dest.path().join("opt/rgm");
     assert!(files.iter().all(|f| f.starts_with(&root)), "{files:?}");
     assert!(root.join("bin/clresourcegroup").is_file());
+    assert_eq!(
+        std::fs::read_link(root.join("bin/clrg")).unwrap(),
+        Path::new("clresourcegroup")
+    );
     assert!(root.join("sbin/rgmd").is_file());
     assert_eq!(
         std::fs::read_link(root.join("share/man/man1/clrg.1.gz")).unwrap(),
