@@ -236,9 +236,21 @@ impl Cluster {
         std::fs::read_to_string(self.state_dir().join("cluster.log")).unwrap_or_default()
     }
 
-    /// The stored configuration, as text.
+    /// The stored configuration, as the text of docs/config-format.md (empty when none), read
+    /// from the store beside the running rgmd.
     pub fn config_text(&self) -> String {
-        std::fs::read_to_string(self.state_dir().join("config.json")).unwrap_or_default()
+        let Ok(store) = rgm_store::LocalStore::open_read_only(&self.state_dir()) else {
+            return String::new();
+        };
+        let layout = rgm_store::Layout::local();
+        let kvs = store
+            .range(&layout.config_prefix())
+            .expect("read the store")
+            .kvs;
+        match layout.load_config(&kvs).expect("a readable configuration") {
+            Some(cfg) => rgm_core::serial::to_json(&cfg),
+            None => String::new(),
+        }
     }
 }
 

@@ -74,6 +74,8 @@ impl Request {
 pub enum Query {
     /// The whole configuration and every state ([`crate::ClusterView`]).
     View,
+    /// The same, for only the objects a command asks about ([`crate::ViewScope`]).
+    Scoped(crate::view::ViewScope),
     /// Where this rgmd writes its cluster log ([`Response::LogLocation`]).
     LogLocation,
 }

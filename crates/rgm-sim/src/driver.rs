@@ -14,7 +14,7 @@ use rgm_core::ClusterConfig;
 use rgm_core::engine::log::msg;
 use rgm_core::engine::{
     Action, ControlTag, Engine, Event, EventKind, MethodOutcome, MethodResult, MethodRun, RState,
-    RequestId, RunId, Time, TimerId,
+    RequestId, RunId, Snapshot, Time, TimerId,
 };
 
 use crate::event::{Outcome, SimEvent, Timed};
@@ -44,6 +44,8 @@ pub struct World {
     /// Requests sent and not yet answered.
     pub outstanding: BTreeSet<RequestId>,
     pub shadow: Shadow,
+    /// The runtime records as a store that writes each step's change set holds them.
+    pub stored: Snapshot,
     next_request: u64,
     /// Events applied so far (the step number of the next one).
     pub step: usize,
@@ -72,8 +74,11 @@ pub struct World {
 
 impl World {
     pub fn new(config: ClusterConfig) -> World {
+        let mut engine = Engine::new(config);
+        engine.take_changes();
         World {
-            engine: Engine::new(config),
+            stored: engine.snapshot(),
+            engine,
             now: Time(1_000),
             pending: BTreeMap::new(),
             timers: BTreeSet::new(),
@@ -326,6 +331,8 @@ impl World {
                 }
             };
             found.extend(self.absorb(&actions, checker, step));
+            let changes = self.engine.take_changes();
+            self.stored.apply(&changes, &self.engine);
             if self.keep_actions {
                 self.last_actions.extend(actions);
             }

@@ -2,10 +2,11 @@
 //! output, a timer, a fence done, a signal — is a [`LoopEvent`] handled in one place, which feeds
 //! the engine and carries out its actions in order.
 //!
-//! Durability: the configuration is saved as soon as the engine asks (a failure to save is
-//! fatal); at the end of each batch of events the runtime state is saved, then the batch's
-//! replies are sent and its method runs launched. So nothing is acknowledged before it is on
-//! disk, and a crash never forgets a start that was under way.
+//! Durability (group commit): at the end of each batch of events, everything the batch changed
+//! in the configuration and the runtime state is written to the store in one transaction;
+//! only then are the batch's cluster-log records written, its replies sent, its fences begun
+//! and its method runs launched. So nothing is acknowledged or logged as done before it is
+//! durable, and a crash never forgets a start that was under way.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
@@ -24,7 +25,7 @@ use crate::clock;
 use crate::cluster_log::{ClusterLog, DAEMON};
 use crate::executor::Executor;
 use crate::fence::Fencer;
-use crate::store::{STATE_FORMAT, Store, StoredState};
+use crate::persist::Persistence;
 
 /// Everything the loop reacts to.
 pub enum LoopEvent {
@@ -59,17 +60,18 @@ pub enum Exit {
 pub struct Daemon {
     pub engine: Engine,
     pub node: String,
-    pub store: Box<dyn Store>,
+    pub persist: Persistence,
     pub log: ClusterLog,
     pub executor: Box<dyn Executor>,
     pub fencer: Fencer,
-    pub boot_id: String,
     pending: HashMap<RequestId, oneshot::Sender<Response>>,
     next_request: u64,
     timers: BTreeMap<(Instant, u64), TimerId>,
     to_launch: Vec<MethodRun>,
     to_reply: Vec<(oneshot::Sender<Response>, Response)>,
-    state_dirty: bool,
+    to_log: Vec<LogRecord>,
+    to_fence: Vec<(String, String)>,
+    config_dirty: bool,
     shutting_down: Option<RequestId>,
     exit: Option<Exit>,
 }
@@ -78,26 +80,26 @@ impl Daemon {
     pub fn new(
         engine: Engine,
         node: String,
-        store: Box<dyn Store>,
+        persist: Persistence,
         log: ClusterLog,
         executor: Box<dyn Executor>,
         fencer: Fencer,
-        boot_id: String,
     ) -> Daemon {
         Daemon {
             engine,
             node,
-            store,
+            persist,
             log,
             executor,
             fencer,
-            boot_id,
             pending: HashMap::new(),
             next_request: 1,
             timers: BTreeMap::new(),
             to_launch: Vec::new(),
             to_reply: Vec::new(),
-            state_dirty: false,
+            to_log: Vec::new(),
+            to_fence: Vec::new(),
+            config_dirty: false,
             shutting_down: None,
             exit: None,
         }
@@ -117,14 +119,24 @@ impl Daemon {
         self.feed(EventKind::NodeJoined {
             node: self.node.clone(),
         })?;
-        self.flush()?;
+        // Runs of the previous rgmd: their results cannot be known (until rgmd waits for
+        // their processes, issue 10, it reports them at once).
+        for (run, ..) in self.engine.running() {
+            let result = MethodResult {
+                outcome: rgm_core::engine::MethodOutcome::Unknown,
+                duration_ms: 0,
+                output: String::new(),
+            };
+            self.feed(EventKind::MethodFinished { run, result })?;
+        }
+        self.flush().await?;
         loop {
             let next = self.timers.keys().next().map(|k| k.0);
             let first = tokio::select! {
                 ev = events.recv() => ev,
                 _ = sleep_until(next), if next.is_some() => {
                     self.fire_timers()?;
-                    self.flush()?;
+                    self.flush().await?;
                     continue;
                 }
             };
@@ -139,7 +151,7 @@ impl Daemon {
                     Err(_) => break,
                 }
             }
-            self.flush()?;
+            self.flush().await?;
             if let Some(exit) = self.exit.take() {
                 return Ok(exit);
             }
@@ -191,6 +203,11 @@ impl Daemon {
         let kind = match request {
             Request::Query(Query::View) => {
                 let view = ClusterView::of(&self.engine, &self.node, clock::now());
+                let _ = reply.send(Response::View(Box::new(view)));
+                return Ok(());
+            }
+            Request::Query(Query::Scoped(scope)) => {
+                let view = ClusterView::scoped(&self.engine, &self.node, clock::now(), &scope);
                 let _ = reply.send(Response::View(Box::new(view)));
                 return Ok(());
             }
@@ -280,42 +297,41 @@ impl Daemon {
                     self.to_reply.push((tx, response));
                 }
             }
-            Action::PersistConfig => {
-                // Fatal on failure: a change must never be acknowledged without being on disk.
-                if let Err(e) = self.store.save_config(self.engine.config()) {
-                    anyhow::bail!(
-                        "cannot save the configuration, stopping without acknowledging the change: {e}"
-                    );
-                }
-            }
-            Action::PersistState => self.state_dirty = true,
-            Action::FenceNode { node, reason } => self.fencer.fence(&node, &reason),
+            Action::PersistConfig => self.config_dirty = true,
+            // The engine's change set says what to write (Engine::take_changes).
+            Action::PersistState => {}
+            Action::FenceNode { node, reason } => self.to_fence.push((node, reason)),
             Action::ArmTimer { timer, at } => {
                 self.timers.insert((clock::instant_of(at), timer.0), timer);
             }
-            Action::Log(record) => self.log.write(clock::now(), &record),
+            Action::Log(record) => self.to_log.push(record),
         }
         Ok(())
     }
 
-    /// Saves the runtime state if it changed, then sends the batch's replies and launches its
-    /// method runs.
-    fn flush(&mut self) -> anyhow::Result<()> {
-        if std::mem::take(&mut self.state_dirty) {
-            let state = StoredState {
-                format: STATE_FORMAT.to_string(),
-                boot_id: self.boot_id.clone(),
-                node: self.node.clone(),
-                snapshot: self.engine.snapshot(),
+    /// Commits what the batch changed, then writes its cluster-log records, sends its replies,
+    /// begins its fences and launches its method runs.
+    async fn flush(&mut self) -> anyhow::Result<()> {
+        let config = std::mem::take(&mut self.config_dirty);
+        if let Err(e) = self.persist.commit(&mut self.engine, config).await {
+            let what = if config {
+                "configuration"
+            } else {
+                "runtime state"
             };
-            if let Err(e) = self.store.save_state(&state) {
-                anyhow::bail!(
-                    "cannot save the runtime state, stopping before launching methods: {e}"
-                );
-            }
+            anyhow::bail!(
+                "cannot save the {what}, stopping without acknowledging or launching anything: {e}"
+            );
+        }
+        let now = clock::now();
+        for record in std::mem::take(&mut self.to_log) {
+            self.log.write(now, &record);
         }
         for (tx, response) in std::mem::take(&mut self.to_reply) {
             let _ = tx.send(response);
+        }
+        for (node, reason) in std::mem::take(&mut self.to_fence) {
+            self.fencer.fence(&node, &reason);
         }
         for run in std::mem::take(&mut self.to_launch) {
             self.executor.start(run);
@@ -362,8 +378,8 @@ impl Daemon {
     }
 
     /// After a clean shutdown, the next start is a new cluster (Auto_start_on_new_cluster).
-    pub fn forget_state(&mut self) {
-        if let Err(e) = self.store.clear_state() {
+    pub async fn forget_state(&mut self) {
+        if let Err(e) = self.persist.clear_state().await {
             tracing::error!("cannot clear the runtime state: {e}");
         }
     }

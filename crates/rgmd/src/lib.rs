@@ -11,5 +11,5 @@ pub mod fence;
 pub mod journal;
 pub mod notify;
 pub mod options;
+pub mod persist;
 pub mod server;
-pub mod store;

@@ -359,7 +359,7 @@ fn nodelist_edit(op: EditOp, nodes: &[String]) -> PropertyEdit {
 }
 
 fn show(ctx: &mut Ctx<'_>, options: ShowOptions, read: Read) -> Result<(), Failure> {
-    let view = ctx.view()?;
+    let view = ctx.view_for(select::group_scope(&read.operands))?;
     let groups = select::groups(&view, &read.operands)?;
     let detail = options.detail();
     ctx.print_each(
@@ -371,7 +371,7 @@ fn show(ctx: &mut Ctx<'_>, options: ShowOptions, read: Read) -> Result<(), Failu
 }
 
 fn list(ctx: &mut Ctx<'_>, verbose: bool, nodes: &[String], read: Read) -> Result<(), Failure> {
-    let view = ctx.view()?;
+    let view = ctx.view_for(select::group_scope(&read.operands))?;
     select::check_nodes(&view, nodes)?;
     let groups: Vec<_> = select::groups(&view, &read.operands)?
         .into_iter()
@@ -388,7 +388,7 @@ fn list(ctx: &mut Ctx<'_>, verbose: bool, nodes: &[String], read: Read) -> Resul
 }
 
 fn status(ctx: &mut Ctx<'_>, nodes: &[String], read: Read) -> Result<(), Failure> {
-    let view = ctx.view()?;
+    let view = ctx.view_for(select::group_scope(&read.operands))?;
     select::check_nodes(&view, nodes)?;
     let groups = select::groups(&view, &read.operands)?;
     ctx.print_each(

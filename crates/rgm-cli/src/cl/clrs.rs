@@ -316,6 +316,10 @@ fn chosen(ctx: &Ctx<'_>, which: Which) -> Result<Operands, Failure> {
     Ok(Operands::Named(names))
 }
 
+fn scope(which: &Which) -> Option<rgm_proto::ViewScope> {
+    select::resource_scope(&which.operands, &which.groups, &which.types)
+}
+
 fn pick<'v>(
     view: &'v rgm_proto::ClusterView,
     which: &Which,
@@ -324,7 +328,7 @@ fn pick<'v>(
 }
 
 fn show(ctx: &mut Ctx<'_>, options: ShowOptions, read: Read) -> Result<(), Failure> {
-    let view = ctx.view()?;
+    let view = ctx.view_for(scope(&read.which))?;
     let rs = pick(&view, &read.which)?;
     let detail = options.detail();
     ctx.print_each(
@@ -336,7 +340,7 @@ fn show(ctx: &mut Ctx<'_>, options: ShowOptions, read: Read) -> Result<(), Failu
 }
 
 fn list(ctx: &mut Ctx<'_>, verbose: bool, read: Read) -> Result<(), Failure> {
-    let view = ctx.view()?;
+    let view = ctx.view_for(scope(&read.which))?;
     let rs = pick(&view, &read.which)?;
     ctx.print_list(
         read.output,
@@ -349,7 +353,7 @@ fn list(ctx: &mut Ctx<'_>, verbose: bool, read: Read) -> Result<(), Failure> {
 }
 
 fn list_props(ctx: &mut Ctx<'_>, verbose: bool, read: Read) -> Result<(), Failure> {
-    let view = ctx.view()?;
+    let view = ctx.view_for(scope(&read.which))?;
     let rs = pick(&view, &read.which)?;
     let schema_of = |r: &rgm_core::Resource| {
         view.config
@@ -373,7 +377,7 @@ fn list_props(ctx: &mut Ctx<'_>, verbose: bool, read: Read) -> Result<(), Failur
 }
 
 fn status(ctx: &mut Ctx<'_>, nodes: &[String], read: Read) -> Result<(), Failure> {
-    let view = ctx.view()?;
+    let view = ctx.view_for(scope(&read.which))?;
     select::check_nodes(&view, nodes)?;
     let rs = pick(&view, &read.which)?;
     ctx.print_each(

@@ -171,7 +171,8 @@ impl ClCommand for Clrt {
                 output,
                 operands,
             } => {
-                let view = ctx.view()?;
+                // Every type is in every view; list-props needs no group or resource.
+                let view = ctx.view_for(Some(rgm_proto::ViewScope::default()))?;
                 let types = select::types(&view, &operands)?;
                 let schemas: Vec<_> = types
                     .iter()
@@ -195,7 +196,7 @@ impl ClCommand for Clrt {
                 output,
                 operands,
             } => {
-                let view = ctx.view()?;
+                let view = ctx.view_for(select::type_scope(&operands))?;
                 let types = select::types(&view, &operands)?;
                 ctx.print_each(
                     output,
@@ -243,7 +244,7 @@ fn list(
     verbose: bool,
     output: Output,
 ) -> Result<(), Failure> {
-    let view = ctx.view()?;
+    let view = ctx.view_for(Some(rgm_proto::ViewScope::default()))?;
     select::check_nodes(&view, nodes)?;
     let types: Vec<_> = select::types(&view, operands)?
         .into_iter()

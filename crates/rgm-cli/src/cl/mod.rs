@@ -91,6 +91,14 @@ impl Ctx<'_> {
         self.connect()?.view()
     }
 
+    /// The view of the objects `scope` names, or the whole view for `None`.
+    pub fn view_for(&self, scope: Option<rgm_proto::ViewScope>) -> Result<ClusterView, Failure> {
+        match scope {
+            Some(scope) => self.connect()?.view_scoped(scope),
+            None => self.view(),
+        }
+    }
+
     /// Sends a change and prints the daemon's notes (VALIDATE's output, ...) on stdout.
     pub fn admin(&mut self, request: AdminRequest) -> Result<(), Failure> {
         let notes = self.connect()?.admin(request)?;

@@ -44,7 +44,9 @@ pub fn run(
     err: &mut dyn Write,
 ) -> u8 {
     super::run(args, NAME, out, err, |a: Args| {
-        let view = a.common.view(NAME)?;
+        let view = a
+            .common
+            .view_for(NAME, Some(rgm_proto::ViewScope::group(&a.group)))?;
         let g = view.config.group(&a.group)?;
         answer(&view, g, &a.optag, &a.args)
     })

@@ -17,7 +17,7 @@ use clap::Parser;
 use rgm_core::derived::{dependency_forms, network_resources_used};
 use rgm_core::schema::resource_property;
 use rgm_core::{DependencyKind, ErrorCode, Resource};
-use rgm_proto::ClusterView;
+use rgm_proto::{ClusterView, ViewScope};
 
 use super::{Common, arity, line, lines, node, split_node, unknown_tag};
 use crate::cl::select::resource_on;
@@ -56,7 +56,13 @@ pub fn run(
     err: &mut dyn Write,
 ) -> u8 {
     super::run(args, NAME, out, err, |a: Args| {
-        let view = a.common.view(NAME)?;
+        // RESOURCE_LIST (of the resource's type) needs every resource: the whole view.
+        let scope = (!a.optag.eq_ignore_ascii_case("RESOURCE_LIST")).then(|| ViewScope {
+            resources: vec![a.resource.clone()],
+            groups: a.group.iter().cloned().collect(),
+            ..ViewScope::default()
+        });
+        let view = a.common.view_for(NAME, scope)?;
         let r = find(&view, &a.resource, a.group.as_deref())?;
         answer(&view, r, &a.optag, &a.args)
     })

@@ -156,15 +156,9 @@ impl Engine {
                 if tag == ControlTag::CheckRestart {
                     return Ok(None);
                 }
-                let gn = self
-                    .rt
-                    .group_mut(group)
-                    .nodes
-                    .entry(node.to_string())
-                    .or_default();
+                let gn = self.rt.group_node_mut(group, node);
                 gn.restarts.push(self.now);
                 gn.restarting = true;
-                self.state_changed = true;
                 self.log(LogRecord::decision(
                     msg::RESTART,
                     Severity::Notice,
@@ -210,7 +204,6 @@ impl Engine {
                     }
                 }
                 self.rt.res_mut(resource, node).restarts.push(self.now);
-                self.state_changed = true;
                 let restart_self = tag == ControlTag::ResourceRestart;
                 self.log(LogRecord::decision(
                     msg::RESTART,
@@ -308,7 +301,6 @@ impl Engine {
             let x = self.rt.res_mut(&r, &n);
             if x.bounce.is_none() {
                 x.bounce = Some(Bounce::Resource);
-                self.state_changed = true;
             }
             self.touch_resource(&r);
             if let Some(res) = self.cfg.resources.get(&r) {
@@ -424,9 +416,6 @@ impl Engine {
         }
         if msg_changed {
             self.log(LogRecord::status_msg(resource, node, &message));
-        }
-        if status_changed || msg_changed {
-            self.state_changed = true;
         }
         self.reply(id, Ok(Answer::default()));
     }

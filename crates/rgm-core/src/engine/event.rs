@@ -142,6 +142,9 @@ pub enum MethodOutcome {
     Cancelled,
     /// Never ran: the file failed the launcher's safety checks, or could not be executed.
     NotRun(String),
+    /// Started by a previous rgmd: it has ended (the daemon waited for its processes) but its
+    /// result cannot be known (docs/recovery.md says what the engine does for each method).
+    Unknown,
 }
 
 /// How a method ended, in words (`exit code 1`, `timed out`).
@@ -153,6 +156,7 @@ impl std::fmt::Display for MethodOutcome {
             MethodOutcome::TimedOut { .. } => f.write_str("timed out"),
             MethodOutcome::Cancelled => f.write_str("killed on request"),
             MethodOutcome::NotRun(reason) => write!(f, "not run: {reason}"),
+            MethodOutcome::Unknown => f.write_str("result unknown (started by a previous rgmd)"),
         }
     }
 }

@@ -31,13 +31,12 @@ impl Engine {
             }
             self.config_changed();
         }
-        let x = self.rt.nodes.entry(node.to_string()).or_default();
+        let x = self.rt.node_mut(node);
         if x.up && !x.fencing {
             return;
         }
         x.up = true;
         x.fencing = false;
-        self.state_changed = true;
         self.log(LogRecord::decision(
             msg::NODE_JOINED,
             Severity::Notice,
@@ -83,7 +82,7 @@ impl Engine {
             })
             .map(|g| g.name.clone())
             .collect();
-        let x = self.rt.nodes.entry(node.to_string()).or_default();
+        let x = self.rt.node_mut(node);
         x.boot_pending = pending;
         x.booting = true;
         self.boot_next(node);
@@ -94,18 +93,17 @@ impl Engine {
     fn boot_next(&mut self, node: &str) {
         let running = self
             .rt
-            .runs
+            .runs()
             .values()
             .any(|r| r.purpose == RunPurpose::Boot && r.node == node);
         let pending = self
             .rt
-            .nodes
-            .get(node)
+            .node(node)
             .map(|x| x.boot_pending.clone())
             .unwrap_or_default();
         if pending.is_empty() {
             if !running {
-                if let Some(x) = self.rt.nodes.get_mut(node) {
+                if let Some(x) = self.rt.node_get_mut(node) {
                     x.booting = false;
                 }
                 self.failback();
@@ -140,7 +138,7 @@ impl Engine {
                     self.launch(&r, node, Method::Boot, RunPurpose::Boot, None);
                 }
             }
-            if let Some(x) = self.rt.nodes.get_mut(node) {
+            if let Some(x) = self.rt.node_get_mut(node) {
                 x.boot_pending.remove(g);
             }
         }
@@ -170,7 +168,7 @@ impl Engine {
     }
 
     pub(crate) fn node_died(&mut self, node: &str) {
-        let Some(x) = self.rt.nodes.get_mut(node) else {
+        let Some(x) = self.rt.node_get_mut(node) else {
             return;
         };
         if !x.up && !x.fencing {
@@ -188,12 +186,11 @@ impl Engine {
     }
 
     pub(crate) fn node_fenced(&mut self, node: &str) {
-        let x = self.rt.nodes.entry(node.to_string()).or_default();
+        let x = self.rt.node_mut(node);
         x.fencing = false;
         x.up = false;
         x.booting = false;
         x.boot_pending.clear();
-        self.state_changed = true;
         self.log(LogRecord::decision(
             msg::NODE_FENCED,
             Severity::Notice,
@@ -206,15 +203,16 @@ impl Engine {
             if self.rt.state(&r, node) != RState::Offline {
                 self.set_state(&r, node, RState::Offline);
             }
-            let x = self.rt.res_mut(&r, node);
-            x.busy = None;
-            x.bounce = None;
-            x.resume_without_prenet = false;
+            if let Some(x) = self.rt.res_get_mut(&r, node) {
+                x.busy = None;
+                x.bounce = None;
+                x.resume_without_prenet = false;
+            }
         }
         let groups: Vec<String> = self.cfg.groups.keys().cloned().collect();
         for g in &groups {
-            if let Some(gn) = self.rt.group_mut(g).nodes.get_mut(node) {
-                gn.restarting = false;
+            if self.rt.group_node(g, node).is_some_and(|x| x.restarting) {
+                self.rt.group_node_mut(g, node).restarting = false;
             }
         }
         self.dirty.extend(groups);
@@ -226,7 +224,7 @@ impl Engine {
     /// them; operations waiting on the fence end with that. A node that left the cluster stays
     /// owed its fence: its groups must not start elsewhere while it may still run them.
     pub(crate) fn fence_failed(&mut self, node: &str, reason: &str) {
-        let Some(x) = self.rt.nodes.get_mut(node) else {
+        let Some(x) = self.rt.node_get_mut(node) else {
             return;
         };
         if !x.fencing {
@@ -234,7 +232,6 @@ impl Engine {
         }
         let consequence = if x.up {
             x.fencing = false;
-            self.state_changed = true;
             let groups: Vec<String> = self.cfg.groups.keys().cloned().collect();
             self.dirty.extend(groups);
             "its STOP_FAILED resources stay so until an administrator makes sure they are stopped and clears them (clresource clear -f STOP_FAILED)"
@@ -254,7 +251,7 @@ impl Engine {
     fn abandon_runs(&mut self, node: &str, why: &str) {
         let runs: Vec<_> = self
             .rt
-            .runs
+            .runs()
             .iter()
             .filter(|(_, r)| r.node == node)
             .map(|(id, _)| *id)
@@ -263,12 +260,7 @@ impl Engine {
             let Some(info) = self.rt.take_run(id) else {
                 continue;
             };
-            if let Some(x) = self
-                .rt
-                .resources
-                .get_mut(&info.resource)
-                .and_then(|m| m.get_mut(node))
-            {
+            if let Some(x) = self.rt.res_get_mut(&info.resource, node) {
                 x.busy = None;
             }
             if let RunPurpose::Op(op) = info.purpose {

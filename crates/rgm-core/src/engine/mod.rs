@@ -21,10 +21,12 @@ mod launch;
 pub mod log;
 mod membership;
 mod ops;
+mod persisted;
 mod placement;
 mod queries;
 mod readiness;
 mod reconcile;
+mod recovery;
 pub mod runtime;
 mod settle;
 pub mod state;
@@ -44,7 +46,10 @@ pub use event::{
     RunId, Time, TimerId,
 };
 pub use log::{LogRecord, Severity};
-pub use runtime::{Bounce, Snapshot};
+pub use runtime::{
+    Bounce, GroupNode, GroupRt, GroupSnapshot, NodeRt, ResNode, Run, RunPurpose, RuntimeChanges,
+    Snapshot,
+};
 pub use state::{RState, RgState, Status};
 
 use facts::Facts;
@@ -79,15 +84,15 @@ pub struct Engine {
     ops: BTreeMap<RequestId, Op>,
     /// The operation that is changing the configuration (VALIDATE to apply); others wait.
     config_lock: Option<RequestId>,
-    next_run: u64,
     next_timer: u64,
     now: Time,
     out: Vec<Action>,
     dirty: dirty::Dirty,
     /// Placement changes per group within the current event (see `placement::MAX_MOVES`).
     moves: std::collections::HashMap<String, u32>,
-    state_changed: bool,
     settings: EngineSettings,
+    /// What a restore left for the first event: timers to arm again, fences still owed.
+    restored: Option<recovery::Restored>,
 }
 
 impl Engine {
@@ -97,56 +102,13 @@ impl Engine {
         Engine::with_runtime(config, Runtime::default())
     }
 
-    /// An engine that takes over from a previous one (daemon restart): targets and states come
-    /// from the snapshot. Resources recorded mid-start are stopped and started again; those
-    /// mid-stop finish stopping; started ones are trusted (docs/recovery.md).
+    /// An engine that takes over from a previous one (daemon restart): targets, states and the
+    /// runs in flight come from the snapshot (docs/recovery.md). A run in flight stays in flight
+    /// until the daemon reports how it ended — [`MethodOutcome::Unknown`] when it cannot know;
+    /// the timers that catch a lost result, and fences still owed, are asked for by the actions
+    /// of the first event handled.
     pub fn restore(config: ClusterConfig, snapshot: Snapshot) -> Engine {
-        let mut rt = Runtime {
-            formed: true,
-            ..Runtime::default()
-        };
-        rt.groups = snapshot.groups.into_iter().collect();
-        for g in rt.groups.values_mut() {
-            for gn in g.nodes.values_mut() {
-                gn.restarting = false;
-            }
-        }
-        for (r, nodes) in snapshot.resources {
-            let mut restored = BTreeMap::new();
-            for (n, mut x) in nodes {
-                x.busy = None;
-                x.ignore_failed_start = false;
-                // A method that was in flight may or may not have done its work: redo the
-                // step (every method must be idempotent), or undo a half-done start.
-                x.state = match x.state {
-                    RState::PrenetStarting => {
-                        x.bounce = Some(Bounce::Recovery);
-                        RState::PrenetStarted
-                    }
-                    RState::Starting => {
-                        x.bounce = Some(Bounce::Recovery);
-                        RState::OnlineUnmonitored
-                    }
-                    RState::MonitorStarting | RState::Stopping => RState::OnlineUnmonitored,
-                    RState::MonitorStopping => RState::Online,
-                    RState::PostnetStopping => RState::Stopped,
-                    other => other,
-                };
-                restored.insert(n, x);
-            }
-            rt.resources.insert(r, restored);
-        }
-        for (n, until) in snapshot.evacuations {
-            rt.nodes.entry(n).or_default().evacuated_until = Some(until);
-        }
-        // Members stay members: their rejoining is not a boot (no BOOT methods).
-        for n in snapshot.up_nodes {
-            rt.nodes.entry(n).or_default().up = true;
-        }
-        let mut e = Engine::with_runtime(config, rt);
-        // The first event carries on where the snapshot left off.
-        e.dirty.extend(e.cfg.groups.keys().cloned());
-        e
+        recovery::restore(config, snapshot)
     }
 
     fn with_runtime(config: ClusterConfig, rt: Runtime) -> Engine {
@@ -161,14 +123,13 @@ impl Engine {
             rt,
             ops: BTreeMap::new(),
             config_lock: None,
-            next_run: 1,
             next_timer: 1,
             now: Time(0),
             out: Vec::new(),
             dirty: dirty::Dirty::default(),
             moves: std::collections::HashMap::new(),
-            state_changed: false,
             settings: EngineSettings::default(),
+            restored: None,
         };
         e.dirty.set_ranks(&e.facts);
         e.sync_runtime();
@@ -184,6 +145,10 @@ impl Engine {
     pub fn handle(&mut self, event: Event) -> Vec<Action> {
         self.now = event.now;
         self.moves.clear();
+        let writes = self.rt.writes();
+        if let Some(restored) = self.restored.take() {
+            self.resume_restored(restored);
+        }
         match event.kind {
             EventKind::Request { id, request } => self.request(id, request),
             EventKind::MethodFinished { run, result } => self.method_finished(run, result),
@@ -209,7 +174,7 @@ impl Engine {
         }
         self.settle_loop();
         let mut out = std::mem::take(&mut self.out);
-        if std::mem::take(&mut self.state_changed) {
+        if self.rt.writes() != writes {
             let at = out
                 .iter()
                 .position(|a| matches!(a, Action::RunMethod(_)))
@@ -262,15 +227,43 @@ impl Engine {
     /// Drops runtime entries of deleted objects and adds entries for new ones.
     fn sync_runtime(&mut self) {
         let cfg = &self.cfg;
-        self.rt
-            .resources
-            .retain(|r, _| cfg.resources.contains_key(r));
-        self.rt.groups.retain(|g, _| cfg.groups.contains_key(g));
-        for g in cfg.groups.keys() {
-            self.rt.groups.entry(g.clone()).or_default();
+        let gone: Vec<String> = self
+            .rt
+            .resources()
+            .keys()
+            .filter(|r| !cfg.resources.contains_key(*r))
+            .cloned()
+            .collect();
+        let gone_groups: Vec<String> = self
+            .rt
+            .groups()
+            .keys()
+            .filter(|g| !cfg.groups.contains_key(*g))
+            .cloned()
+            .collect();
+        let new_groups: Vec<String> = cfg
+            .groups
+            .keys()
+            .filter(|g| self.rt.group(g).is_none())
+            .cloned()
+            .collect();
+        let new_nodes: Vec<String> = cfg
+            .nodes
+            .keys()
+            .filter(|n| self.rt.node(n).is_none())
+            .cloned()
+            .collect();
+        for r in gone {
+            self.rt.remove_resource(&r);
         }
-        for n in cfg.nodes.keys() {
-            self.rt.nodes.entry(n.clone()).or_default();
+        for g in gone_groups {
+            self.rt.remove_group(&g);
+        }
+        for g in new_groups {
+            self.rt.group_mut(&g);
+        }
+        for n in new_nodes {
+            self.rt.node_mut(&n);
         }
     }
 
@@ -281,7 +274,6 @@ impl Engine {
             return;
         }
         x.state = state;
-        self.state_changed = true;
         self.log(LogRecord::resource_state(resource, node, state));
         if state == RState::Offline {
             self.set_status_by_rgm(resource, node, Status::Offline);
@@ -300,7 +292,6 @@ impl Engine {
         let changed = x.status != status;
         x.status = status;
         x.status_msg.clear();
-        self.state_changed = true;
         if changed {
             self.log(LogRecord::status(resource, node, status));
         }
@@ -364,7 +355,7 @@ impl Engine {
         let Some(run) = self.rt.timers.remove(&timer) else {
             return;
         };
-        if self.rt.runs.contains_key(&run) {
+        if self.rt.runs().contains_key(&run) {
             self.run_lost(run, "no result arrived within the timeout and grace period");
         }
     }

@@ -136,8 +136,7 @@ impl RuntimeView for EngineRuntime<'_> {
     fn resource_offline_everywhere(&self, resource: &str) -> bool {
         self.0
             .rt
-            .resources
-            .get(resource)
+            .res_nodes(resource)
             .is_none_or(|nodes| nodes.values().all(|x| x.state == RState::Offline))
     }
 }
@@ -452,7 +451,7 @@ impl Engine {
     fn kill(&mut self, groups: &[String]) {
         let kills: Vec<(RunId, String)> = self
             .rt
-            .runs
+            .runs()
             .iter()
             .filter(|(_, r)| r.purpose == RunPurpose::Transition && groups.contains(&r.group))
             .map(|(id, r)| (*id, r.node.clone()))

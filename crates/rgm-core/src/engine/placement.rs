@@ -53,7 +53,7 @@ impl Engine {
         if !self.rt.node_up(node) {
             return Err(Unfit::Down);
         }
-        let nrt = self.rt.nodes.get(node);
+        let nrt = self.rt.node(node);
         if fresh && nrt.is_some_and(|x| x.booting) {
             return Err(Unfit::Booting);
         }
@@ -64,11 +64,7 @@ impl Engine {
             return Err(Unfit::Evacuated);
         }
         if fresh {
-            let failed = self
-                .rt
-                .group(group)
-                .and_then(|x| x.nodes.get(node))
-                .and_then(|x| x.failed_at);
+            let failed = self.rt.group_node(group, node).and_then(|x| x.failed_at);
             if failed.is_some_and(|t| self.now.secs_since(t) < g.pingpong_interval()) {
                 return Err(Unfit::PingPong);
             }
@@ -134,7 +130,6 @@ impl Engine {
             return;
         }
         let previous = std::mem::replace(&mut grt.primaries, next.clone());
-        self.state_changed = true;
         let list = |s: &BTreeSet<String>| {
             if s.is_empty() {
                 "no node".to_string()

@@ -15,11 +15,11 @@ impl Engine {
     /// `None` when all have. Operations remember where they last found one, so that waiting
     /// on many groups costs little per event.
     pub(super) fn first_unsettled(&self, groups: &[String], start: usize) -> Option<usize> {
-        let fencing = self.rt.nodes.values().any(|x| x.fencing);
-        let quiet = self.rt.runs.is_empty()
+        let fencing = self.rt.nodes().values().any(|x| x.fencing);
+        let quiet = self.rt.runs().is_empty()
             && self.dirty.is_empty()
             && !fencing
-            && !self.rt.nodes.values().any(|x| x.booting);
+            && !self.rt.nodes().values().any(|x| x.booting);
         if quiet {
             // Nothing is in flight anywhere, so nothing will change by itself.
             return None;
@@ -33,17 +33,22 @@ impl Engine {
             if grt.in_flight > 0 || self.dirty.contains(g) {
                 return true;
             }
-            let restarting = grt.nodes.values().any(|n| n.restarting);
+            let restarting = self
+                .rt
+                .group_nodes(g)
+                .is_some_and(|m| m.values().any(|n| n.restarting));
             // A pending state with nothing of the group in flight waits on other groups.
-            let pending = grt
-                .nodes
-                .values()
+            let pending = self
+                .rt
+                .group_nodes(g)
+                .into_iter()
+                .flat_map(|m| m.values())
                 .any(|n| matches!(n.state, RgState::PendingOnline | RgState::PendingOffline));
             // A node being fenced decides nothing until the fence is done.
             let fenced_here = fencing
                 && self
                     .rt
-                    .nodes
+                    .nodes()
                     .iter()
                     .any(|(n, x)| x.fencing && self.group_active_on(g, n));
             restarting || fenced_here || (pending && self.rt.transitions > 0)
@@ -271,8 +276,7 @@ impl Engine {
 
     fn blocked_reason(&self, group: &str, node: &str) -> String {
         self.rt
-            .group(group)
-            .and_then(|g| g.nodes.get(node))
+            .group_node(group, node)
             .and_then(|x| x.blocked.clone())
             .unwrap_or_else(|| "it depends on something that is not online".to_string())
     }
