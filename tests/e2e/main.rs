@@ -10,4 +10,5 @@ mod generic_type;
 mod lifecycle;
 mod ocf_agents;
 mod recovery;
+mod service;
 mod support;

@@ -19,6 +19,18 @@ use crate::util::{cargo, on_path, run};
 /// Debian packages the tests need, as (package, a program it provides: a name on PATH or an
 /// absolute path).
 const DEBIAN_PACKAGES: &[(&str, &str)] = &[
+    // The package tests build a .deb (dpkg-deb, strip and objdump, gzip), render its man
+    // pages (man, groff), check its unit (systemd-analyze) and load its completions in each
+    // shell.
+    ("dpkg", "dpkg-deb"),
+    ("binutils", "objdump"),
+    ("gzip", "gzip"),
+    ("man-db", "man"),
+    ("groff-base", "groff"),
+    ("systemd", "systemd-analyze"),
+    ("bash", "bash"),
+    ("zsh", "zsh"),
+    ("fish", "fish"),
     // OCF resource agents run unmodified (tests/e2e/ocf_agents.rs, crates/rgm-agents).
     ("resource-agents", "/usr/lib/ocf/resource.d/heartbeat/Dummy"),
     (

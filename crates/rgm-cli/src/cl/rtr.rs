@@ -3,7 +3,8 @@
 //!
 //! Where the file is found when `-f` is not given:
 //! The directories, in order: each of `$RGM_RTR_PATH` (colon-separated), `/etc/rgm/rt_reg`,
-//! `/usr/lib/rgm/rt_reg`, and `<directory of the running binary>/../../rt_reg` (so that
+//! `/usr/lib/rgm/rt_reg`, `<directory of the running binary>/../lib/rgm/rt_reg` (`cargo xtask
+//! install --prefix /opt/rgm`), and `<directory of the running binary>/../../rt_reg` (so that
 //! `target/release/clrt` of a checkout finds the repository's `rt_reg/`). In each directory
 //! the file names tried are the operand as written (`ACME.rec:1`) and then, for a versioned
 //! operand, the operand without its `:version` (`ACME.rec`, Solaris's convention). The first
@@ -42,6 +43,7 @@ pub fn directories() -> Vec<PathBuf> {
         .ok()
         .and_then(|e| e.parent().map(Path::to_path_buf))
     {
+        dirs.push(bin_dir.join("../lib/rgm/rt_reg")); // an install under another prefix
         dirs.push(bin_dir.join("../../rt_reg"));
     }
     dirs
