@@ -136,7 +136,12 @@ pub(crate) fn detect_parent() -> Result<PathBuf, String> {
         .iter()
         .find_map(|m| cgroup_dir(m, &own).filter(|dir| dir.is_dir()))
         .ok_or_else(|| format!("our cgroup {own} is not visible under any cgroup2 mount"))?;
-    let parent = base.join(METHODS_DIR);
+    check_parent(base.join(METHODS_DIR))
+}
+
+/// Creates `parent` if needed and checks that method cgroups can be made in it, by creating,
+/// opening and removing a probe cgroup.
+pub(crate) fn check_parent(parent: PathBuf) -> Result<PathBuf, String> {
     match std::fs::create_dir(&parent) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}

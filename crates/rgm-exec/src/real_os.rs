@@ -118,8 +118,11 @@ impl ProcessOs for RealOs {
         procfs::stat(pid).map(|s| s.start_time)
     }
 
-    fn cgroup_parent(&self) -> Result<PathBuf, String> {
-        cgroup::detect_parent()
+    fn cgroup_parent(&self, explicit: Option<&Path>) -> Result<PathBuf, String> {
+        match explicit {
+            Some(dir) => cgroup::check_parent(dir.to_owned()),
+            None => cgroup::detect_parent(),
+        }
     }
 
     fn create_cgroup(&self, path: &Path) -> io::Result<()> {
@@ -143,6 +146,13 @@ impl ProcessOs for RealOs {
 
     fn cgroup_members(&self, path: &Path) -> io::Result<Vec<u32>> {
         cgroup::members(path)
+    }
+
+    fn move_to_cgroup(&self, pid: u32, path: &Path) -> io::Result<()> {
+        match std::fs::write(path.join("cgroup.procs"), pid.to_string()) {
+            Err(e) if e.raw_os_error() == Some(libc::ESRCH) => Ok(()),
+            other => other,
+        }
     }
 
     fn cgroup_alive(&self, path: &Path) -> bool {

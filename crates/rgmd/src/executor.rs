@@ -151,6 +151,7 @@ pub fn result_of(f: MethodFinished) -> MethodResult {
             MethodStatus::Refused(r) => MethodOutcome::NotRun(r.to_string()),
             MethodStatus::SpawnFailed(s) => MethodOutcome::NotRun(s.to_string()),
             MethodStatus::Lost(why) => MethodOutcome::NotRun(why),
+            MethodStatus::Unknown => MethodOutcome::Unknown,
         }
     };
     MethodResult {
