@@ -50,7 +50,15 @@ pub fn main(args: &[String]) -> Result<()> {
         }
         if *target == "daemon" {
             // The daemon bench runs the real commands (scha_resource_get) beside rgmd.
-            run(cargo().args(["build", "--release", "--bins", "-p", "rgm-cli", "-p", "rgmd"]))?;
+            run(cargo().args([
+                "build",
+                "--release",
+                "--bins",
+                "-p",
+                "rgm-cli",
+                "-p",
+                "rgmd",
+            ]))?;
             cmd.args(&sizes);
         }
         run(&mut cmd)?;

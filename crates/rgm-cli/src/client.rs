@@ -114,6 +114,7 @@ fn unexpected(response: &Response) -> Failure {
         Response::Done { .. } => "done",
         Response::Refused { .. } => "refused",
         Response::View(_) => "view",
+        Response::LogLocation { .. } => "log location",
     };
     Failure::internal(format!(
         "rgmd answered with an unexpected `{kind}` response"

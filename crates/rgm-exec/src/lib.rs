@@ -50,6 +50,7 @@ pub mod running;
 pub mod safety;
 pub mod signals;
 pub mod supervisor;
+pub mod tree;
 
 pub use adopt::Adoption;
 pub use argv::{ValidateArgs, ValidateMode, standard_args};

@@ -28,6 +28,8 @@ pub struct Pending {
     pub launched: Time,
     /// The engine asked for it to be killed: it ends as cancelled.
     pub killed: bool,
+    /// Launched by an engine before the last restart.
+    pub restored: bool,
 }
 
 /// The engine and the world around it.
@@ -41,6 +43,8 @@ pub struct World {
     pub alive: BTreeSet<String>,
     /// Nodes the engine asked to fence that have not been reported fenced.
     pub fence_owed: BTreeSet<String>,
+    /// Nodes that asked to join while owed a fence: the engine lets them join once fenced.
+    pub join_after_fence: BTreeSet<String>,
     /// Requests sent and not yet answered.
     pub outstanding: BTreeSet<RequestId>,
     pub shadow: Shadow,
@@ -85,6 +89,7 @@ impl World {
             run_timer: HashMap::new(),
             alive: BTreeSet::new(),
             fence_owed: BTreeSet::new(),
+            join_after_fence: BTreeSet::new(),
             outstanding: BTreeSet::new(),
             shadow: Shadow::default(),
             next_request: 1,
@@ -177,6 +182,9 @@ impl World {
             SimEvent::Complete { .. } => "failing completion",
             SimEvent::Lose { .. } => "lost result",
             SimEvent::FireTimers => "timers firing",
+            SimEvent::Restart => "rgmd restart",
+            SimEvent::Gone { .. } => "resource gone",
+            SimEvent::Health { .. } => "node health",
             SimEvent::Admin(_) => "admin request",
             SimEvent::Control { .. } => "scha_control",
             SimEvent::Status { .. } => "status update",
@@ -202,13 +210,17 @@ impl World {
         self.step += 1;
         let kinds: Vec<EventKind> = match &timed.event {
             SimEvent::Join(n) => {
-                if !self.engine.config().nodes.contains_key(n)
-                    || self.alive.contains(n)
-                    || self.fence_owed.contains(n)
-                {
+                if !self.engine.config().nodes.contains_key(n) {
                     return Ok(false);
                 }
-                self.alive.insert(n.clone());
+                if self.fence_owed.contains(n) {
+                    // It joins once fenced, not before.
+                    if !self.join_after_fence.insert(n.clone()) {
+                        return Ok(false);
+                    }
+                } else if !self.alive.insert(n.clone()) {
+                    return Ok(false);
+                }
                 vec![EventKind::NodeJoined { node: n.clone() }]
             }
             SimEvent::Die(n) => {
@@ -224,6 +236,9 @@ impl World {
                 }
                 self.alive.remove(n);
                 self.drop_runs_on(n);
+                if self.join_after_fence.remove(n) {
+                    self.alive.insert(n.clone());
+                }
                 vec![EventKind::NodeFenced { node: n.clone() }]
             }
             SimEvent::Complete {
@@ -240,6 +255,12 @@ impl World {
                     self.timers.remove(&t);
                 }
                 let result = self.result(&p, *outcome);
+                if result.outcome == MethodOutcome::Unknown && p.run.method == rtreg::Method::Start
+                {
+                    // The START of a resource restart is redone as a restart (STOP, START),
+                    // which may begin and end within the step.
+                    self.bounced.insert((resource.clone(), node.clone()));
+                }
                 if p.killed {
                     self.last_note = Some("killed on request: cancelled".into());
                 } else if *outcome != Outcome::Timeout
@@ -273,6 +294,26 @@ impl World {
                 due.into_iter()
                     .map(|timer| EventKind::TimerFired { timer })
                     .collect()
+            }
+            SimEvent::Restart => self.restart(),
+            SimEvent::Health { node, healthy } => vec![EventKind::NodeHealth {
+                node: node.clone(),
+                healthy: *healthy,
+                reason: if *healthy {
+                    "monitor passed"
+                } else {
+                    "monitor failed"
+                }
+                .into(),
+            }],
+            SimEvent::Gone { resource, node } => {
+                // Its restart (a bounce) may begin and end within the step.
+                self.bounce_candidates(resource, node, true);
+                vec![EventKind::ResourceGone {
+                    resource: resource.clone(),
+                    node: node.clone(),
+                    reason: "no sign of life".into(),
+                }]
             }
             SimEvent::Admin(request) => vec![EventKind::Request {
                 id: self.request_id(),
@@ -370,6 +411,7 @@ impl World {
                 Outcome::Signal(s) => MethodOutcome::Signaled(s),
                 Outcome::NotRun => MethodOutcome::NotRun("no such file".into()),
                 Outcome::Timeout => MethodOutcome::TimedOut { killed: false },
+                Outcome::Unknown => MethodOutcome::Unknown,
             }
         };
         MethodResult {
@@ -377,6 +419,35 @@ impl World {
             duration_ms: age.min(timeout_ms),
             output: String::new(),
         }
+    }
+
+    /// rgmd restarts: a new engine from the store; the runs in flight are now a previous
+    /// rgmd's, the requests in flight lost, the timers gone (the new engine arms them again).
+    /// Its first event is a member rejoining, as the daemon's is.
+    fn restart(&mut self) -> Vec<EventKind> {
+        let config = self.engine.config().clone();
+        self.engine = Engine::restore(config, self.stored.clone());
+        let changes = self.engine.take_changes();
+        self.stored.apply(&changes, &self.engine);
+        self.outstanding.clear();
+        self.timers.clear();
+        self.run_timer.clear();
+        for p in self.pending.values_mut() {
+            p.restored = true;
+        }
+        // With no member left, a timer that is not armed is the event that brings the time.
+        let first = match self.alive.first() {
+            Some(n) => {
+                if self.fence_owed.contains(n) {
+                    self.join_after_fence.insert(n.clone());
+                }
+                EventKind::NodeJoined { node: n.clone() }
+            }
+            None => EventKind::TimerFired {
+                timer: TimerId(u64::MAX),
+            },
+        };
+        vec![first]
     }
 
     /// Takes in the engine's actions in order, judging each as it comes; returns the
@@ -429,6 +500,7 @@ impl World {
                             run: run.clone(),
                             launched: self.now,
                             killed: false,
+                            restored: false,
                         },
                     );
                 }

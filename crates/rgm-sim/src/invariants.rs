@@ -168,7 +168,11 @@ impl Checker<'_> {
                 .start_rule(w, step, r, n, how)
                 .or_else(|| self.stop_failed_rule(w, step, r, n, how));
         }
-        if v.is_none() && next == RState::Stopped && prev != RState::Stopping {
+        // (Back from POSTNET_STOP to stopped is that step redone, not a stop.)
+        if v.is_none()
+            && next == RState::Stopped
+            && !matches!(prev, RState::Stopping | RState::PostnetStopping)
+        {
             v = self.stop_rule(w, step, r, n, "becoming stopped without STOP");
         }
         if v.is_none() && prev == RState::Offline && next != RState::Offline {

@@ -2,7 +2,8 @@
 //! complete a pending run (success, non-zero exit, signal, timeout, not run; after a random
 //! delay), lose a result, fire due timers, an administrator's request on random groups,
 //! resources and nodes, a scha_control from a (mostly) started resource, a status update, a
-//! node death, the owed `NodeFenced`, a rejoin.
+//! node death, the owed `NodeFenced`, a rejoin, rgmd restarting (the runs it leaves then often
+//! end with a result that cannot be known).
 
 use rgm_core::ClusterConfig;
 use rgm_core::PropertyEdit;
@@ -82,6 +83,14 @@ impl Scheduler {
             if alive.is_empty() { 0 } else { 1 },
             if owed.is_empty() { 0 } else { 15 },
             if down.is_empty() { 0 } else { 5 },
+            // A node owed a fence asks to join (it may only once fenced).
+            if owed.is_empty() { 0 } else { 2 },
+            // Rare: rgmd restarts on the same boot.
+            1,
+            // A resource found dead.
+            2,
+            // A node's health changes.
+            2,
         ];
         let event = match self.rng.weighted(&weights) {
             0 => self.complete(w),
@@ -108,19 +117,28 @@ impl Scheduler {
             },
             6 => SimEvent::Die(self.rng.pick(&alive).clone()),
             7 => SimEvent::Fenced(self.rng.pick(&owed).clone()),
-            _ => SimEvent::Join(self.rng.pick(&down).clone()),
+            8 => SimEvent::Join(self.rng.pick(&down).clone()),
+            9 => SimEvent::Join(self.rng.pick(&owed).clone()),
+            10 => SimEvent::Restart,
+            11 => self.gone(w),
+            _ => SimEvent::Health {
+                node: self.rng.pick(&cfg.node_names()).clone(),
+                healthy: self.rng.percent(50),
+            },
         };
         Timed { dt_ms, event }
     }
 
     fn complete(&mut self, w: &World) -> SimEvent {
-        let p = &w
+        let pending = w
             .pending
             .values()
             .nth(self.rng.index(w.pending.len()))
-            .expect("pending")
-            .run;
+            .expect("pending");
+        let p = &pending.run;
         let outcome = match self.rng.weighted(&[88, 6, 2, 3, 1]) {
+            // A previous rgmd's run: the new one often cannot know how it ended.
+            _ if pending.restored && self.rng.percent(50) => Outcome::Unknown,
             0 => Outcome::Success,
             1 => Outcome::Exit(*self.rng.pick(&[1, 2, 100])),
             2 => Outcome::Signal(*self.rng.pick(&[9, 11, 15])),
@@ -323,6 +341,28 @@ impl Scheduler {
             resources: Operands::Named(vec![r]),
             nodes: vec![n],
         }
+    }
+
+    /// A resource found dead, usually one that is started there.
+    fn gone(&mut self, w: &World) -> SimEvent {
+        let cfg = w.engine.config();
+        let started: Vec<(String, String)> = cfg
+            .resources
+            .keys()
+            .flat_map(|r| {
+                w.shadow
+                    .started_nodes(r)
+                    .into_iter()
+                    .map(|n| (r.clone(), n))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let (resource, node) = if !started.is_empty() && self.rng.percent(90) {
+            self.rng.pick(&started).clone()
+        } else {
+            (self.resource(cfg), self.rng.pick(&cfg.node_names()).clone())
+        };
+        SimEvent::Gone { resource, node }
     }
 
     /// A scha_control, usually from a resource started on the calling node.

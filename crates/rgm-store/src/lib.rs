@@ -4,12 +4,17 @@
 //!   key's revisions, version, value or lease and then apply one of two lists of writes
 //!   atomically, one revision per transaction, watches and leases. Both backends implement it:
 //!   [`LocalStore`] (an embedded SQLite database in the state directory: one node, nothing
-//!   else to run) and, for a cluster, etcd.
+//!   else to run) and, for a cluster, `etcd::EtcdStore` (feature `etcd`).
 //! - [`Layout`] is the one key layout both use, and turns configurations and runtime snapshots
 //!   into the writes of only what changed.
 //! - [`migrate`] moves an older state directory's whole files into the store.
 
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+pub mod conformance;
 pub mod error;
+#[cfg(feature = "etcd")]
+pub mod etcd;
 pub mod layout;
 pub mod local;
 pub mod migrate;

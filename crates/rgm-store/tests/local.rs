@@ -225,3 +225,9 @@ fn the_database_is_not_opened_through_a_planted_symlink() {
     assert!(err.contains(rgm_store::local::DB_FILE), "{err}");
     assert!(!elsewhere.exists());
 }
+
+#[tokio::test]
+async fn the_embedded_store_keeps_the_store_semantics() {
+    let (_t, s) = store();
+    rgm_store::conformance::check_all(&s, "").await;
+}

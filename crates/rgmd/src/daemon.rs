@@ -81,8 +81,7 @@ pub async fn run(options: Options) -> anyhow::Result<Exit> {
             "no saved runtime state: starting as a new cluster".to_string(),
         ),
     };
-    let log = ClusterLog::open(&state_dir, options.log_max_bytes)
-        .with_context(|| format!("cannot open the cluster log in {}", state_dir.display()))?;
+    let log = ClusterLog::for_daemon(&options, &state_dir)?;
 
     let launcher = Launcher::new(LauncherConfig::default());
     if launcher.uses_cgroups() {
@@ -149,6 +148,8 @@ pub async fn run(options: Options) -> anyhow::Result<Exit> {
     });
     tokio::spawn(serve(listener, tx.clone(), policy, identity));
     spawn_signals(tx.clone())?;
+    crate::cluster_log::reopen_on_sighup(daemon.log.clone(), &node)?;
+    crate::notify::ready(&socket, &node)?;
     if launcher.uses_cgroups() {
         tokio::spawn(sweep_cgroups(launcher.clone()));
     }

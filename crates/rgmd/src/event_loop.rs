@@ -211,6 +211,10 @@ impl Daemon {
                 let _ = reply.send(Response::View(Box::new(view)));
                 return Ok(());
             }
+            Request::Query(Query::LogLocation) => {
+                let _ = reply.send(self.log.location());
+                return Ok(());
+            }
             Request::Admin(request) => EventKind::Request { id, request },
             Request::Control {
                 tag,

@@ -8,6 +8,8 @@ pub mod daemon;
 pub mod event_loop;
 pub mod executor;
 pub mod fence;
+pub mod journal;
+pub mod notify;
 pub mod options;
 pub mod persist;
 pub mod server;

@@ -23,12 +23,18 @@ struct Args {
     /// The optag (case-insensitive).
     #[arg(short = 'O', value_name = "OPTAG")]
     optag: String,
+    /// The resource group.
     #[arg(short = 'G', value_name = "GROUP")]
     group: String,
     #[command(flatten)]
     common: Common,
     /// Arguments of the optag (a node).
     args: Vec<String>,
+}
+
+/// The command line this command parses (for its man page and completions).
+pub fn command() -> clap::Command {
+    <Args as clap::CommandFactory>::command()
 }
 
 /// Runs `scha_resourcegroup_get`; returns the exit status.

@@ -70,7 +70,11 @@ pub fn run<P: Parser>(
     err: &mut dyn Write,
     answer: impl FnOnce(P) -> Result<Vec<String>, Failure>,
 ) -> u8 {
-    let (program, p) = match parse::<P>(args.into_iter().collect(), name, err, out) {
+    let args: Vec<OsString> = args.into_iter().collect();
+    if crate::complete::asked(&args) {
+        return crate::complete::run(&args, out);
+    }
+    let (program, p) = match parse::<P>(args, name, err, out) {
         Ok(x) => x,
         Err(code) => return code,
     };

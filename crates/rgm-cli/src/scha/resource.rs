@@ -32,6 +32,7 @@ struct Args {
     /// The optag (case-insensitive).
     #[arg(short = 'O', value_name = "OPTAG")]
     optag: String,
+    /// The resource.
     #[arg(short = 'R', value_name = "RESOURCE")]
     resource: String,
     /// The resource's group (checked when given).
@@ -41,6 +42,11 @@ struct Args {
     common: Common,
     /// Arguments of the optag (a property name, a node).
     args: Vec<String>,
+}
+
+/// The command line this command parses (for its man page and completions).
+pub fn command() -> clap::Command {
+    <Args as clap::CommandFactory>::command()
 }
 
 /// Runs `scha_resource_get`; returns the exit status.

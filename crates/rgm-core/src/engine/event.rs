@@ -104,6 +104,22 @@ pub enum EventKind {
     TimerFired {
         timer: TimerId,
     },
+    /// A node's health (its event scripts' `monitor`, or its `startup` not yet done): an
+    /// unhealthy node is chosen as a primary for no group while a healthy node can take it
+    /// (docs/engine.md). May come before the node's `NodeJoined`.
+    NodeHealth {
+        node: String,
+        healthy: bool,
+        reason: String,
+    },
+    /// After a restart the daemon found no sign of life of a resource the engine believes
+    /// started on `node` (its processes gone, its probe failing); `reason` says what it saw.
+    /// Failover_mode applies (docs/engine.md).
+    ResourceGone {
+        resource: String,
+        node: String,
+        reason: String,
+    },
 }
 
 /// How a method run ended.

@@ -31,12 +31,25 @@ impl Engine {
             }
             self.config_changed();
         }
-        let x = self.rt.node_mut(node);
-        if x.up && !x.fencing {
-            return;
+        match self.rt.node(node) {
+            Some(x) if x.fencing => {
+                // Never cancels the fence: the node joins once it is fenced.
+                if !x.join_after_fence {
+                    self.rt.node_mut(node).join_after_fence = true;
+                    self.log(LogRecord::decision(
+                        msg::NODE_JOINED,
+                        Severity::Warning,
+                        format!("node {node} asks to join but is owed a fence; it joins once the fence is done"),
+                        &[("node", node)],
+                    ));
+                }
+                return;
+            }
+            Some(x) if x.up => return,
+            _ => {}
         }
+        let x = self.rt.node_mut(node);
         x.up = true;
-        x.fencing = false;
         self.log(LogRecord::decision(
             msg::NODE_JOINED,
             Severity::Notice,
@@ -146,7 +159,7 @@ impl Engine {
     }
 
     /// Failback=TRUE groups go back to their most preferred masters once a node is ready.
-    fn failback(&mut self) {
+    pub(crate) fn failback(&mut self) {
         let groups: Vec<String> = self
             .cfg
             .groups
@@ -186,11 +199,22 @@ impl Engine {
     }
 
     pub(crate) fn node_fenced(&mut self, node: &str) {
+        if !self.rt.node(node).is_some_and(|x| x.fencing) {
+            // A late or unasked-for report never marks a node down.
+            self.log(LogRecord::decision(
+                msg::NODE_FENCED,
+                Severity::Warning,
+                format!("node {node} reported fenced, but no fence of it is owed; ignored"),
+                &[("node", node)],
+            ));
+            return;
+        }
         let x = self.rt.node_mut(node);
         x.fencing = false;
         x.up = false;
         x.booting = false;
         x.boot_pending.clear();
+        let rejoin = std::mem::take(&mut x.join_after_fence);
         self.log(LogRecord::decision(
             msg::NODE_FENCED,
             Severity::Notice,
@@ -216,6 +240,9 @@ impl Engine {
             }
         }
         self.dirty.extend(groups);
+        if rejoin {
+            self.node_joined(node);
+        }
     }
 
     /// A fence that could not be done. A member node (fenced for a STOP that failed under

@@ -17,6 +17,8 @@ mod control;
 mod dirty;
 pub mod event;
 mod facts;
+mod gone;
+mod health;
 mod launch;
 pub mod log;
 mod membership;
@@ -145,7 +147,11 @@ impl Engine {
     pub fn handle(&mut self, event: Event) -> Vec<Action> {
         self.now = event.now;
         self.moves.clear();
-        let writes = self.rt.writes();
+        // The first event after a restore asks for what the restore changed to be persisted.
+        let writes = match self.restored {
+            Some(_) => u64::MAX,
+            None => self.rt.writes(),
+        };
         if let Some(restored) = self.restored.take() {
             self.resume_restored(restored);
         }
@@ -171,6 +177,16 @@ impl Engine {
             EventKind::NodeFenced { node } => self.node_fenced(&node),
             EventKind::FenceFailed { node, reason } => self.fence_failed(&node, &reason),
             EventKind::TimerFired { timer } => self.timer_fired(timer),
+            EventKind::NodeHealth {
+                node,
+                healthy,
+                reason,
+            } => self.node_health(&node, healthy, &reason),
+            EventKind::ResourceGone {
+                resource,
+                node,
+                reason,
+            } => self.resource_gone(&resource, &node, &reason),
         }
         self.settle_loop();
         let mut out = std::mem::take(&mut self.out);

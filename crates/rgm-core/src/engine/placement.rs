@@ -19,6 +19,7 @@ pub(crate) enum Unfit {
     Down,
     Booting,
     Evacuated,
+    Unhealthy(String),
     PingPong,
     StrongPositive(String),
     StrongNegative(String),
@@ -31,6 +32,7 @@ impl std::fmt::Display for Unfit {
             Unfit::Down => f.write_str("not a cluster member"),
             Unfit::Booting => f.write_str("still running BOOT methods"),
             Unfit::Evacuated => f.write_str("evacuated"),
+            Unfit::Unhealthy(why) => write!(f, "unhealthy ({why})"),
             Unfit::PingPong => {
                 f.write_str("the group failed to start there within Pingpong_interval")
             }
@@ -44,6 +46,15 @@ impl Engine {
     /// Whether `node` may master `group` now; `fresh` applies the rules for a new choice
     /// (Pingpong_interval), not for keeping a current primary.
     pub(crate) fn fitness(&self, group: &str, node: &str, fresh: bool) -> Result<(), Unfit> {
+        self.fitness_but_health(group, node, fresh)?;
+        match self.rt.node(node).and_then(|x| x.unhealthy.as_ref()) {
+            Some(why) => Err(Unfit::Unhealthy(why.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// [`Engine::fitness`] without the node's health.
+    fn fitness_but_health(&self, group: &str, node: &str, fresh: bool) -> Result<(), Unfit> {
         let (Some(g), Some(facts)) = (self.cfg.groups.get(group), self.facts.group(group)) else {
             return Err(Unfit::NotInNodelist);
         };
@@ -209,6 +220,17 @@ impl Engine {
                 break;
             }
             next.insert(n);
+        }
+        // A primary that is fit but for its health stays while no healthy node can take over.
+        if next.len() < want {
+            for n in &grt.primaries {
+                if next.len() >= want {
+                    break;
+                }
+                if self.fitness_but_health(group, n, false).is_ok() {
+                    next.insert(n.clone());
+                }
+            }
         }
         Some(next)
     }

@@ -99,12 +99,13 @@ impl Engine {
     }
 
     /// Resources recorded in the middle of a method with no run recorded (state files written
-    /// before runs were kept): the step's result cannot be known.
+    /// before runs were kept): the step's result cannot be known. (On a node that left the
+    /// cluster the states wait for its fence, which takes them offline.)
     fn finish_legacy_steps(&mut self) {
         let mut caught: Vec<(String, String, Method)> = Vec::new();
         for (r, nodes) in self.rt.resources() {
             for (n, x) in nodes {
-                if x.busy.is_some() {
+                if x.busy.is_some() || !self.rt.node_up(n) {
                     continue;
                 }
                 let method = match x.state {

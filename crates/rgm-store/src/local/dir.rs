@@ -1,5 +1,6 @@
-//! The state directory: created private if missing, refused when someone other than rgmd's
-//! user (or root) could change what is in it, and locked so that one rgmd uses it at a time.
+//! The state directory: created private if missing (others may only pass through, to read the
+//! world-readable cluster log by name), refused when someone other than rgmd's user (or root)
+//! could change what is in it, and locked so that one rgmd uses it at a time.
 
 use std::fs::{self, File, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
@@ -19,11 +20,11 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     }
 }
 
-/// Creates the directory (mode 0750) if it is missing and checks that it is safe.
+/// Creates the directory (mode 0751) if it is missing and checks that it is safe.
 pub fn prepare(dir: &Path) -> Result<PathBuf, StoreError> {
     fs::DirBuilder::new()
         .recursive(true)
-        .mode(0o750)
+        .mode(0o751)
         .create(dir)
         .map_err(io(dir))?;
     let dir = fs::canonicalize(dir).map_err(io(dir))?;
@@ -106,11 +107,11 @@ mod tests {
     }
 
     #[test]
-    fn a_private_directory_is_accepted_and_created_0750() {
+    fn a_private_directory_is_accepted_and_created_0751() {
         let t = tempfile::tempdir().unwrap();
         let dir = t.path().join("state");
         let got = prepare(&dir).unwrap();
-        assert_eq!(fs::metadata(&got).unwrap().mode() & 0o777, 0o750);
+        assert_eq!(fs::metadata(&got).unwrap().mode() & 0o777, 0o751);
     }
 
     #[test]

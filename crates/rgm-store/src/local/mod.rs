@@ -37,6 +37,8 @@ struct Inner {
     db: sql::Db,
     watchers: watch::Watchers,
     next_lease: LeaseId,
+    /// Leases granted and not revoked.
+    leases: std::collections::BTreeSet<LeaseId>,
 }
 
 impl LocalStore {
@@ -53,6 +55,7 @@ impl LocalStore {
                 db,
                 watchers: watch::Watchers::default(),
                 next_lease: 1,
+                leases: Default::default(),
             }),
             _lock: lock,
         })
@@ -158,12 +161,13 @@ impl Store for LocalStore {
         let mut inner = self.inner();
         let id = inner.next_lease;
         inner.next_lease += 1;
+        inner.leases.insert(id);
         Box::pin(async move { Ok(id) })
     }
 
     fn keep_alive(&self, lease: LeaseId) -> StoreFuture<'_, i64> {
         // Leases of the embedded store last as long as the process: nothing to renew.
-        let known = lease > 0 && lease < self.inner().next_lease;
+        let known = self.inner().leases.contains(&lease);
         Box::pin(async move {
             if known {
                 Ok(i64::MAX)
@@ -176,6 +180,7 @@ impl Store for LocalStore {
     fn revoke(&self, lease: LeaseId) -> StoreFuture<'_, ()> {
         let r = (|| {
             let mut inner = self.inner();
+            inner.leases.remove(&lease);
             let (revision, events) = inner.db.delete_leased(Some(lease))?;
             if !events.is_empty() {
                 inner.watchers.send(&events, revision);

@@ -26,6 +26,13 @@ impl Engine {
             if nodes.is_empty() {
                 return Err(inval("no node named (-n)".into()));
             }
+            for n in nodes {
+                if let Some(why) = self.rt.node(n).and_then(|x| x.unhealthy.as_ref()) {
+                    return Err(state_err(format!(
+                        "node {n} is unhealthy ({why}); it masters no resource group until it is healthy again"
+                    )));
+                }
+            }
         }
         let mut steps = Vec::new();
         let named: std::collections::HashSet<&String> = groups.iter().collect();

@@ -134,8 +134,15 @@ impl Want<'_> {
                 continue;
             }
             let s = e.rt.state(other, node);
+            // Every member leaving the node stops first: one started, one still starting, and
+            // a START_FAILED one (its cleanup STOP).
+            let leaving = s.is_started()
+                || matches!(
+                    s,
+                    RState::PrenetStarting | RState::Starting | RState::StartFailed
+                );
             let stopping = matches!(s, RState::MonitorStopping | RState::Stopping)
-                || (s.is_started() && !self.up(other, node));
+                || (leaving && !self.up(other, node));
             if stopping {
                 return false;
             }

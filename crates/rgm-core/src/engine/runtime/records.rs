@@ -125,6 +125,13 @@ pub struct NodeRt {
     /// Groups whose BOOT methods have yet to run on this node.
     #[serde(default)]
     pub boot_pending: BTreeSet<String>,
+    /// It asked to join while owed a fence: it joins once fenced.
+    #[serde(default)]
+    pub join_after_fence: bool,
+    /// Unhealthy (`NodeHealth`), and why: it is chosen for no group while a healthy node can
+    /// take it.
+    #[serde(default)]
+    pub unhealthy: Option<String>,
 }
 
 /// What a method run is for.
