@@ -174,6 +174,12 @@ impl<O: ProcessOs> Launcher<O> {
         self.shared().resources.as_ref().map(|r| r.base())
     }
 
+    /// The resource's leftovers cgroup `name`; `None` when resources have no cgroups.
+    pub fn leftovers_cgroup(&self, resource: &str, name: &str) -> Option<PathBuf> {
+        let resources = self.shared().resources.as_ref()?;
+        Some(resources.leftovers_dir(resource, name))
+    }
+
     /// Whether the resource's leftovers cgroup `name` (what its runs with that leftovers name
     /// left running) holds a live process; `None` when resources have no cgroups.
     pub fn leftovers_alive(&self, resource: &str, name: &str) -> Option<bool> {

@@ -13,7 +13,7 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use rgm_core::engine::{Engine, Severity};
 use rgm_core::{Change, ClusterConfig, NothingRunning};
-use rgm_exec::{Launcher, LauncherConfig};
+use rgm_exec::Launcher;
 
 use crate::cluster_log::ClusterLog;
 use crate::event_loop::{Daemon, Exit, LoopEvent};
@@ -21,6 +21,7 @@ use crate::executor::LauncherExecutor;
 use crate::fence::Fencer;
 use crate::options::Options;
 use crate::persist::{Persistence, boot_id};
+use crate::recovery;
 use crate::server::{AccessPolicy, Identity, serve};
 use rgm_store::migrate::{Migration, migrate};
 use rgm_store::{Layout, LocalStore};
@@ -62,6 +63,7 @@ pub async fn run(options: Options) -> anyhow::Result<Exit> {
             c
         }
     };
+    let same_boot = loaded.state.is_some() && loaded.boot_id.as_deref() == Some(this_boot.as_str());
     let (engine, how) = match (loaded.state, loaded.boot_id) {
         (Some(s), Some(b)) if b == this_boot => (
             Engine::restore(config, s),
@@ -83,7 +85,7 @@ pub async fn run(options: Options) -> anyhow::Result<Exit> {
     };
     let log = ClusterLog::for_daemon(&options, &state_dir)?;
 
-    let launcher = Launcher::new(LauncherConfig::default());
+    let (launcher, runs) = recovery::launcher(&state_dir, same_boot)?;
     if launcher.uses_cgroups() {
         launcher.sweep_cgroups();
     }
@@ -92,6 +94,7 @@ pub async fn run(options: Options) -> anyhow::Result<Exit> {
 
     let executor = LauncherExecutor::new(
         launcher.clone(),
+        runs,
         tx.clone(),
         socket.clone(),
         Duration::from_secs(options.grace),

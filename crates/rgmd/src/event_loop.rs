@@ -26,6 +26,7 @@ use crate::cluster_log::{ClusterLog, DAEMON};
 use crate::executor::Executor;
 use crate::fence::Fencer;
 use crate::persist::Persistence;
+use crate::recovery::Step;
 
 /// Everything the loop reacts to.
 pub enum LoopEvent {
@@ -71,6 +72,8 @@ pub struct Daemon {
     to_reply: Vec<(oneshot::Sender<Response>, Response)>,
     to_log: Vec<LogRecord>,
     to_fence: Vec<(String, String)>,
+    /// Runs whose results this batch fed: their run files go once the batch is saved.
+    results: Vec<RunId>,
     config_dirty: bool,
     shutting_down: Option<RequestId>,
     exit: Option<Exit>,
@@ -99,6 +102,7 @@ impl Daemon {
             to_reply: Vec::new(),
             to_log: Vec::new(),
             to_fence: Vec::new(),
+            results: Vec::new(),
             config_dirty: false,
             shutting_down: None,
             exit: None,
@@ -119,15 +123,13 @@ impl Daemon {
         self.feed(EventKind::NodeJoined {
             node: self.node.clone(),
         })?;
-        // Runs of the previous rgmd: their results cannot be known (until rgmd waits for
-        // their processes, issue 10, it reports them at once).
-        for (run, ..) in self.engine.running() {
-            let result = MethodResult {
-                outcome: rgm_core::engine::MethodOutcome::Unknown,
-                duration_ms: 0,
-                output: String::new(),
-            };
-            self.feed(EventKind::MethodFinished { run, result })?;
+        // The previous rgmd's runs are adopted (their results come as any run's) and resources
+        // with no sign of life are reported gone, before anything else (docs/recovery.md).
+        for step in self.executor.take_over(&self.engine, &self.node) {
+            match step {
+                Step::Note(severity, text) => self.note(severity, text),
+                Step::Event(kind) => self.feed(kind)?,
+            }
         }
         self.flush().await?;
         loop {
@@ -162,6 +164,7 @@ impl Daemon {
         match ev {
             LoopEvent::Client { request, reply } => self.client(request, reply)?,
             LoopEvent::MethodDone { run, result } => {
+                self.results.push(run);
                 self.feed(EventKind::MethodFinished { run, result })?
             }
             LoopEvent::Output(line) => self.log.write_output(clock::now(), &line),
@@ -323,6 +326,7 @@ impl Daemon {
                 "cannot save the {what}, stopping without acknowledging or launching anything: {e}"
             );
         }
+        self.executor.saved(&std::mem::take(&mut self.results));
         let now = clock::now();
         for record in std::mem::take(&mut self.to_log) {
             self.log.write(now, &record);
