@@ -2,8 +2,10 @@
 //! processes (whether a resource left anything running; killing a resource or the node).
 //!
 //! [`Launcher::adopt`] finds a run an rgmd that has died since started — through its run file
-//! (pid and start time, run cgroup), or, when the run file was never written, through a
-//! populated run cgroup of its resource that no run file names — and supervises it as the
+//! (pid and start time, run cgroup), or, when the run file was never written (rgmd died
+//! between the start and the write), through a populated run cgroup of its resource that no
+//! run file names, whose main process is the one the launcher's way of starting methods marks
+//! (see `Shared::find`) — and supervises it as the
 //! launcher supervises its own runs: it waits for the main process to end, until the run's
 //! remaining timeout, then SIGTERM to its process group and every member of its run cgroup,
 //! SIGKILL after the grace period. What the run leaves running is moved to the resource's
@@ -50,12 +52,11 @@ pub struct Adoption {
     pub tags: MethodTags,
 }
 
-/// What an adopted run waits for.
-enum Watched {
-    /// The main process, while it is the one the run file names.
-    Process { pid: u32, start_time: u64 },
-    /// A run cgroup, until it is empty (no run file: everything in it is the run).
-    Cgroup(PathBuf),
+/// What an adopted run waits for: its main process, while that pid is still the process it
+/// was (same start time).
+struct Watched {
+    pid: u32,
+    start_time: u64,
 }
 
 /// An adopted run's "child": ends when what it watches has ended, with an unknown status.
@@ -67,21 +68,14 @@ struct Adopted<O: ProcessOs> {
 impl<O: ProcessOs> Adopted<O> {
     fn alive(&self) -> bool {
         let os = &self.shared.os;
-        match &self.watched {
-            Watched::Process { pid, start_time } => {
-                os.start_time(*pid) == Some(*start_time) && os.process_alive(*pid)
-            }
-            Watched::Cgroup(dir) => os.cgroup_alive(dir),
-        }
+        let Watched { pid, start_time } = self.watched;
+        os.start_time(pid) == Some(start_time) && os.process_alive(pid)
     }
 }
 
 impl<O: ProcessOs> OsChild for Adopted<O> {
     fn pid(&self) -> u32 {
-        match self.watched {
-            Watched::Process { pid, .. } => pid,
-            Watched::Cgroup(_) => 0,
-        }
+        self.watched.pid
     }
 
     async fn wait(&mut self) -> io::Result<ExitKind> {
@@ -132,14 +126,21 @@ impl<O: ProcessOs> Launcher<O> {
                 leftovers: ended.leftovers,
             });
         }
-        let Some((target, watched)) = shared.find(placement, record.as_ref()) else {
-            let mut finished = unknown(Duration::ZERO);
-            if let Some(r) = record {
-                finished.pid = Some(r.pid);
-                finished.leftovers = shared.settle(placement, Some(&r), None, true);
-                record_end(&placement.run_file, r, &finished);
+        let (target, watched, leftovers) = match shared.find(placement, record.as_ref()) {
+            Found::Run {
+                target,
+                watched,
+                leftovers,
+            } => (target, watched, leftovers),
+            Found::Ended { cgroup, leftovers } => {
+                let mut finished = unknown(Duration::ZERO);
+                finished.pid = record.as_ref().map(|r| r.pid);
+                finished.leftovers = shared.settle(placement, &leftovers, cgroup, true);
+                if let Some(r) = record {
+                    record_end(&placement.run_file, r, &finished);
+                }
+                return done(finished);
             }
-            return done(finished);
         };
         let pid = Arc::new(AtomicU32::new(target.pid.unwrap_or(0)));
         let span = tracing::info_span!(
@@ -151,7 +152,7 @@ impl<O: ProcessOs> Launcher<O> {
         let task = tokio::spawn(
             async move {
                 shared
-                    .supervise_adopted(adoption, record, target, watched, cancel_rx)
+                    .supervise_adopted(adoption, record, target, watched, leftovers, cancel_rx)
                     .await
             }
             .instrument(span),
@@ -218,40 +219,91 @@ fn unknown(duration: Duration) -> MethodFinished {
     MethodFinished::not_started(MethodStatus::Unknown, duration)
 }
 
+/// What an adopted run's processes are now.
+enum Found {
+    /// Its main process runs: watch it (and its run cgroup); what it leaves goes to
+    /// `leftovers`.
+    Run {
+        target: Target,
+        watched: Watched,
+        leftovers: String,
+    },
+    /// Its main process has ended: what is left in `cgroup` goes to `leftovers`.
+    Ended {
+        cgroup: Option<PathBuf>,
+        leftovers: String,
+    },
+}
+
 impl<O: ProcessOs> Shared<O> {
-    /// What to supervise for an adopted run; `None` when nothing of it is left to wait for.
-    fn find(&self, placement: &Placement, record: Option<&RunRecord>) -> Option<(Target, Watched)> {
+    /// Where an adopted run stands. With its run file: its main process is the one recorded,
+    /// if that one still runs. Without: a populated run cgroup of the resource that no run file
+    /// names is its run cgroup, and its main process is the member that leads a process group
+    /// of its own in a session it does not lead (the launcher starts every method so; a daemon
+    /// that called `setsid` leads its session), the earliest started if several.
+    fn find(&self, placement: &Placement, record: Option<&RunRecord>) -> Found {
         let resources = self.resources.as_ref();
         let Some(r) = record else {
             let named = cgroups_named_beside(&placement.run_file);
-            let dir = resources?.claim_orphan(&self.os, &placement.resource, &named)?;
-            tracing::info!(cgroup = %dir.display(), "no run file: the run is what its resource's unclaimed run cgroup holds");
-            let target = Target {
-                pid: None,
-                pgid: None,
-                cgroup: Some(dir.clone()),
+            let leftovers = placement.leftovers.clone();
+            let Some(dir) =
+                resources.and_then(|x| x.claim_orphan(&self.os, &placement.resource, &named))
+            else {
+                return Found::Ended {
+                    cgroup: None,
+                    leftovers,
+                };
             };
-            return Some((target, Watched::Cgroup(dir)));
+            let Some((pid, start_time)) = self.main_process_in(&dir) else {
+                tracing::info!(cgroup = %dir.display(), "no run file, and no main process in the resource's unclaimed run cgroup: the run has ended");
+                return Found::Ended {
+                    cgroup: Some(dir),
+                    leftovers,
+                };
+            };
+            tracing::info!(pid, cgroup = %dir.display(), "no run file: found the run's main process in its resource's unclaimed run cgroup");
+            return Found::Run {
+                target: Target::started(pid, Some(dir)),
+                watched: Watched { pid, start_time },
+                leftovers,
+            };
         };
-        let now_at_pid = self.os.start_time(r.pid);
-        let main_alive = now_at_pid == Some(r.start_time) && self.os.process_alive(r.pid);
-        if !main_alive {
-            return None;
-        }
         let cgroup = r.cgroup.clone().filter(|_| resources.is_some());
+        let main_alive =
+            self.os.start_time(r.pid) == Some(r.start_time) && self.os.process_alive(r.pid);
+        if !main_alive {
+            return Found::Ended {
+                cgroup,
+                leftovers: r.leftovers.clone(),
+            };
+        }
         if let (Some(dir), Some(resources)) = (&cgroup, resources) {
             resources.claim(dir);
         }
-        let target = Target {
-            pid: Some(r.pid),
-            pgid: Some(r.pid),
-            cgroup,
-        };
-        let watched = Watched::Process {
-            pid: r.pid,
-            start_time: r.start_time,
-        };
-        Some((target, watched))
+        Found::Run {
+            target: Target::started(r.pid, cgroup),
+            watched: Watched {
+                pid: r.pid,
+                start_time: r.start_time,
+            },
+            leftovers: r.leftovers.clone(),
+        }
+    }
+
+    /// The main process of a run in `dir`, as [`find`](Self::find) tells it: `(pid, start
+    /// time)`.
+    fn main_process_in(&self, dir: &Path) -> Option<(u32, u64)> {
+        let members = self.os.cgroup_members(dir).ok()?;
+        members
+            .into_iter()
+            .filter(|&pid| {
+                self.os
+                    .process_ids(pid)
+                    .is_some_and(|(pgid, sid)| pgid == pid && sid != pid)
+            })
+            .filter_map(|pid| Some((self.os.start_time(pid)?, pid)))
+            .min()
+            .map(|(start_time, pid)| (pid, start_time))
     }
 
     async fn supervise_adopted(
@@ -260,6 +312,7 @@ impl<O: ProcessOs> Shared<O> {
         record: Option<RunRecord>,
         target: Target,
         watched: Watched,
+        leftovers: String,
         mut cancel: watch::Receiver<bool>,
     ) -> MethodFinished {
         let started = Instant::now();
@@ -277,7 +330,7 @@ impl<O: ProcessOs> Shared<O> {
         drop(child);
         let ended_alone = !outcome.timed_out && !outcome.cancelled;
         let placement = &adoption.placement;
-        let leftovers = self.settle(placement, record.as_ref(), target.cgroup, ended_alone);
+        let leftovers = self.settle(placement, &leftovers, target.cgroup, ended_alone);
         let mut finished = unknown(started.elapsed());
         finished.timed_out = outcome.timed_out;
         finished.cancelled = outcome.cancelled;
@@ -298,25 +351,22 @@ impl<O: ProcessOs> Shared<O> {
     }
 
     /// After an adopted run: what it left in its run cgroup goes to its resource's leftovers
-    /// cgroup (when it ended on its own), and the run cgroup is taken back. Returns how many
-    /// processes were moved.
+    /// cgroup `leftovers` (when it ended on its own), and the run cgroup is taken back.
+    /// Returns how many processes were moved.
     fn settle(
         &self,
         placement: &Placement,
-        record: Option<&RunRecord>,
+        leftovers: &str,
         cgroup: Option<PathBuf>,
         ended_alone: bool,
     ) -> usize {
-        let Some(resources) = &self.resources else {
-            return 0;
-        };
-        let Some(dir) = cgroup.or_else(|| record.and_then(|r| r.cgroup.clone())) else {
+        let (Some(resources), Some(dir)) = (&self.resources, cgroup) else {
             return 0;
         };
         let mut moved = 0;
-        if ended_alone && let Some(r) = record {
+        if ended_alone {
             let into = Placement {
-                leftovers: r.leftovers.clone(),
+                leftovers: leftovers.to_string(),
                 ..placement.clone()
             };
             moved = self.keep_leftovers(resources, &dir, &into);

@@ -213,6 +213,8 @@ struct State {
 #[derive(Debug)]
 struct Proc {
     pgid: u32,
+    /// Its session: [`RGMD_SESSION`] (the launcher's), or its own pid after `setsid`.
+    sid: u32,
     /// Its "start time": the order in which fake processes were made.
     start_time: u64,
     cgroup: Option<PathBuf>,
@@ -255,6 +257,9 @@ impl Proc {
 
 /// pid the fake reports for the test process itself (for cgroup naming).
 const FIRST_PID: u32 = 1000;
+
+/// The session of the processes the fake launcher starts (rgmd's).
+const RGMD_SESSION: u32 = 1;
 
 impl FakeOs {
     /// A fake system without cgroups.
@@ -327,9 +332,26 @@ impl FakeOs {
     }
 
     /// Starts a process outside any launcher, as a method of an earlier rgmd did: in process
-    /// group `pgid` (its own when `None`) and cgroup `cgroup`, running until signalled (and
-    /// reacting to stop signals as `on_term` says). Returns its pid.
+    /// group `pgid` (its own when `None`) of the launcher's session, and cgroup `cgroup`,
+    /// running until signalled (and reacting to stop signals as `on_term` says). Returns its
+    /// pid.
     pub fn add_process(&self, pgid: Option<u32>, cgroup: Option<PathBuf>, on_term: OnTerm) -> u32 {
+        self.add(pgid, false, cgroup, on_term)
+    }
+
+    /// Starts a daemon outside any launcher, as a method of an earlier rgmd left one: a
+    /// session and process group of its own (`setsid`), in cgroup `cgroup`. Returns its pid.
+    pub fn add_daemon(&self, cgroup: Option<PathBuf>) -> u32 {
+        self.add(None, true, cgroup, OnTerm::Dies)
+    }
+
+    fn add(
+        &self,
+        pgid: Option<u32>,
+        setsid: bool,
+        cgroup: Option<PathBuf>,
+        on_term: OnTerm,
+    ) -> u32 {
         let mut state = self.lock();
         let pid = state.last_pid.max(FIRST_PID) + 1;
         state.last_pid = pid;
@@ -340,6 +362,7 @@ impl FakeOs {
             pid,
             Proc {
                 pgid: pgid.unwrap_or(pid),
+                sid: if setsid { pid } else { RGMD_SESSION },
                 start_time: u64::from(pid),
                 cgroup,
                 on_term,
@@ -442,6 +465,7 @@ impl ProcessOs for FakeOs {
             pid,
             Proc {
                 pgid: pid,
+                sid: RGMD_SESSION,
                 start_time: u64::from(pid),
                 cgroup: spec.cgroup.clone(),
                 on_term: program.on_term,
@@ -458,6 +482,11 @@ impl ProcessOs for FakeOs {
                 child,
                 Proc {
                     pgid: if leftover.escapes_group { child } else { pid },
+                    sid: if leftover.escapes_group {
+                        child
+                    } else {
+                        RGMD_SESSION
+                    },
                     start_time: u64::from(child),
                     cgroup: spec.cgroup.clone(),
                     on_term: leftover.on_term,
@@ -525,6 +554,13 @@ impl ProcessOs for FakeOs {
             .procs
             .values()
             .any(|p| p.pgid == pgid && p.alive(now))
+    }
+
+    fn process_ids(&self, pid: u32) -> Option<(u32, u32)> {
+        let now = Instant::now();
+        let state = self.lock();
+        let p = state.procs.get(&pid).filter(|p| p.alive(now))?;
+        Some((p.pgid, p.sid))
     }
 
     fn start_time(&self, pid: u32) -> Option<u64> {

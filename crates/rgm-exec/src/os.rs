@@ -93,6 +93,10 @@ pub trait ProcessOs: Send + Sync + 'static {
     /// True while the group has a member that is not a zombie.
     fn group_alive(&self, pgid: u32) -> bool;
 
+    /// The process group and session of a live process; `None` when there is none (or it is
+    /// a zombie).
+    fn process_ids(&self, pid: u32) -> Option<(u32, u32)>;
+
     /// The kernel's start time of `pid` (clock ticks after boot), which tells a reused pid apart
     /// from the process that had it before; `None` when there is no such process.
     fn start_time(&self, pid: u32) -> Option<u64>;

@@ -114,6 +114,18 @@ impl ProcessOs for RealOs {
         }
     }
 
+    fn process_ids(&self, pid: u32) -> Option<(u32, u32)> {
+        let stat = procfs::stat(pid).filter(procfs::Stat::alive)?;
+        // The session is field 6 of the stat line (`state` is field 3); procfs reads the rest.
+        let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let session = text[text.rfind(')')? + 1..]
+            .split_ascii_whitespace()
+            .nth(6 - 3)?
+            .parse()
+            .ok()?;
+        Some((stat.pgrp, session))
+    }
+
     fn start_time(&self, pid: u32) -> Option<u64> {
         procfs::stat(pid).map(|s| s.start_time)
     }

@@ -210,6 +210,42 @@ async fn an_earlier_rgmds_run_is_waited_for_and_its_leftovers_kept() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_its_run_file_an_earlier_run_is_found_in_its_run_cgroup() {
+    let Some(cg) = TestCgroup::new("adopt-no-file") else {
+        eprintln!("no writable cgroup v2 here");
+        return;
+    };
+    let s = Scratch::new();
+    let script = s.script(
+        "earlier",
+        "setsid sleep 1000 </dev/null >/dev/null 2>&1 &\necho $! > @D@/daemon.pid\n\
+         while [ ! -e @D@/go ]; do sleep 0.02; done\nexit 0\n",
+    );
+    let (mut child, p) = earlier_run(&cg, &s, &script);
+    runfile::remove(&p.run_file).unwrap();
+    let daemon = s.pid("daemon.pid");
+    let l = launcher(&cg, s.path());
+    let running = l.adopt(Adoption {
+        placement: p,
+        remaining: 60 * SECOND,
+        grace: SECOND,
+        tags: tags("START"),
+    });
+    assert_eq!(
+        running.pid(),
+        Some(child.id()),
+        "the main process, not the daemon"
+    );
+    std::fs::write(s.file("go"), "").unwrap();
+    let done = running.wait().await;
+    assert_eq!(done.status, MethodStatus::Unknown);
+    assert!(!done.timed_out, "{done:?}");
+    assert_eq!(done.leftovers, 1);
+    assert!(TestCgroup::of(daemon).unwrap().ends_with("/r-db/start"));
+    let _ = child.wait();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_earlier_rgmds_run_past_its_timeout_is_killed() {
     let Some(cg) = TestCgroup::new("adopt-timeout") else {
         eprintln!("no writable cgroup v2 here");

@@ -359,11 +359,19 @@ async fn an_adopted_run_already_over_reports_at_once() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn without_a_run_file_the_resources_unclaimed_run_cgroup_is_the_run() {
+async fn without_a_run_file_the_main_process_is_found_in_its_run_cgroup() {
+    // rgmd died between the start and the run file: the run cgroup holds the main process (a
+    // group leader in rgmd's session) and the daemon it already started (setsid).
     let e = Earlier::new(OnTerm::Dies);
     runfile::remove(&e.run_file()).unwrap();
+    let daemon = e.os.add_daemon(Some(e.cgroup.clone()));
     let l = launcher(&e.os);
     let running = l.adopt(e.adoption(60 * SECOND));
+    assert_eq!(
+        running.pid(),
+        Some(e.pid),
+        "the main process, not the daemon"
+    );
     let os = e.os.clone();
     let pid = e.pid;
     tokio::spawn(async move {
@@ -373,11 +381,37 @@ async fn without_a_run_file_the_resources_unclaimed_run_cgroup_is_the_run() {
     let t0 = Instant::now();
     let done = running.wait().await;
     assert_eq!(done.status, MethodStatus::Unknown);
+    assert!(!done.timed_out, "{done:?}");
     assert!(Instant::now() - t0 >= 2 * SECOND);
-    assert_eq!(done.leftovers, 0);
+    assert_eq!(done.leftovers, 1, "the daemon is kept, as any run's");
+    assert_eq!(
+        e.os.cgroup_of(daemon),
+        Some(resource_dir("db").join("start"))
+    );
+    assert!(e.os.live_processes().contains(&daemon));
     // A second file-less run of the resource finds nothing more to wait for.
+    let t0 = Instant::now();
     let done = l.adopt(e.adoption(60 * SECOND)).wait().await;
     assert_eq!(done.status, MethodStatus::Unknown);
+    assert_eq!(Instant::now(), t0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_a_run_file_and_its_main_process_gone_what_is_left_is_kept() {
+    let e = Earlier::new(OnTerm::Dies);
+    runfile::remove(&e.run_file()).unwrap();
+    let daemon = e.os.add_daemon(Some(e.cgroup.clone()));
+    e.os.end_process(e.pid);
+    let t0 = Instant::now();
+    let done = launcher(&e.os).adopt(e.adoption(60 * SECOND)).wait().await;
+    assert_eq!(done.status, MethodStatus::Unknown);
+    assert_eq!(Instant::now(), t0, "nothing to wait for");
+    assert_eq!(done.leftovers, 1);
+    assert_eq!(
+        e.os.cgroup_of(daemon),
+        Some(resource_dir("db").join("start"))
+    );
+    assert!(e.os.signals().is_empty(), "the daemon is not killed");
 
     // Without cgroups, nothing can be found: unknown at once.
     let os = FakeOs::new();
