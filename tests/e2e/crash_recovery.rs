@@ -63,12 +63,18 @@ impl RgmdCgroup {
 
     /// The running services: processes whose command line is `sleep 100`.
     pub fn services(&self) -> Vec<u32> {
+        self.running(b"sleep\x00100\x00")
+    }
+
+    /// The running fault monitors: processes whose command line is `sleep 200`.
+    pub fn monitors(&self) -> Vec<u32> {
+        self.running(b"sleep\x00200\x00")
+    }
+
+    fn running(&self, cmdline: &[u8]) -> Vec<u32> {
         self.processes()
             .into_iter()
-            .filter(|pid| {
-                std::fs::read(format!("/proc/{pid}/cmdline"))
-                    .is_ok_and(|c| c == b"sleep\x00100\x00")
-            })
+            .filter(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c == cmdline))
             .collect()
     }
 
@@ -137,10 +143,18 @@ impl Contained {
     /// makes the first START sleep `start_sleep` and the first STOP `stop_sleep` seconds
     /// before doing anything.
     pub fn service_group(&self, extra: &[&str], start_sleep: u32, stop_sleep: u32) {
+        self.group_of(svc_type(&self.c, false), extra, start_sleep, stop_sleep);
+    }
+
+    /// The same with a fault monitor: MONITOR_START starts `sleep 200`, MONITOR_STOP stops it.
+    pub fn monitored_group(&self) {
+        self.group_of(svc_type(&self.c, true), &[], 0, 0);
+    }
+
+    fn group_of(&self, rtr: PathBuf, extra: &[&str], start_sleep: u32, stop_sleep: u32) {
         let run = self.c.run_dir();
         std::fs::write(run.join("sleep.start"), start_sleep.to_string()).unwrap();
         std::fs::write(run.join("sleep.stop"), stop_sleep.to_string()).unwrap();
-        let rtr = svc_type(&self.c);
         self.c.ok(
             "clresourcetype",
             &["register", "-f", &rtr.to_string_lossy()],
@@ -222,8 +236,9 @@ impl Contained {
     }
 }
 
-/// Writes TEST.svc into the cluster's directory; returns its RTR file.
-fn svc_type(c: &Cluster) -> PathBuf {
+/// Writes TEST.svc (with a fault monitor when `monitor`) into the cluster's directory; returns
+/// its RTR file.
+fn svc_type(c: &Cluster, monitor: bool) -> PathBuf {
     let bin = c.dir.path().join("svc");
     std::fs::create_dir_all(&bin).unwrap();
     let script = format!(
@@ -255,17 +270,30 @@ stop)
 	running && kill "$(cat "$svc")"
 	rm -f "$svc"
 	;;
+monitor_start)
+	setsid sleep 200 </dev/null >/dev/null 2>&1 &
+	echo $! >"$RUN/$R.monitor"
+	;;
+monitor_stop)
+	kill "$(cat "$RUN/$R.monitor")" 2>/dev/null
+	rm -f "$RUN/$R.monitor"
+	;;
 esac
 echo "$method $R done" >>"$RUN/calls"
 exit 0
 "#,
         run = c.run_dir().display()
     );
-    for m in ["start", "stop"] {
+    for m in ["start", "stop", "monitor_start", "monitor_stop"] {
         let path = bin.join(m);
         std::fs::write(&path, &script).unwrap();
         set_mode(&path, 0o755);
     }
+    let monitor = if monitor {
+        "MONITOR_START = monitor_start;\nMONITOR_STOP = monitor_stop;\n"
+    } else {
+        ""
+    };
     let rtr = format!(
         r#"RESOURCE_TYPE = "svc";
 VENDOR_ID = TEST;
@@ -273,7 +301,7 @@ RT_VERSION = "1";
 RT_BASEDIR = {bin};
 START = start;
 STOP = stop;
-{{ PROPERTY = Start_timeout; MIN = 1; DEFAULT = 60; }}
+{monitor}{{ PROPERTY = Start_timeout; MIN = 1; DEFAULT = 60; }}
 {{ PROPERTY = Stop_timeout; MIN = 1; DEFAULT = 60; }}
 {{ PROPERTY = Failover_mode; DEFAULT = NONE; TUNABLE = ANYTIME; }}
 {{ PROPERTY = Retry_count; MIN = 0; MAX = 10; DEFAULT = 2; TUNABLE = ANYTIME; }}
@@ -379,6 +407,33 @@ fn a_service_that_died_with_rgmd_under_log_only_is_start_failed() {
     assert!(t.cg.services().is_empty());
     let status = t.c.ok("clresource", &["status", "svc"]);
     assert!(status.contains("Faulted"), "{status}");
+}
+
+/// A fault monitor that died with rgmd (its service did not): the resource is not called
+/// ONLINE without it; it is restarted, monitor included.
+#[test]
+fn a_monitor_that_died_with_rgmd_is_started_again() {
+    let mut t = Contained::start("monitor");
+    t.monitored_group();
+    t.c.ok("clresourcegroup", &["online", "-M", "mg"]);
+    wait_for("mg to be ONLINE", LONG, || t.group_state() == "ONLINE");
+    assert_eq!(t.state(), "ONLINE");
+    let monitors = t.cg.monitors();
+    assert_eq!(monitors.len(), 1);
+    t.c.kill9();
+    rgm_e2e::kill(monitors[0] as i32, "KILL");
+    wait_for("the monitor to die", LONG, || t.cg.monitors().is_empty());
+    t.c.boot();
+    wait_for("the monitor to run again", LONG, || {
+        t.cg.monitors().len() == 1
+    });
+    wait_for("mg to be ONLINE", LONG, || t.group_state() == "ONLINE");
+    t.wait_quiet();
+    assert_eq!(t.state(), "ONLINE");
+    assert_eq!(t.cg.services().len(), 1);
+    assert_eq!(t.cg.monitors().len(), 1);
+    let log = t.c.log();
+    assert!(log.contains("its fault monitor"), "{log}");
 }
 
 /// A type whose methods leave nothing running has no evidence to check: after a kill -9 it is
