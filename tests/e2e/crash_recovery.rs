@@ -3,62 +3,32 @@
 //! docs/recovery.md). rgmd runs in a cgroup of its own, made by the fixture and removed —
 //! with everything in it — when the test ends, whatever happens.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use rgm_e2e::{Cluster, wait_for};
+use rgm_exec::scratch::ScratchCgroup;
 
 use crate::support::set_mode;
 
 const LONG: Duration = Duration::from_secs(60);
 
-/// A cgroup for one rgmd (and so for everything it starts), under the test's own cgroup.
+/// A cgroup for one rgmd (and so for everything it starts), under the test's own cgroup;
+/// everything in it is killed and it is removed when dropped.
 pub struct RgmdCgroup {
     pub dir: PathBuf,
+    scratch: ScratchCgroup,
 }
 
 impl RgmdCgroup {
     pub fn new(name: &str) -> RgmdCgroup {
-        let own = std::fs::read_to_string("/proc/self/cgroup").expect("/proc/self/cgroup");
-        let own = own
-            .lines()
-            .find_map(|l| l.strip_prefix("0::"))
-            .expect("a cgroup v2 entry in /proc/self/cgroup")
-            .to_owned();
-        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
-        let mount = mountinfo
-            .lines()
-            .find_map(|line| {
-                let (before, after) = line.split_once(" - ")?;
-                let fields: Vec<&str> = before.split(' ').collect();
-                (after.starts_with("cgroup2 ") && fields.get(3) == Some(&"/"))
-                    .then(|| PathBuf::from(fields[4]))
-            })
-            .expect("these tests need a cgroup2 file system (rgmd runs in a cgroup of its own)");
-        let dir = mount
-            .join(own.trim_start_matches('/'))
-            .join(format!("rgm-e2e-{}-{name}", std::process::id()));
-        std::fs::create_dir(&dir)
-            .unwrap_or_else(|e| panic!("cannot make the cgroup {}: {e}", dir.display()));
-        RgmdCgroup { dir }
-    }
-
-    /// Every process in the cgroup and below.
-    pub fn processes(&self) -> Vec<u32> {
-        fn walk(dir: &Path, out: &mut Vec<u32>) {
-            if let Ok(procs) = std::fs::read_to_string(dir.join("cgroup.procs")) {
-                out.extend(procs.lines().filter_map(|l| l.parse::<u32>().ok()));
-            }
-            if let Ok(entries) = std::fs::read_dir(dir) {
-                for e in entries.flatten().filter(|e| e.path().is_dir()) {
-                    walk(&e.path(), out);
-                }
-            }
+        let scratch = ScratchCgroup::new(&format!("rgm-e2e-{}-{name}", std::process::id()))
+            .unwrap_or_else(|e| panic!("these tests run rgmd in a cgroup of its own: {e}"));
+        RgmdCgroup {
+            dir: scratch.dir().to_owned(),
+            scratch,
         }
-        let mut out = Vec::new();
-        walk(&self.dir, &mut out);
-        out
     }
 
     /// The running services: processes whose command line is `sleep 100`.
@@ -72,7 +42,8 @@ impl RgmdCgroup {
     }
 
     fn running(&self, cmdline: &[u8]) -> Vec<u32> {
-        self.processes()
+        self.scratch
+            .processes()
             .into_iter()
             .filter(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c == cmdline))
             .collect()
@@ -80,33 +51,13 @@ impl RgmdCgroup {
 
     /// `echo 1 > cgroup.kill`: rgmd and everything it started die at once.
     pub fn kill_all(&self) {
-        std::fs::write(self.dir.join("cgroup.kill"), "1").expect("cgroup.kill");
-        wait_for("the cgroup to empty", LONG, || self.processes().is_empty());
-    }
-}
-
-impl Drop for RgmdCgroup {
-    fn drop(&mut self) {
-        let _ = std::fs::write(self.dir.join("cgroup.kill"), "1");
-        let deadline = std::time::Instant::now() + LONG;
-        while !self.processes().is_empty() && std::time::Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        fn remove(dir: &Path) {
-            if let Ok(entries) = std::fs::read_dir(dir) {
-                for e in entries.flatten().filter(|e| e.path().is_dir()) {
-                    remove(&e.path());
-                }
-            }
-            let _ = std::fs::remove_dir(dir);
-        }
-        remove(&self.dir);
+        self.scratch.kill().expect("cgroup.kill");
     }
 }
 
 /// A one-node cluster whose rgmd runs in a cgroup of its own: the commands are those of the
-/// build, rgmd a wrapper that joins the cgroup and execs the real one. Dropped cgroup first,
-/// so nothing it started outlives the test.
+/// build, rgmd a wrapper that joins the cgroup and execs the real one. Dropping it kills rgmd,
+/// then everything left in the cgroup, so nothing it started outlives the test.
 pub struct Contained {
     pub c: Cluster,
     pub cg: RgmdCgroup,
@@ -338,6 +289,16 @@ fn a_start_interrupted_by_a_crash_is_waited_for_and_redone_never_doubled() {
     let log = t.c.log();
     assert!(log.contains("started by the previous rgmd"), "{log}");
     assert!(log.contains("result is unknown"), "{log}");
+    let runs: Vec<String> = std::fs::read_dir(t.c.state_dir().join("runs"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        runs,
+        ["left"],
+        "every run file is gone once its result is saved"
+    );
 }
 
 /// Issue 10's second reproduction: rgmd dies while the STOP of a group restart runs (it sleeps

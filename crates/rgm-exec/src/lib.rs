@@ -48,6 +48,7 @@ pub mod resources;
 pub mod runfile;
 pub mod running;
 pub mod safety;
+pub mod scratch;
 pub mod signals;
 pub mod supervisor;
 pub mod tree;

@@ -29,6 +29,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use nix::sys::signal::Signal;
 
+use crate::cgroup::try_remove;
 use crate::os::ProcessOs;
 
 /// Empty run cgroups kept per resource for its next runs, at most.
@@ -419,19 +420,6 @@ fn remove_tree_if_dead<O: ProcessOs>(os: &O, dir: &Path) -> bool {
         }
     }
     try_remove(os, dir)
-}
-
-/// Removes `dir`; true when it is gone (or was already).
-fn try_remove<O: ProcessOs>(os: &O, dir: &Path) -> bool {
-    match os.remove_cgroup(dir) {
-        Ok(()) => true,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => true,
-        Err(e) if e.raw_os_error() == Some(libc::EBUSY) => false,
-        Err(e) => {
-            tracing::warn!(cgroup = %dir.display(), error = %e, "cannot remove a resource's cgroup");
-            false
-        }
-    }
 }
 
 #[cfg(test)]

@@ -53,6 +53,26 @@ fn placed(path: PathBuf, p: Placement, timeout: Duration) -> MethodRequest {
     req
 }
 
+/// The test's cgroup (the launcher's parent) and scratch directory; `None` (said) where there
+/// is no writable cgroup v2 and we are not root.
+fn scene(name: &str) -> Option<(TestCgroup, Scratch)> {
+    let Some(cg) = TestCgroup::new(name) else {
+        eprintln!("no writable cgroup v2 here");
+        return None;
+    };
+    Some((cg, Scratch::new()))
+}
+
+/// Taking over the run of placement `p`, which may run `remaining` more.
+fn adoption(p: Placement, remaining: Duration, grace: Duration) -> Adoption {
+    Adoption {
+        placement: p,
+        remaining,
+        grace,
+        tags: tags("START"),
+    }
+}
+
 fn gone(pid: u32) -> bool {
     wait_until(10 * SECOND, || dead(pid).then_some(())).is_some()
 }
@@ -69,11 +89,9 @@ fn start_script(s: &Scratch, name: &str) -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leftovers_are_moved_kept_from_timeouts_and_killed_with_their_resource() {
-    let Some(cg) = TestCgroup::new("leftovers") else {
-        eprintln!("no writable cgroup v2 here");
+    let Some((cg, s)) = scene("leftovers") else {
         return;
     };
-    let s = Scratch::new();
     let l = launcher(&cg, s.path());
     let start = start_script(&s, "db");
     let done = l
@@ -107,11 +125,9 @@ async fn leftovers_are_moved_kept_from_timeouts_and_killed_with_their_resource()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_node_is_killed_whole() {
-    let Some(cg) = TestCgroup::new("node") else {
-        eprintln!("no writable cgroup v2 here");
+    let Some((cg, s)) = scene("node") else {
         return;
     };
-    let s = Scratch::new();
     let l = launcher(&cg, s.path());
     for (key, r) in [(1, "web"), (2, "app")] {
         let start = start_script(&s, r);
@@ -165,27 +181,26 @@ fn earlier_run(cg: &TestCgroup, s: &Scratch, script: &Path) -> (std::process::Ch
     (child, p)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_earlier_rgmds_run_is_waited_for_and_its_leftovers_kept() {
-    let Some(cg) = TestCgroup::new("adopt") else {
-        eprintln!("no writable cgroup v2 here");
-        return;
-    };
-    let s = Scratch::new();
+/// An earlier rgmd's START that has started its daemon (setsid; pid returned) and runs until
+/// the file `go` appears.
+fn earlier_start(cg: &TestCgroup, s: &Scratch) -> (std::process::Child, Placement, u32) {
     let script = s.script(
         "earlier",
         "setsid sleep 1000 </dev/null >/dev/null 2>&1 &\necho $! > @D@/daemon.pid\n\
          while [ ! -e @D@/go ]; do sleep 0.02; done\nexit 0\n",
     );
-    let (mut child, p) = earlier_run(&cg, &s, &script);
-    let daemon = s.pid("daemon.pid");
+    let (child, p) = earlier_run(cg, s, &script);
+    (child, p, s.pid("daemon.pid"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_earlier_rgmds_run_is_waited_for_and_its_leftovers_kept() {
+    let Some((cg, s)) = scene("adopt") else {
+        return;
+    };
+    let (mut child, p, daemon) = earlier_start(&cg, &s);
     let l = launcher(&cg, s.path());
-    let running = l.adopt(Adoption {
-        placement: p.clone(),
-        remaining: 60 * SECOND,
-        grace: SECOND,
-        tags: tags("START"),
-    });
+    let running = l.adopt(adoption(p.clone(), 60 * SECOND, SECOND));
     assert_eq!(running.pid(), Some(child.id()));
     let go = s.file("go");
     let released = tokio::spawn(async move {
@@ -211,26 +226,13 @@ async fn an_earlier_rgmds_run_is_waited_for_and_its_leftovers_kept() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_its_run_file_an_earlier_run_is_found_in_its_run_cgroup() {
-    let Some(cg) = TestCgroup::new("adopt-no-file") else {
-        eprintln!("no writable cgroup v2 here");
+    let Some((cg, s)) = scene("adopt-no-file") else {
         return;
     };
-    let s = Scratch::new();
-    let script = s.script(
-        "earlier",
-        "setsid sleep 1000 </dev/null >/dev/null 2>&1 &\necho $! > @D@/daemon.pid\n\
-         while [ ! -e @D@/go ]; do sleep 0.02; done\nexit 0\n",
-    );
-    let (mut child, p) = earlier_run(&cg, &s, &script);
+    let (mut child, p, daemon) = earlier_start(&cg, &s);
     runfile::remove(&p.run_file).unwrap();
-    let daemon = s.pid("daemon.pid");
     let l = launcher(&cg, s.path());
-    let running = l.adopt(Adoption {
-        placement: p,
-        remaining: 60 * SECOND,
-        grace: SECOND,
-        tags: tags("START"),
-    });
+    let running = l.adopt(adoption(p, 60 * SECOND, SECOND));
     assert_eq!(
         running.pid(),
         Some(child.id()),
@@ -247,11 +249,9 @@ async fn without_its_run_file_an_earlier_run_is_found_in_its_run_cgroup() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_earlier_rgmds_run_past_its_timeout_is_killed() {
-    let Some(cg) = TestCgroup::new("adopt-timeout") else {
-        eprintln!("no writable cgroup v2 here");
+    let Some((cg, s)) = scene("adopt-timeout") else {
         return;
     };
-    let s = Scratch::new();
     let script = s.script(
         "earlier",
         "trap '' TERM\necho $$ > @D@/main.pid\nwhile :; do sleep 0.05; done\n",
@@ -260,12 +260,11 @@ async fn an_earlier_rgmds_run_past_its_timeout_is_killed() {
     s.pid("main.pid");
     let l = launcher(&cg, s.path());
     let done = l
-        .adopt(Adoption {
-            placement: p,
-            remaining: Duration::from_millis(300),
-            grace: Duration::from_millis(300),
-            tags: tags("START"),
-        })
+        .adopt(adoption(
+            p,
+            Duration::from_millis(300),
+            Duration::from_millis(300),
+        ))
         .wait()
         .await;
     assert!(done.timed_out && done.killed, "{done:?}");

@@ -1,7 +1,7 @@
 //! One node of a chaos run: rgmd in a cgroup of its own (so that everything it starts can be
 //! counted and, at the end, killed), its state directory, and the commands run against it.
-//! Dropping it kills everything in the cgroup and removes the cgroup; the run's directory is
-//! removed too unless it is kept (a failed run's, for a look at its state and log).
+//! Dropping it kills rgmd and everything in the cgroup and removes the cgroup; the run's
+//! directory is removed too unless it is kept (a failed run's, for a look at its state and log).
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use rgm_exec::scratch::ScratchCgroup;
 
 /// How long rgmd may take to answer after a start.
 const BOOT_LIMIT: Duration = Duration::from_secs(30);
@@ -26,7 +27,7 @@ pub struct Node {
     /// tests/chaos), rgmd's stderr.
     pub dir: PathBuf,
     bin: PathBuf,
-    cgroup: PathBuf,
+    cgroup: ScratchCgroup,
     rgmd: Option<Child>,
     /// Keep `dir` when dropped.
     pub keep: bool,
@@ -41,9 +42,10 @@ impl Node {
         }
         std::fs::create_dir_all(dir.join("run"))?;
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
-        let cgroup = own_cgroup()?.join(format!("rgm-chaos-{}-{name}", std::process::id()));
-        std::fs::create_dir(&cgroup)
-            .with_context(|| format!("cannot make the cgroup {}", cgroup.display()))?;
+        let cgroup = ScratchCgroup::new(&format!("rgm-chaos-{}-{name}", std::process::id()))
+            .map_err(|e| {
+                anyhow::anyhow!("the chaos harness runs rgmd in a cgroup of its own: {e}")
+            })?;
         Ok(Node {
             dir,
             bin: bin.to_path_buf(),
@@ -76,7 +78,7 @@ impl Node {
             .arg("-c")
             .arg(format!(
                 "echo $$ > {}/cgroup.procs || exit 97; exec \"$0\" \"$@\"",
-                self.cgroup.display()
+                self.cgroup.dir().display()
             ))
             .arg(self.bin.join("rgmd"))
             .args(["--node", "node1", "--cluster", "chaos", "--state-dir"])
@@ -160,9 +162,9 @@ impl Node {
 
     /// Every process in the node's cgroup, with its command line (NULs as spaces).
     pub fn processes(&self) -> Vec<(u32, String)> {
-        let mut pids = Vec::new();
-        walk(&self.cgroup, &mut pids);
-        pids.into_iter()
+        self.cgroup
+            .processes()
+            .into_iter()
             .filter_map(|pid| {
                 let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
                 let text = String::from_utf8_lossy(&cmdline).replace('\0', " ");
@@ -178,66 +180,16 @@ impl Node {
 }
 
 impl Drop for Node {
+    /// rgmd, then everything in the cgroup (which goes with the node), then the directory.
     fn drop(&mut self) {
         self.kill9();
-        let _ = std::fs::write(self.cgroup.join("cgroup.kill"), "1");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let mut pids = Vec::new();
-            walk(&self.cgroup, &mut pids);
-            if pids.is_empty() || Instant::now() > deadline {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
+        if let Err(e) = self.cgroup.kill() {
+            eprintln!("chaos: {e}");
         }
-        remove_cgroups(&self.cgroup);
         if !self.keep {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
-}
-
-/// Our own cgroup v2 directory.
-fn own_cgroup() -> Result<PathBuf> {
-    let own = std::fs::read_to_string("/proc/self/cgroup")?;
-    let own = own
-        .lines()
-        .find_map(|l| l.strip_prefix("0::"))
-        .context("no cgroup v2 entry in /proc/self/cgroup")?
-        .to_owned();
-    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo")?;
-    let mount = mountinfo
-        .lines()
-        .find_map(|line| {
-            let (before, after) = line.split_once(" - ")?;
-            let fields: Vec<&str> = before.split(' ').collect();
-            (after.starts_with("cgroup2 ") && fields.get(3) == Some(&"/"))
-                .then(|| PathBuf::from(fields[4]))
-        })
-        .context(
-            "the chaos harness needs a cgroup2 file system (rgmd runs in a cgroup of its own)",
-        )?;
-    Ok(mount.join(own.trim_start_matches('/')))
-}
-
-fn walk(dir: &Path, out: &mut Vec<u32>) {
-    if let Ok(procs) = std::fs::read_to_string(dir.join("cgroup.procs")) {
-        out.extend(procs.lines().filter_map(|l| l.parse::<u32>().ok()));
-    }
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten().filter(|e| e.path().is_dir()) {
-            walk(&e.path(), out);
-        }
-    }
-}
-
-fn remove_cgroups(dir: &Path) {
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten().filter(|e| e.path().is_dir()) {
-            remove_cgroups(&e.path());
-        }
-    }
-    let _ = std::fs::remove_dir(dir);
 }
 
 /// The last `n` lines of a file.

@@ -461,6 +461,15 @@ impl Run {
                 ));
             }
         }
+        // Every result is saved by now: no run file is left.
+        if let Ok(entries) = std::fs::read_dir(self.node.state_dir().join("runs")) {
+            for e in entries.flatten().filter(|e| e.file_name() != "left") {
+                v.push(format!(
+                    "run file {} is left although nothing runs",
+                    e.path().display()
+                ));
+            }
+        }
         let second =
             std::fs::read_to_string(self.node.run_dir().join("violations")).unwrap_or_default();
         v.extend(second.lines().map(str::to_string));

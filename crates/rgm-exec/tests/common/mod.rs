@@ -242,34 +242,25 @@ impl tracing::Subscriber for LogCapture {
 }
 
 /// A cgroup v2 directory a test makes for the methods it runs (the launcher's parent), under
-/// the test process's own cgroup; on drop, everything in it is killed and it is removed,
-/// deepest first. `None` where there is no writable cgroup v2 — but where we are root and one
-/// is mounted read-write, failing to make it is a test failure, not a skip.
+/// the test process's own cgroup, killed and removed on drop. `None` where there is no
+/// writable cgroup v2 — but where we are root, failing to make it is a test failure, not a
+/// skip.
 pub struct TestCgroup {
     pub dir: PathBuf,
+    _scratch: rgm_exec::scratch::ScratchCgroup,
 }
 
 impl TestCgroup {
     pub fn new(name: &str) -> Option<TestCgroup> {
-        let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
-        let own = own.lines().find_map(|l| l.strip_prefix("0::"))?.to_owned();
-        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
-        let mount = mountinfo.lines().find_map(|line| {
-            let (before, after) = line.split_once(" - ")?;
-            if !after.starts_with("cgroup2 ") {
-                return None;
-            }
-            let fields: Vec<&str> = before.split(' ').collect();
-            let rw = fields.get(5)?.split(',').any(|o| o == "rw");
-            (rw && *fields.get(3)? == "/").then(|| PathBuf::from(fields[4]))
-        })?;
-        let base = mount.join(own.trim_start_matches('/'));
-        let dir = base.join(format!("rgm-test-{}-{name}", std::process::id()));
-        match std::fs::create_dir(&dir) {
-            Ok(()) => Some(TestCgroup { dir }),
-            Err(e) if nix::unistd::geteuid().is_root() => {
-                panic!("cannot make the test cgroup {}: {e}", dir.display())
-            }
+        match rgm_exec::scratch::ScratchCgroup::new(&format!(
+            "rgm-test-{}-{name}",
+            std::process::id()
+        )) {
+            Ok(scratch) => Some(TestCgroup {
+                dir: scratch.dir().to_owned(),
+                _scratch: scratch,
+            }),
+            Err(e) if nix::unistd::geteuid().is_root() => panic!("{e}"),
             Err(_) => None,
         }
     }
@@ -281,31 +272,6 @@ impl TestCgroup {
             .find_map(|l| l.strip_prefix("0::"))
             .map(str::to_owned)
     }
-}
-
-impl Drop for TestCgroup {
-    fn drop(&mut self) {
-        let _ = std::fs::write(self.dir.join("cgroup.kill"), "1");
-        let gone = wait_until(Duration::from_secs(10), || {
-            let events = std::fs::read_to_string(self.dir.join("cgroup.events")).ok()?;
-            events.contains("populated 0").then_some(())
-        });
-        if gone.is_none() {
-            eprintln!("{} still has processes", self.dir.display());
-        }
-        remove_cgroup_tree(&self.dir);
-    }
-}
-
-fn remove_cgroup_tree(dir: &Path) {
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            if e.file_type().is_ok_and(|t| t.is_dir()) {
-                remove_cgroup_tree(&e.path());
-            }
-        }
-    }
-    let _ = std::fs::remove_dir(dir);
 }
 
 /// The kernel's start time of a process (field 22 of its stat).
