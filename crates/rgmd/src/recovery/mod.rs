@@ -178,13 +178,17 @@ pub fn evidence<O: ProcessOs>(
         } else {
             "resources have no cgroups here, so what their methods left running cannot be found"
         };
+        let count = trusted.len();
+        let mut names = trusted.into_iter().take(20).collect::<Vec<_>>().join(", ");
+        if count > 20 {
+            names.push_str(&format!(" and {} more", count - 20));
+        }
         steps.insert(
             0,
             Step::Note(
                 Severity::Notice,
                 format!(
-                    "resources believed started on node {node} and taken as running, without evidence ({why}): {}",
-                    trusted.join(", ")
+                    "resources believed started on node {node} and taken as running, without evidence ({why}): {names}"
                 ),
             ),
         );
@@ -205,5 +209,72 @@ pub fn note_leftovers(runs: &RunsDir, resource: &str, method: Method, finished: 
         }
         Method::MonitorStop => runs.unmark(resource, Mark::Monitor),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rgm_core::engine::RunPurpose;
+    use rgm_exec::{CapturedOutput, MethodStatus};
+
+    fn finished(leftovers: usize) -> MethodFinished {
+        MethodFinished {
+            status: MethodStatus::Exited(0),
+            timed_out: false,
+            cancelled: false,
+            killed: false,
+            survivors: false,
+            duration: Duration::ZERO,
+            pid: Some(1),
+            output: CapturedOutput::default(),
+            leftovers,
+        }
+    }
+
+    #[test]
+    fn marks_follow_what_methods_left_running() {
+        let state = tempfile::tempdir().unwrap();
+        let runs = RunsDir::open(state.path()).unwrap();
+        note_leftovers(&runs, "db", Method::Start, &finished(0));
+        assert!(!runs.marked("db", Mark::Start), "a START that left nothing");
+        note_leftovers(&runs, "db", Method::PrenetStart, &finished(2));
+        note_leftovers(&runs, "db", Method::Start, &finished(0));
+        assert!(
+            runs.marked("db", Mark::Start),
+            "PRENET_START's processes count"
+        );
+        note_leftovers(&runs, "db", Method::MonitorStart, &finished(1));
+        assert!(runs.marked("db", Mark::Monitor));
+        note_leftovers(&runs, "db", Method::MonitorStop, &finished(0));
+        assert!(!runs.marked("db", Mark::Monitor));
+        assert!(runs.marked("db", Mark::Start));
+        note_leftovers(&runs, "db", Method::MonitorStart, &finished(1));
+        note_leftovers(&runs, "db", Method::Stop, &finished(0));
+        assert!(!runs.marked("db", Mark::Start) && !runs.marked("db", Mark::Monitor));
+        note_leftovers(&runs, "db", Method::Update, &finished(1));
+        assert!(
+            runs.marked("db", Mark::Start),
+            "UPDATE may restart the service"
+        );
+        note_leftovers(&runs, "db", Method::PostnetStop, &finished(0));
+        assert!(!runs.marked("db", Mark::Start));
+    }
+
+    #[test]
+    fn the_remaining_timeout_is_counted_on_the_wall_clock() {
+        let run = Run {
+            node: "n1".into(),
+            resource: "db".into(),
+            group: "g".into(),
+            method: Method::Start,
+            program: "start".into(),
+            started: Time(1_000),
+            timeout_secs: 10,
+            purpose: RunPurpose::Transition,
+            timer: rgm_core::engine::TimerId(0),
+        };
+        assert_eq!(remaining(&run, Time(4_000)), Duration::from_secs(7));
+        assert_eq!(remaining(&run, Time(60_000)), Duration::ZERO);
     }
 }
