@@ -47,11 +47,11 @@ pub const SHIPPED: &[Shipped] = &[
         dir: "sbin",
         rt_reg: None,
     },
-    // The built-in types' methods: rt_reg/RGM.generic names them through @RGM_BINDIR@, the
-    // directory of rgm's commands.
+    // The built-in types' methods (not commands: no man pages); rt_reg/RGM.generic names
+    // their directory @RGM_BINDIR@, which `clrt register` resolves to it.
     Shipped {
         package: "rgm-agents",
-        dir: "bin",
+        dir: "lib/rgm/methods",
         rt_reg: None,
     },
 ];

@@ -68,6 +68,18 @@ pub fn bin_dir() -> Option<PathBuf> {
         .and_then(|e| e.parent().map(Path::to_path_buf))
 }
 
+/// Where the built-in types' methods are: `<prefix>/lib/rgm/methods` beside an installed
+/// `<prefix>/bin` (see `cargo xtask install`), else the directory of rgm's programs (a build
+/// tree, where every program is side by side).
+pub fn methods_dir() -> Option<PathBuf> {
+    let bin = bin_dir()?;
+    let installed = bin.parent().map(|p| p.join("lib/rgm/methods"));
+    match installed {
+        Some(dir) if dir.is_dir() => Some(dir),
+        _ => Some(bin),
+    }
+}
+
 /// Finds `program` as `execvp` would, on the `PATH` the commands get.
 pub fn resolve(program: &str) -> Result<PathBuf, String> {
     if program.is_empty() {

@@ -13,8 +13,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use rgm_core::ClusterConfig;
 use rgm_core::engine::log::msg;
 use rgm_core::engine::{
-    Action, ControlTag, Engine, Event, EventKind, MethodOutcome, MethodResult, MethodRun, RState,
-    RequestId, RunId, Snapshot, Time, TimerId,
+    Action, AdminRequest, ControlTag, Engine, Event, EventKind, MethodOutcome, MethodResult,
+    MethodRun, RState, RequestId, RunId, Snapshot, Time, TimerId,
 };
 
 use crate::event::{Outcome, SimEvent, Timed};
@@ -41,8 +41,10 @@ pub struct World {
     run_timer: HashMap<RunId, (Time, TimerId)>,
     /// Nodes that are cluster members (joined, not died or fenced since).
     pub alive: BTreeSet<String>,
-    /// Nodes the engine asked to fence that have not been reported fenced.
+    /// Nodes the engine is fencing (asked, and neither reported fenced nor confirmed down).
     pub fence_owed: BTreeSet<String>,
+    /// Fence actions asked for and not yet answered (done or failed).
+    pub fence_asked: BTreeSet<String>,
     /// Nodes that asked to join while owed a fence: the engine lets them join once fenced.
     pub join_after_fence: BTreeSet<String>,
     /// Requests sent and not yet answered.
@@ -89,6 +91,7 @@ impl World {
             run_timer: HashMap::new(),
             alive: BTreeSet::new(),
             fence_owed: BTreeSet::new(),
+            fence_asked: BTreeSet::new(),
             join_after_fence: BTreeSet::new(),
             outstanding: BTreeSet::new(),
             shadow: Shadow::default(),
@@ -142,6 +145,16 @@ impl World {
             .map(|(id, _)| *id)
     }
 
+    /// A node is fenced: nothing of it runs; if it asked to join meanwhile, it joins now.
+    fn now_fenced(&mut self, n: &str) {
+        self.fence_owed.remove(n);
+        self.alive.remove(n);
+        self.drop_runs_on(n);
+        if self.join_after_fence.remove(n) {
+            self.alive.insert(n.to_string());
+        }
+    }
+
     /// Forgets the runs of a node whose processes are gone.
     fn drop_runs_on(&mut self, node: &str) {
         let gone: Vec<RunId> = self
@@ -178,6 +191,7 @@ impl World {
             SimEvent::Join(_) => "join",
             SimEvent::Die(_) => "death",
             SimEvent::Fenced(_) => "fenced",
+            SimEvent::FenceFails(_) => "fence failure",
             SimEvent::Complete { outcome, .. } if *outcome == Outcome::Success => "completion",
             SimEvent::Complete { .. } => "failing completion",
             SimEvent::Lose { .. } => "lost result",
@@ -227,19 +241,33 @@ impl World {
                 if !self.alive.remove(n) {
                     return Ok(false);
                 }
+                self.join_after_fence.remove(n);
                 self.drop_runs_on(n);
                 vec![EventKind::NodeDied { node: n.clone() }]
             }
             SimEvent::Fenced(n) => {
-                if !self.fence_owed.remove(n) {
+                if !self.fence_asked.remove(n) {
                     return Ok(false);
                 }
-                self.alive.remove(n);
-                self.drop_runs_on(n);
-                if self.join_after_fence.remove(n) {
-                    self.alive.insert(n.clone());
+                // A late report (confirmed down meanwhile) changes nothing.
+                if self.fence_owed.contains(n) {
+                    self.now_fenced(n);
                 }
                 vec![EventKind::NodeFenced { node: n.clone() }]
+            }
+            SimEvent::FenceFails(n) => {
+                if !self.fence_asked.remove(n) {
+                    return Ok(false);
+                }
+                if self.alive.contains(n) {
+                    // A member's fence that fails leaves it a member, STOP_FAILED.
+                    self.fence_owed.remove(n);
+                    self.join_after_fence.remove(n);
+                }
+                vec![EventKind::FenceFailed {
+                    node: n.clone(),
+                    reason: "the fence command failed".into(),
+                }]
             }
             SimEvent::Complete {
                 resource,
@@ -315,10 +343,19 @@ impl World {
                     reason: "no sign of life".into(),
                 }]
             }
-            SimEvent::Admin(request) => vec![EventKind::Request {
-                id: self.request_id(),
-                request: request.clone(),
-            }],
+            SimEvent::Admin(request) => {
+                if let AdminRequest::ConfirmNodeDown { node } = request
+                    && self.fence_owed.contains(node)
+                    && !self.alive.contains(node)
+                {
+                    // The engine takes it as fenced.
+                    self.now_fenced(node);
+                }
+                vec![EventKind::Request {
+                    id: self.request_id(),
+                    request: request.clone(),
+                }]
+            }
             SimEvent::Control {
                 tag,
                 group,
@@ -524,6 +561,7 @@ impl World {
                 Action::FenceNode { node, .. } => {
                     self.count("engine: fence requested");
                     self.fence_owed.insert(node.clone());
+                    self.fence_asked.insert(node.clone());
                 }
                 Action::ArmTimer { timer, at } => {
                     self.timers.insert((*at, *timer));

@@ -45,6 +45,8 @@ pub enum SimEvent {
     Die(String),
     /// The daemon reports that a node it was asked to fence is fenced.
     Fenced(String),
+    /// The daemon reports that it could not fence the node.
+    FenceFails(String),
     /// The oldest pending run of `method` for `resource` on `node` ends.
     Complete {
         resource: String,
@@ -102,6 +104,7 @@ impl fmt::Display for SimEvent {
             SimEvent::Join(n) => write!(f, "node {n} joins"),
             SimEvent::Die(n) => write!(f, "node {n} dies"),
             SimEvent::Fenced(n) => write!(f, "node {n} is fenced"),
+            SimEvent::FenceFails(n) => write!(f, "the fence of node {n} fails"),
             SimEvent::Complete {
                 resource,
                 node,
@@ -272,6 +275,9 @@ pub fn command(req: &AdminRequest) -> String {
         R::Unmonitor { resources, nodes } => {
             format!("clrs unmonitor{} {}", nodes_opt(nodes), operands(resources))
         }
+        R::ConfirmNodeDown { node } => format!("clnode confirm-down {node}"),
+        R::AddNode { name } => format!("clnode add {name}"),
+        R::RemoveNode { name } => format!("clnode remove {name}"),
         R::ClearStopFailed { resources, nodes } => format!(
             "clrs clear -f STOP_FAILED -n {} {}",
             nodes.join(","),

@@ -71,6 +71,7 @@ impl Scheduler {
             .collect();
         let alive: Vec<String> = w.alive.iter().cloned().collect();
         let owed: Vec<String> = w.fence_owed.iter().cloned().collect();
+        let asked: Vec<String> = w.fence_asked.iter().cloned().collect();
         let pending = !w.pending.is_empty();
         let weights = [
             if pending { 60 } else { 0 },
@@ -81,7 +82,7 @@ impl Scheduler {
             1,
             // Rare: a death brings a fence, a rejoin and BOOTs; most time goes to the groups.
             if alive.is_empty() { 0 } else { 1 },
-            if owed.is_empty() { 0 } else { 15 },
+            if asked.is_empty() { 0 } else { 15 },
             if down.is_empty() { 0 } else { 5 },
             // A node owed a fence asks to join (it may only once fenced).
             if owed.is_empty() { 0 } else { 2 },
@@ -91,6 +92,8 @@ impl Scheduler {
             2,
             // A node's health changes.
             2,
+            // A fence fails.
+            if asked.is_empty() { 0 } else { 4 },
         ];
         let event = match self.rng.weighted(&weights) {
             0 => self.complete(w),
@@ -116,15 +119,16 @@ impl Scheduler {
                 status: *self.rng.pick(&STATUSES),
             },
             6 => SimEvent::Die(self.rng.pick(&alive).clone()),
-            7 => SimEvent::Fenced(self.rng.pick(&owed).clone()),
+            7 => SimEvent::Fenced(self.rng.pick(&asked).clone()),
             8 => SimEvent::Join(self.rng.pick(&down).clone()),
             9 => SimEvent::Join(self.rng.pick(&owed).clone()),
             10 => SimEvent::Restart,
             11 => self.gone(w),
-            _ => SimEvent::Health {
+            12 => SimEvent::Health {
                 node: self.rng.pick(&cfg.node_names()).clone(),
                 healthy: self.rng.percent(50),
             },
+            _ => SimEvent::FenceFails(self.rng.pick(&asked).clone()),
         };
         Timed { dt_ms, event }
     }
@@ -211,10 +215,9 @@ impl Scheduler {
         use AdminRequest as R;
         let cfg = w.engine.config();
         let flag = |rng: &mut Rng| rng.percent(10);
-        match self
-            .rng
-            .weighted(&[14, 10, 8, 5, 6, 6, 3, 3, 2, 2, 2, 2, 3, 3, 3, 2, 1, 1])
-        {
+        match self.rng.weighted(&[
+            14, 10, 8, 5, 6, 6, 3, 3, 2, 2, 2, 2, 3, 3, 3, 2, 1, 1, 2, 1, 1,
+        ]) {
             0 => R::Online {
                 groups: self.groups(cfg),
                 nodes: if self.rng.percent(30) {
@@ -292,8 +295,23 @@ impl Scheduler {
             16 => R::Manage {
                 groups: self.groups(cfg),
             },
-            _ => R::Unmanage {
+            17 => R::Unmanage {
                 groups: self.groups(cfg),
+            },
+            18 => {
+                let owed: Vec<String> = w.fence_owed.iter().cloned().collect();
+                let node = if !owed.is_empty() && self.rng.percent(90) {
+                    self.rng.pick(&owed).clone()
+                } else {
+                    self.rng.pick(&cfg.node_names()).clone()
+                };
+                R::ConfirmNodeDown { node }
+            }
+            19 => R::RemoveNode {
+                name: self.rng.pick(&cfg.node_names()).clone(),
+            },
+            _ => R::AddNode {
+                name: format!("n{}", cfg.nodes.len() + 1 + self.rng.below(2) as usize),
             },
         }
     }

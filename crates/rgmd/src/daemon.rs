@@ -106,14 +106,8 @@ pub async fn run(options: Options) -> anyhow::Result<Exit> {
         &node,
     );
     let store_name = persist.describe();
-    let mut daemon = Daemon::new(
-        engine,
-        node.clone(),
-        persist,
-        log,
-        Box::new(executor),
-        fencer,
-    );
+    let host = crate::host::Host::new(engine, persist);
+    let mut daemon = Daemon::new(host, node.clone(), log, Box::new(executor), fencer);
     if let Migration::Done {
         config,
         state,
@@ -146,7 +140,7 @@ pub async fn run(options: Options) -> anyhow::Result<Exit> {
 
     let policy = Arc::new(access_policy(&options)?);
     let identity = Arc::new(Identity {
-        cluster: daemon.engine.config().cluster_name.clone(),
+        cluster: daemon.host.engine.config().cluster_name.clone(),
         node: node.clone(),
     });
     tokio::spawn(serve(listener, tx.clone(), policy, identity));

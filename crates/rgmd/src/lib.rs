@@ -8,6 +8,7 @@ pub mod daemon;
 pub mod event_loop;
 pub mod executor;
 pub mod fence;
+pub mod host;
 pub mod journal;
 pub mod notify;
 pub mod options;

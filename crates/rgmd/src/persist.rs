@@ -7,7 +7,7 @@ use rgm_core::ClusterConfig;
 use rgm_core::engine::{Engine, Snapshot};
 
 use rgm_store::layout::{BootRecord, RunIndex};
-use rgm_store::{Layout, Op, Store, StoreError, Txn};
+use rgm_store::{Compare, Layout, Op, Store, StoreError, Txn};
 
 /// The store, and what was last written to it.
 pub struct Persistence {
@@ -27,13 +27,6 @@ pub struct Loaded {
     pub state: Option<Snapshot>,
     /// The boot id this node's previous rgmd recorded (`None`: none recorded).
     pub boot_id: Option<String>,
-}
-
-/// Counts of what one commit wrote, for the benchmark and the log.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Written {
-    pub ops: usize,
-    pub bytes: usize,
 }
 
 impl Persistence {
@@ -94,21 +87,24 @@ impl Persistence {
     }
 
     /// Writes a new configuration now (the first one, made at start-up).
-    pub async fn save_config(&mut self, config: &ClusterConfig) -> Result<Written, StoreError> {
+    pub async fn save_config(&mut self, config: &ClusterConfig) -> Result<(), StoreError> {
         let ops = self.layout.config_ops(self.config.as_ref(), config);
-        let written = self.commit_ops(ops).await?;
+        self.commit_ops(ops).await?;
         self.config = Some(config.clone());
-        Ok(written)
+        Ok(())
     }
 
-    /// Writes, in one transaction, what changed in the engine's configuration (when
-    /// `config`: compared object by object with what was written last) and every runtime
-    /// record the engine changed since the last commit.
-    pub async fn commit(
+    /// Writes, in one transaction, what changed in the engine's configuration (when `config`:
+    /// compared object by object with what was written last), every runtime record the engine
+    /// changed since the last commit, and `extra` writes — applied only if every one of
+    /// `compares` holds (a president's epoch). `Ok(false)`: they did not; nothing was written.
+    pub async fn commit_guarded(
         &mut self,
         engine: &mut Engine,
         config: bool,
-    ) -> Result<Written, StoreError> {
+        compares: Vec<Compare>,
+        extra: Vec<Op>,
+    ) -> Result<bool, StoreError> {
         let mut ops = Vec::new();
         if config {
             ops.extend(
@@ -123,14 +119,24 @@ impl Persistence {
                 ops.push(self.boot_op());
             }
         }
-        let written = self.commit_ops(ops).await?;
+        ops.extend(extra);
+        if ops.is_empty() {
+            return Ok(true);
+        }
+        let done = self
+            .store
+            .txn(Txn::new().when(compares).and_then(ops))
+            .await?;
+        if !done.succeeded {
+            return Ok(false);
+        }
         if !changes.is_empty() {
             self.boot_written = true;
         }
         if config {
             self.config = Some(engine.config().clone());
         }
-        Ok(written)
+        Ok(true)
     }
 
     fn boot_op(&self) -> Op {
@@ -143,16 +149,11 @@ impl Persistence {
         )
     }
 
-    async fn commit_ops(&mut self, ops: Vec<Op>) -> Result<Written, StoreError> {
-        if ops.is_empty() {
-            return Ok(Written::default());
+    async fn commit_ops(&mut self, ops: Vec<Op>) -> Result<(), StoreError> {
+        if !ops.is_empty() {
+            self.store.txn(Txn::ops(ops)).await?;
         }
-        let written = Written {
-            ops: ops.len(),
-            bytes: ops.iter().map(Op::size).sum(),
-        };
-        self.store.txn(Txn::ops(ops)).await?;
-        Ok(written)
+        Ok(())
     }
 
     /// Forgets the runtime state (after a clean stop, the next start is a new cluster).

@@ -245,15 +245,12 @@ impl ClCommand for Clrg {
                         "create names the groups to create; `+` is not accepted",
                     ));
                 }
-                let requests = operands
-                    .into_iter()
-                    .map(|name| A::CreateGroup {
-                        name,
-                        scalable,
-                        edits: edits.clone(),
-                    })
-                    .collect();
-                return ctx.admin_all(requests);
+                // One request for every group: all are created, or none.
+                A::CreateGroup {
+                    names: operands,
+                    scalable,
+                    edits,
+                }
             }
             Sub::Delete { force, groups } => A::DeleteGroup {
                 groups: groups.all(),

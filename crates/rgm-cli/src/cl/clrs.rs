@@ -213,18 +213,14 @@ impl ClCommand for Clrs {
                         "create names the resources to create; `+` is not accepted",
                     ));
                 }
-                let edits = ordered_edits(m, &EDITS)?;
-                let requests = operands
-                    .into_iter()
-                    .map(|name| A::CreateResource {
-                        name,
-                        group: group.clone(),
-                        type_name: rtype.clone(),
-                        edits: edits.clone(),
-                        enabled: !disabled,
-                    })
-                    .collect();
-                return ctx.admin_all(requests);
+                // One request for every resource: all are created, or none.
+                A::CreateResource {
+                    names: operands,
+                    group,
+                    type_name: rtype,
+                    edits: ordered_edits(m, &EDITS)?,
+                    enabled: !disabled,
+                }
             }
             Sub::Delete { force, which } => A::DeleteResource {
                 resources: chosen(ctx, which)?,

@@ -14,8 +14,9 @@
 //!
 //! `ocf:PROVIDER:AGENT` registers an OCF resource agent instead: the type is made from the
 //! agent's meta-data (`rgm_agents::ocf`), the agent looked for under `$OCF_ROOT` (default
-//! `/usr/lib/ocf`). In an RTR file, `@RGM_BINDIR@` stands for the directory of rgm's programs
-//! (where this command is), so the built-in types' files in `rt_reg/` find their methods.
+//! `/usr/lib/ocf`). In an RTR file, `@RGM_BINDIR@` stands for the directory of the built-in
+//! types' methods (`<prefix>/lib/rgm/methods` when installed, else where this command is), so
+//! the built-in types' files in `rt_reg/` find their methods.
 
 use std::path::{Path, PathBuf};
 
@@ -175,13 +176,13 @@ fn parse_file(path: &Path, ctx: &mut Ctx<'_>) -> Result<ResourceTypeSpec, Failur
     Ok(spec)
 }
 
-/// Replaces `@RGM_BINDIR@` with the directory of rgm's programs.
+/// Replaces `@RGM_BINDIR@` with the directory of the built-in types' methods.
 fn substitute_bindir(bytes: Vec<u8>) -> Vec<u8> {
     const TOKEN: &str = "@RGM_BINDIR@";
     let Ok(text) = String::from_utf8(bytes.clone()) else {
         return bytes;
     };
-    match rgm_agents::run::bin_dir() {
+    match rgm_agents::run::methods_dir() {
         Some(dir) if text.contains(TOKEN) => {
             text.replace(TOKEN, &dir.to_string_lossy()).into_bytes()
         }

@@ -8,11 +8,11 @@ use std::collections::BTreeSet;
 use rtreg::Method;
 
 use crate::config::FailoverMode;
+use crate::engine::Engine;
 use crate::engine::event::{MethodOutcome, MethodResult, RunId};
 use crate::engine::log::{LogRecord, RunSubject, Severity, msg};
 use crate::engine::runtime::{Run, RunPurpose};
 use crate::engine::state::RState;
-use crate::engine::{Action, Engine};
 
 impl Engine {
     pub(crate) fn method_finished(&mut self, run: RunId, result: MethodResult) {
@@ -215,27 +215,5 @@ impl Engine {
             ),
             &[("resource", r), ("group", &group), ("node", n)],
         ));
-    }
-
-    /// Asks the daemon to fence a node; until it reports NodeFenced the node masters nothing
-    /// and its groups do not start elsewhere.
-    pub(crate) fn fence(&mut self, n: &str, reason: &str) {
-        let x = self.rt.node_mut(n);
-        if x.fencing {
-            return;
-        }
-        x.fencing = true;
-        self.log(LogRecord::decision(
-            msg::FENCE,
-            Severity::Error,
-            format!("fencing node {n}: {reason}"),
-            &[("node", n)],
-        ));
-        self.emit(Action::FenceNode {
-            node: n.to_string(),
-            reason: reason.to_string(),
-        });
-        let groups: Vec<String> = self.cfg.groups.keys().cloned().collect();
-        self.dirty.extend(groups);
     }
 }

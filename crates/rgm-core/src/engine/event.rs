@@ -271,8 +271,9 @@ pub enum AdminRequest {
     UnregisterType {
         names: Operands,
     },
+    /// `clrg create`: every group named, all or none.
     CreateGroup {
-        name: String,
+        names: Vec<String>,
         scalable: bool,
         edits: Vec<PropertyEdit>,
     },
@@ -334,8 +335,9 @@ pub enum AdminRequest {
     Remaster {
         groups: Operands,
     },
+    /// `clrs create`: every resource named, all or none.
     CreateResource {
-        name: String,
+        names: Vec<String>,
         group: String,
         type_name: String,
         edits: Vec<PropertyEdit>,
@@ -371,5 +373,19 @@ pub enum AdminRequest {
     ClearStopFailed {
         resources: Operands,
         nodes: Vec<String>,
+    },
+    /// `clnode add`: a node in the configuration (it joins by starting rgmd).
+    AddNode {
+        name: String,
+    },
+    /// `clnode remove`: refused while the node is a member, hosts something, or is named in
+    /// the configuration (a Nodelist, Installed_nodes, per-node settings).
+    RemoveNode {
+        name: String,
+    },
+    /// `clnode confirm-down`: the administrator has made sure a node that left the cluster is
+    /// down; it counts as fenced, and its groups may start elsewhere.
+    ConfirmNodeDown {
+        node: String,
     },
 }

@@ -10,7 +10,6 @@ use crate::engine::Engine;
 use crate::engine::event::MethodResult;
 use crate::engine::log::{LogRecord, Severity, msg};
 use crate::engine::runtime::{Run, RunPurpose};
-use crate::engine::state::RState;
 
 impl Engine {
     pub(crate) fn node_joined(&mut self, node: &str) {
@@ -188,6 +187,8 @@ impl Engine {
             return;
         }
         x.up = false;
+        // A join it asked for before it died is moot.
+        x.join_after_fence = false;
         self.log(LogRecord::decision(
             msg::NODE_DIED,
             Severity::Warning,
@@ -198,84 +199,9 @@ impl Engine {
         self.fence(node, &format!("node {node} left the cluster; its resources must be stopped before they start elsewhere"));
     }
 
-    pub(crate) fn node_fenced(&mut self, node: &str) {
-        if !self.rt.node(node).is_some_and(|x| x.fencing) {
-            // A late or unasked-for report never marks a node down.
-            self.log(LogRecord::decision(
-                msg::NODE_FENCED,
-                Severity::Warning,
-                format!("node {node} reported fenced, but no fence of it is owed; ignored"),
-                &[("node", node)],
-            ));
-            return;
-        }
-        let x = self.rt.node_mut(node);
-        x.fencing = false;
-        x.up = false;
-        x.booting = false;
-        x.boot_pending.clear();
-        let rejoin = std::mem::take(&mut x.join_after_fence);
-        self.log(LogRecord::decision(
-            msg::NODE_FENCED,
-            Severity::Notice,
-            format!("node {node} is fenced; its resources are offline"),
-            &[("node", node)],
-        ));
-        self.abandon_runs(node, "its node was fenced");
-        let resources: Vec<String> = self.cfg.resources.keys().cloned().collect();
-        for r in resources {
-            if self.rt.state(&r, node) != RState::Offline {
-                self.set_state(&r, node, RState::Offline);
-            }
-            if let Some(x) = self.rt.res_get_mut(&r, node) {
-                x.busy = None;
-                x.bounce = None;
-                x.resume_without_prenet = false;
-            }
-        }
-        let groups: Vec<String> = self.cfg.groups.keys().cloned().collect();
-        for g in &groups {
-            if self.rt.group_node(g, node).is_some_and(|x| x.restarting) {
-                self.rt.group_node_mut(g, node).restarting = false;
-            }
-        }
-        self.dirty.extend(groups);
-        if rejoin {
-            self.node_joined(node);
-        }
-    }
-
-    /// A fence that could not be done. A member node (fenced for a STOP that failed under
-    /// Failover_mode=HARD) is not rebooted: its STOP_FAILED resources stay so, and keep their
-    /// groups from starting, until an administrator makes sure they are stopped and clears
-    /// them; operations waiting on the fence end with that. A node that left the cluster stays
-    /// owed its fence: its groups must not start elsewhere while it may still run them.
-    pub(crate) fn fence_failed(&mut self, node: &str, reason: &str) {
-        let Some(x) = self.rt.node_get_mut(node) else {
-            return;
-        };
-        if !x.fencing {
-            return;
-        }
-        let consequence = if x.up {
-            x.fencing = false;
-            let groups: Vec<String> = self.cfg.groups.keys().cloned().collect();
-            self.dirty.extend(groups);
-            "its STOP_FAILED resources stay so until an administrator makes sure they are stopped and clears them (clresource clear -f STOP_FAILED)"
-        } else {
-            "its resource groups do not start elsewhere until it is fenced"
-        };
-        self.log(LogRecord::decision(
-            msg::FENCE_FAILED,
-            Severity::Error,
-            format!("cannot fence node {node}: {reason}; {consequence}"),
-            &[("node", node)],
-        ));
-    }
-
     /// Forgets the runs on a node that will never report; operations waiting on them learn
     /// that they failed.
-    fn abandon_runs(&mut self, node: &str, why: &str) {
+    pub(crate) fn abandon_runs(&mut self, node: &str, why: &str) {
         let runs: Vec<_> = self
             .rt
             .runs()

@@ -17,6 +17,7 @@ mod control;
 mod dirty;
 pub mod event;
 mod facts;
+mod fencing;
 mod gone;
 mod health;
 mod launch;
@@ -90,6 +91,8 @@ pub struct Engine {
     now: Time,
     out: Vec<Action>,
     dirty: dirty::Dirty,
+    /// Timers that retry a failed fence, by the node they fence.
+    fence_timers: std::collections::HashMap<TimerId, String>,
     /// Placement changes per group within the current event (see `placement::MAX_MOVES`).
     moves: std::collections::HashMap<String, u32>,
     settings: EngineSettings,
@@ -130,6 +133,7 @@ impl Engine {
             out: Vec::new(),
             dirty: dirty::Dirty::default(),
             moves: std::collections::HashMap::new(),
+            fence_timers: std::collections::HashMap::new(),
             settings: EngineSettings::default(),
             restored: None,
         };
@@ -263,6 +267,13 @@ impl Engine {
             .filter(|g| self.rt.group(g).is_none())
             .cloned()
             .collect();
+        let gone_nodes: Vec<String> = self
+            .rt
+            .nodes()
+            .keys()
+            .filter(|n| !cfg.nodes.contains_key(*n))
+            .cloned()
+            .collect();
         let new_nodes: Vec<String> = cfg
             .nodes
             .keys()
@@ -280,6 +291,9 @@ impl Engine {
         }
         for n in new_nodes {
             self.rt.node_mut(&n);
+        }
+        for n in gone_nodes {
+            self.rt.remove_node(&n);
         }
     }
 
@@ -368,6 +382,10 @@ impl Engine {
     }
 
     fn timer_fired(&mut self, timer: TimerId) {
+        if let Some(node) = self.fence_timers.remove(&timer) {
+            self.fence_retry(&node);
+            return;
+        }
         let Some(run) = self.rt.timers.remove(&timer) else {
             return;
         };

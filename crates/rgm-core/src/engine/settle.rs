@@ -15,7 +15,10 @@ impl Engine {
     /// `None` when all have. Operations remember where they last found one, so that waiting
     /// on many groups costs little per event.
     pub(super) fn first_unsettled(&self, groups: &[String], start: usize) -> Option<usize> {
-        let fencing = self.rt.nodes().values().any(|x| x.fencing);
+        // A fence asked for and not yet failed: it decides soon. One that failed is retried
+        // with backoff and may never be done: nothing waits on it (rule 3).
+        let awaited = |x: &crate::engine::runtime::NodeRt| x.fencing && x.fence_attempts == 0;
+        let fencing = self.rt.nodes().values().any(awaited);
         let quiet = self.rt.runs().is_empty()
             && self.dirty.is_empty()
             && !fencing
@@ -50,7 +53,7 @@ impl Engine {
                     .rt
                     .nodes()
                     .iter()
-                    .any(|(n, x)| x.fencing && self.group_active_on(g, n));
+                    .any(|(n, x)| awaited(x) && self.group_active_on(g, n));
             restarting || fenced_here || (pending && self.rt.transitions > 0)
         })
     }
@@ -206,6 +209,8 @@ impl Engine {
                     why.push_str(&format!(
                         "; a resource of the group is STOP_FAILED on node {n}, so it starts nowhere until that is cleared"
                     ));
+                } else if let Some(fence) = self.fence_note(group) {
+                    why.push_str(&format!("; {fence}"));
                 } else if !elsewhere.is_empty() {
                     why.push_str(&format!("; it is online on {}", elsewhere.join(", ")));
                 } else if let Err(unfit) = self.fitness(group, node, true) {
@@ -245,6 +250,7 @@ impl Engine {
         if let Some(n) = self.stop_failed_node(group) {
             reasons.push(format!("a resource is STOP_FAILED on node {n}"));
         }
+        reasons.extend(self.fence_note(group));
         format!(
             "resource group {group} could not be brought online: {}",
             reasons.join("; ")
@@ -271,7 +277,19 @@ impl Engine {
         if !failed.is_empty() {
             why.push_str(&format!(": {}", failed.join(", ")));
         }
+        if let Some(fence) = self.fence_stuck(node) {
+            why.push_str(&format!("; {fence}"));
+        }
         why
+    }
+
+    /// Why a group waits on a fence that could not be done, if it does.
+    fn fence_note(&self, group: &str) -> Option<String> {
+        self.rt
+            .nodes()
+            .keys()
+            .filter(|n| self.group_active_on(group, n))
+            .find_map(|n| self.fence_stuck(n))
     }
 
     fn blocked_reason(&self, group: &str, node: &str) -> String {

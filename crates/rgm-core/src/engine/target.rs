@@ -85,6 +85,7 @@ impl Engine {
                     }
                 }
             }
+            TargetChange::ConfirmDown { node } => self.confirm_down(&node),
             TargetChange::ClearStopFailed { resource, node } => {
                 self.set_state(&resource, &node, RState::Offline);
                 self.log(LogRecord::decision(

@@ -240,6 +240,12 @@ impl Engine {
     /// `clrg evacuate`: every group off `node`, kept off it for `seconds`.
     pub(super) fn evacuate(&self, node: &str, seconds: i64) -> Result<Op, RequestError> {
         self.check_nodes(&[node.to_string()])?;
+        if !(0..=crate::schema::MAX_SECONDS).contains(&seconds) {
+            return Err(inval(format!(
+                "-T {seconds}: the time must be within 0..={} seconds",
+                crate::schema::MAX_SECONDS
+            )));
+        }
         let groups: Vec<String> = self
             .cfg
             .groups

@@ -292,6 +292,36 @@ impl Runtime {
         self.group_nodes.remove(g);
     }
 
+    /// Forgets a node removed from the configuration, and every record on it.
+    pub fn remove_node(&mut self, n: &str) {
+        self.touch_node(n);
+        self.nodes.remove(n);
+        let resources: Vec<String> = self
+            .resources
+            .iter()
+            .filter(|(_, m)| m.contains_key(n))
+            .map(|(r, _)| r.clone())
+            .collect();
+        for r in resources {
+            self.touch_res(&r, n);
+            if let Some(m) = self.resources.get_mut(&r) {
+                m.remove(n);
+            }
+        }
+        let groups: Vec<String> = self
+            .group_nodes
+            .iter()
+            .filter(|(_, m)| m.contains_key(n))
+            .map(|(g, _)| g.clone())
+            .collect();
+        for g in groups {
+            self.touch_group_node(&g, n);
+            if let Some(m) = self.group_nodes.get_mut(&g) {
+                m.remove(n);
+            }
+        }
+    }
+
     /// How many tracked writes were made so far.
     pub fn writes(&self) -> u64 {
         self.writes

@@ -128,6 +128,11 @@ pub struct NodeRt {
     /// It asked to join while owed a fence: it joins once fenced.
     #[serde(default)]
     pub join_after_fence: bool,
+    /// Failed fences since it was asked to be fenced, and the last one's reason.
+    #[serde(default)]
+    pub fence_attempts: u32,
+    #[serde(default)]
+    pub fence_error: Option<String>,
     /// Unhealthy (`NodeHealth`), and why: it is chosen for no group while a healthy node can
     /// take it.
     #[serde(default)]
