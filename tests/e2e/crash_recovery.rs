@@ -203,7 +203,10 @@ for ((i = 0; i < ${{#args[@]}}; i++)); do
 done
 svc=$RUN/$R.service
 echo "$method $R" >>"$RUN/calls"
-running() {{ [ -f "$svc" ] && kill -0 "$(cat "$svc")" 2>/dev/null; }}
+# Whether the process in pid file $1 runs command line $2 (a pid that died may be anyone's
+# now: never signal it on the strength of a pid file alone).
+is() {{ [ -f "$1" ] && [ "$(tr '\0' ' ' <"/proc/$(cat "$1")/cmdline" 2>/dev/null)" = "$2" ]; }}
+running() {{ is "$svc" "sleep 100 "; }}
 # The first call of a method sleeps as long as sleep.<method> says, later ones do not.
 nap() {{ s=$(cat "$RUN/sleep.$1"); echo 0 >"$RUN/sleep.$1"; sleep "$s"; }}
 case $method in
@@ -226,7 +229,7 @@ monitor_start)
 	echo $! >"$RUN/$R.monitor"
 	;;
 monitor_stop)
-	kill "$(cat "$RUN/$R.monitor")" 2>/dev/null
+	is "$RUN/$R.monitor" "sleep 200 " && kill "$(cat "$RUN/$R.monitor")"
 	rm -f "$RUN/$R.monitor"
 	;;
 esac

@@ -21,6 +21,7 @@ mod model;
 mod node;
 mod run;
 
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -78,7 +79,8 @@ fn parse(args: &[String]) -> Result<Args> {
 pub fn main(args: &[String]) -> Result<()> {
     let args = parse(args)?;
     run_cmd(cargo().args(["build", "--quiet", "--bins", "-p", "rgmd", "-p", "rgm-cli"]))?;
-    let bin = target_dir()?.join("debug");
+    let binaries = Binaries::take(&target_dir()?)?;
+    let bin = binaries.dir.clone();
     let chaos_type = workspace_root().join("tests/chaos");
     eprintln!(
         "chaos: {} runs from seed {}, {} at a time",
@@ -95,7 +97,11 @@ pub fn main(args: &[String]) -> Result<()> {
                     if i >= args.runs {
                         return;
                     }
-                    let report = run::run(args.seed.wrapping_add(i), &bin, &chaos_type, args.keep);
+                    let seed = args.seed.wrapping_add(i);
+                    let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        run::run(seed, &bin, &chaos_type, args.keep)
+                    }))
+                    .unwrap_or_else(|panic| run::Report::panicked(seed, panic));
                     if !report.violations.is_empty() {
                         print_failure(&report);
                     } else if args.trace {
@@ -134,6 +140,42 @@ pub fn main(args: &[String]) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The binaries a run uses, linked (or copied) aside when the series begins, so that a build
+/// during a long series cannot mix versions of rgmd and its commands.
+struct Binaries {
+    dir: PathBuf,
+}
+
+impl Binaries {
+    const NAMES: [&'static str; 5] = [
+        "rgmd",
+        "clresourcetype",
+        "clresourcegroup",
+        "clresource",
+        "scha_cluster_get",
+    ];
+
+    fn take(target: &Path) -> Result<Binaries> {
+        let dir = target.join(format!("chaos-bin-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        for name in Self::NAMES {
+            let from = target.join("debug").join(name);
+            let to = dir.join(name);
+            if std::fs::hard_link(&from, &to).is_err() {
+                std::fs::copy(&from, &to)
+                    .with_context(|| format!("cannot copy {}", from.display()))?;
+            }
+        }
+        Ok(Binaries { dir })
+    }
+}
+
+impl Drop for Binaries {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 fn print_failure(r: &run::Report) {

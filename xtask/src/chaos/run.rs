@@ -31,6 +31,22 @@ pub struct Report {
     pub log: String,
 }
 
+impl Report {
+    /// The report of a run whose harness code panicked.
+    pub fn panicked(seed: u64, panic: Box<dyn std::any::Any + Send>) -> Report {
+        let what = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "a panic without a message".into());
+        Report {
+            seed,
+            violations: vec![format!("the harness panicked: {what}")],
+            ..Report::default()
+        }
+    }
+}
+
 /// A small, seeded generator (splitmix64): the same seed, the same run.
 pub struct Rng(u64);
 
