@@ -17,6 +17,7 @@
 //! trace and the end of the cluster log, keeps the run's directory, and fails the task; the
 //! last line is `chaos: N runs in T s, K kills, C commands, V violations`.
 
+mod check;
 mod model;
 mod node;
 mod run;
