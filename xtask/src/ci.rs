@@ -8,7 +8,8 @@
 //!    then the doc tests, which nextest does not run,
 //! 5. `cargo doc --workspace --no-deps` with rustdoc warnings as errors (broken intra-doc
 //!    links are how a code map goes stale),
-//! 6. the engine simulator over a few thousand seeds.
+//! 6. the engine simulator over a few thousand seeds,
+//! 7. the chaos harness: a short series of runs of a real rgmd killed at random instants.
 
 use std::process::Command;
 
@@ -77,6 +78,7 @@ pub fn main(_args: &[String]) -> Result<()> {
         .args(["doc", "--workspace", "--no-deps"])
         .env("RUSTDOCFLAGS", "-D warnings"))?;
     crate::sim::main(&["--seeds".to_string(), crate::sim::CI_SEEDS.to_string()])?;
+    crate::chaos::main(&["--runs".to_string(), crate::chaos::CI_RUNS.to_string()])?;
     eprintln!("xtask: ci passed");
     Ok(())
 }

@@ -4,12 +4,14 @@
 //! * `demo`  — rgm's main job end to end on the embedded store.
 //! * `bench` — the performance figures (release builds), `--json` for machines.
 //! * `sim`   — the engine simulator over seeded random clusters and faults.
+//! * `chaos` — a real rgmd killed at random instants under random commands; checks recovery.
 //! * `dist`  — the Debian package (`rgm_<version>_<arch>.deb`), built with dpkg-deb.
 //! * `install` — the package's tree without a package (`--prefix`, `--destdir`).
 //!
 //! Each task lives in a module of its own; this file only dispatches.
 
 mod bench;
+mod chaos;
 mod ci;
 mod completions;
 mod demo;
@@ -32,6 +34,7 @@ tasks:
   demo    rgm end to end: rgmd, the example type, a group online, a restart, offline
   bench   [core|engine|exec]... [--json]  performance figures in release builds
   sim     [--seeds N]  the engine simulator over seeded random clusters
+  chaos   [--runs N] [--seed S] [--jobs J] [--trace] [--keep]  kill -9 rgmd at random instants; check recovery
   dist    [--uncompressed]  the Debian package target/dist/rgm_<version>_<arch>.deb (release)
   install [--prefix DIR] [--destdir DIR]  the same tree without a package (prefix /usr/local)
 ";
@@ -45,6 +48,7 @@ fn main() -> Result<()> {
         Some("demo") => demo::main(&rest),
         Some("bench") => bench::main(&rest),
         Some("sim") => sim::main(&rest),
+        Some("chaos") => chaos::main(&rest),
         Some("dist") => dist::main(&rest),
         Some("install") => install::main(&rest),
         Some("-h" | "--help" | "help") => {

@@ -14,4 +14,5 @@ pub mod journal;
 pub mod notify;
 pub mod options;
 pub mod persist;
+pub mod recovery;
 pub mod server;
