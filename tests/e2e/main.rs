@@ -3,6 +3,7 @@
 
 mod agents;
 mod bad_input;
+mod cluster_basics;
 mod crash_recovery;
 mod dev_guide;
 mod etcd_store;

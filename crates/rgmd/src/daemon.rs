@@ -193,7 +193,7 @@ async fn run_local(
     } = start(&options, &node, &state_dir, &socket, same_boot)?;
     let store_name = persist.describe();
     let cluster_name = engine.config().cluster_name.clone();
-    let host = crate::host::Host::new(engine, persist);
+    let host = crate::host::Host::new(engine, persist, &node);
     let mut daemon = Daemon::new(host, node.clone(), log, Box::new(executor), fencer);
     if let Migration::Done {
         config,
