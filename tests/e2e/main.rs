@@ -4,6 +4,7 @@
 mod agents;
 mod bad_input;
 mod cluster_basics;
+mod cluster_failures;
 mod crash_recovery;
 mod dev_guide;
 mod etcd_store;
