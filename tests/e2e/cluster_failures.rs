@@ -82,7 +82,7 @@ fn a_short_store_outage_moves_nothing() {
         assert!(c.service_runs(&host, "r1"), "the service stopped");
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert_eq!(c.online_on(&host, "rg1"), [host.clone()]);
+    assert_eq!(c.online_on(&host, "rg1"), vec![host.clone()]);
     assert_eq!(
         c.calls().len(),
         calls,
