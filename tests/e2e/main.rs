@@ -5,6 +5,7 @@ mod agents;
 mod bad_input;
 mod cluster_basics;
 mod cluster_failures;
+mod cluster_rules;
 mod crash_recovery;
 mod dev_guide;
 mod etcd_store;
