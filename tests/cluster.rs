@@ -54,6 +54,12 @@ impl TestCluster {
     /// etcd and an rgmd for each of `names` with lease TTL `ttl` seconds; returns once every
     /// node is a member and one is president.
     pub fn start(names: &[&str], ttl: u64) -> TestCluster {
+        TestCluster::start_in(bin_dir(), names, ttl)
+    }
+
+    /// [`TestCluster::start`] with the commands of `bin` (the demo and the benches run the
+    /// build's binaries from `target/<profile>`).
+    pub fn start_in(bin: PathBuf, names: &[&str], ttl: u64) -> TestCluster {
         let etcd = Etcd::start();
         let dir = tempfile::tempdir().expect("temp dir");
         let tag = format!(
@@ -78,7 +84,7 @@ impl TestCluster {
         }
         let mut c = TestCluster {
             etcd,
-            bin: bin_dir(),
+            bin,
             name: "test".into(),
             ttl,
             nodes,

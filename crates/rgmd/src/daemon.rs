@@ -288,7 +288,13 @@ async fn run_cluster(
         tx.clone(),
         member_rx,
     );
-    let mut daemon = Daemon::clustered(link, node.clone(), log, Box::new(executor), fencer);
+    let mut daemon = Daemon::clustered(
+        link,
+        node.clone(),
+        log,
+        Box::new(executor),
+        fencer.clustered(),
+    );
     daemon.note(
         Severity::Notice,
         format!(
