@@ -28,11 +28,28 @@ fn one_president_a_group_online_once_and_a_switch_that_moves_it() {
     );
     assert!(c.service_runs("n1", "r1"));
     c.ok("n2", "clrg", &["switch", "-n", "n2", "rg1"]);
+    let clrg = c.ok("n1", "clrg", &["status"]).stdout;
+    let clnode = c.ok("n1", "clnode", &["status", "-o", "json"]).stdout;
+    assert!(
+        clnode.contains(&format!("\"name\": \"{president}\"")),
+        "{clnode}"
+    );
     for n in NODES {
         assert_eq!(c.online_on(n, "rg1"), ["n2"], "as {n} sees it");
-        let status = c.ok(n, "clrg", &["status"]).stdout;
-        assert!(status.contains("rg1"), "{status}");
+        // Every node answers the same.
+        assert_eq!(
+            c.ok(n, "clrg", &["status"]).stdout,
+            clrg,
+            "clrg status on {n}"
+        );
+        assert_eq!(
+            c.ok(n, "clnode", &["status", "-o", "json"]).stdout,
+            clnode,
+            "clnode status on {n}"
+        );
     }
+    let presidents = clnode.matches("\"president\": true").count();
+    assert_eq!(presidents, 1, "{clnode}");
     assert!(c.service_runs("n2", "r1") && !c.service_runs("n1", "r1"));
     assert_eq!(c.violations(), "");
 }

@@ -1,7 +1,7 @@
 //! Dependencies and affinities between groups on different nodes (issue 12's scenarios 8 and
 //! 9): a `++` group follows, a `--` group is evicted before its enemy starts on its node, a
-//! `{ANY_NODE}` dependency is met from another node, and a node outside a group's Nodelist
-//! never hosts it.
+//! `{ANY_NODE}` dependency is met from another node, and a node outside a group's Nodelist,
+//! or removed from the configuration, never hosts it.
 
 use std::time::Duration;
 
@@ -95,6 +95,34 @@ fn a_node_outside_the_nodelist_never_hosts_the_group() {
     });
     std::thread::sleep(Duration::from_secs(2));
     assert!(c.online_on("n3", "rg1").is_empty());
+    assert!(!c.service_runs("n3", "r1"));
+    assert_eq!(c.violations(), "");
+}
+
+#[test]
+fn a_removed_node_is_out_of_the_configuration_and_hosts_nothing() {
+    let mut c = TestCluster::start(NODES, 3);
+    c.lock_group("n1", "rg1", &["n1", "n2"], &[], "r1");
+    // Refused while it is up (the reason is said), then removed once it is down.
+    let refused = c.run("n1", "clnode", &["remove", "n3"]);
+    assert_ne!(refused.code, 0);
+    assert!(refused.stderr.contains("n3"), "{}", refused.stderr);
+    c.stop("n3");
+    c.wait("n3 down", LIMIT, || {
+        c.view_from("n1").is_some_and(|v| {
+            v["nodes"]
+                .as_array()
+                .is_some_and(|ns| ns.iter().any(|x| x["name"] == "n3" && x["up"] == false))
+        })
+    });
+    c.ok("n1", "clnode", &["remove", "n3"]);
+    let list = c.ok("n2", "clnode", &["list"]).stdout;
+    let mut nodes: Vec<&str> = list.lines().collect();
+    nodes.sort();
+    assert_eq!(nodes, ["n1", "n2"], "in node-id order: {list}");
+    c.ok("n2", "clrg", &["online", "-M", "rg1"]);
+    c.crash("n1");
+    c.wait("rg1 on n2", LIMIT, || c.online_on("n2", "rg1") == ["n2"]);
     assert!(!c.service_runs("n3", "r1"));
     assert_eq!(c.violations(), "");
 }

@@ -30,7 +30,7 @@ pub struct CommandDoc {
 
 /// Every command of this crate, in the order of docs/commands.md.
 pub fn commands() -> Vec<CommandDoc> {
-    use crate::cl::{clrg::Clrg, clrs::Clrs, clrt::Clrt};
+    use crate::cl::{clnode::Clnode, clrg::Clrg, clrs::Clrs, clrt::Clrt};
     use crate::scha;
     use clap::CommandFactory;
     let doc = |name, aliases, family, command| CommandDoc {
@@ -43,6 +43,7 @@ pub fn commands() -> Vec<CommandDoc> {
         doc("clresourcetype", &["clrt"], Family::Cl, Clrt::command),
         doc("clresourcegroup", &["clrg"], Family::Cl, Clrg::command),
         doc("clresource", &["clrs"], Family::Cl, Clrs::command),
+        doc("clnode", &[], Family::Cl, Clnode::command),
         doc(
             "scha_resource_get",
             &[],

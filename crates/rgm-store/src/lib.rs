@@ -26,6 +26,6 @@ pub use layout::Layout;
 pub use local::LocalStore;
 pub use model::{
     CmpOp, Compare, KeyValue, LeaseId, Op, Range, Revision, Txn, TxnResponse, WatchBatch,
-    WatchEvent,
+    WatchEvent, last_write_wins,
 };
 pub use store::{Store, StoreFuture, Watch};

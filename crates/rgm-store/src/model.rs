@@ -181,6 +181,26 @@ impl Op {
     }
 }
 
+/// The same writes with at most one per key: the last write of a key wins, in the place of its
+/// last occurrence (etcd refuses a transaction that writes a key twice). Prefix deletes stay as
+/// they are, in order.
+pub fn last_write_wins(ops: Vec<Op>) -> Vec<Op> {
+    let mut last: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, op) in ops.iter().enumerate() {
+        if let Op::Put { key, .. } | Op::Delete { key } = op {
+            last.insert(key.clone(), i);
+        }
+    }
+    ops.into_iter()
+        .enumerate()
+        .filter(|(i, op)| match op {
+            Op::Put { key, .. } | Op::Delete { key } => last.get(key) == Some(i),
+            Op::DeletePrefix { .. } => true,
+        })
+        .map(|(_, op)| op)
+        .collect()
+}
+
 /// If every comparison holds, apply `success`, else `failure` — atomically.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Txn {
@@ -223,6 +243,29 @@ impl Txn {
 }
 
 /// What a transaction did.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_write_of_a_key_wins() {
+        let ops = vec![
+            Op::delete("k"),
+            Op::put("a", "1"),
+            Op::put("k", "new"),
+            Op::DeletePrefix { prefix: "p/".into() },
+        ];
+        assert_eq!(
+            last_write_wins(ops),
+            [
+                Op::put("a", "1"),
+                Op::put("k", "new"),
+                Op::DeletePrefix { prefix: "p/".into() }
+            ]
+        );
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TxnResponse {
     /// Whether every comparison held (and so `success` was applied).

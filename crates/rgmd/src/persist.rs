@@ -123,6 +123,8 @@ impl Persistence {
         if ops.is_empty() {
             return Ok(true);
         }
+        // A batch may write a key twice (a node that died and joined again); etcd refuses that.
+        let ops = rgm_store::last_write_wins(ops);
         let done = self
             .store
             .txn(Txn::new().when(compares).and_then(ops))

@@ -29,6 +29,9 @@ use crate::host::{Output, ReplyTo};
 /// again.
 const CLAIM_BACKOFF: Duration = Duration::from_secs(10);
 
+/// How long a president that could not write waits before it takes the office up again.
+const RETAKE_BACKOFF: Duration = Duration::from_millis(500);
+
 /// How long the groups a stopping node moved away stay away from it (Solaris' default for
 /// an evacuation).
 const EVACUATION_SECONDS: i64 = 60;
@@ -429,6 +432,7 @@ impl Daemon {
             };
             let writes = p.writes(&link.keys, &out);
             let guard = p.guard(&link.keys);
+            let epoch = p.epoch;
             let done = host.commit(guard, writes).await;
             match done {
                 Ok(true) => {
@@ -442,7 +446,12 @@ impl Daemon {
                     break;
                 }
                 Err(e) => {
+                    // Still president by its key: build the engine again from the store, which
+                    // holds everything up to the last commit, once the store answers again.
                     self.step_down(&format!("cannot write to the cluster store: {e}"));
+                    let link = self.link();
+                    link.take_office = Some(epoch);
+                    link.claim_after = Some(Instant::now() + RETAKE_BACKOFF);
                     break;
                 }
             }
@@ -465,6 +474,9 @@ impl Daemon {
                     Err(e) => tracing::debug!(error = %e, "cannot claim the presidency"),
                 }
             }
+        }
+        if link.claim_after.is_some_and(|t| Instant::now() < t) {
+            return;
         }
         let Some(epoch) = link.take_office.take() else {
             return;
