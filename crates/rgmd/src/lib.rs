@@ -3,6 +3,7 @@
 //! store, writes the cluster log, and answers the commands on a Unix socket (rgm-proto).
 
 pub mod clock;
+pub mod cluster;
 pub mod cluster_log;
 pub mod daemon;
 pub mod event_loop;
