@@ -72,16 +72,7 @@ impl Run {
 
     /// How many method runs the store records in flight.
     fn runs_in_flight(&self) -> Result<usize> {
-        let store = rgm_store::LocalStore::open_read_only(&self.node.state_dir())
-            .context("the store does not open")?;
-        let layout = rgm_store::Layout::local();
-        let kvs = store
-            .range(layout.root())
-            .context("the store cannot be read")?
-            .kvs;
-        let state = layout
-            .load_state(&kvs)
-            .context("the stored runtime state does not load")?;
+        let (_, state) = self.load_store()?;
         Ok(state.map_or(0, |s| s.runs.len()))
     }
 
@@ -176,6 +167,16 @@ impl Run {
 
     /// The store loads, as another reader sees it: configuration and runtime state.
     pub(super) fn check_store(&mut self) -> Result<()> {
+        self.load_store().map(|_| ())
+    }
+
+    /// The configuration and the runtime state, read from the store beside rgmd.
+    fn load_store(
+        &self,
+    ) -> Result<(
+        Option<rgm_core::ClusterConfig>,
+        Option<rgm_core::engine::Snapshot>,
+    )> {
         let store = rgm_store::LocalStore::open_read_only(&self.node.state_dir())
             .context("the store does not open")?;
         let layout = rgm_store::Layout::local();
@@ -183,13 +184,13 @@ impl Run {
             .range(layout.root())
             .context("the store cannot be read")?
             .kvs;
-        layout
+        let config = layout
             .load_config(&kvs)
             .context("the stored configuration does not load")?;
-        layout
+        let state = layout
             .load_state(&kvs)
             .context("the stored runtime state does not load")?;
-        Ok(())
+        Ok((config, state))
     }
 }
 
