@@ -92,7 +92,24 @@ fn nextest_available() -> bool {
 }
 
 fn install_prerequisites() -> Result<()> {
-    let missing: Vec<&str> = DEBIAN_PACKAGES
+    ensure_packages(DEBIAN_PACKAGES, "the tests")
+}
+
+/// The Debian packages that `cargo xtask demo --nodes N` needs: etcd, and protoc for rgmd's
+/// etcd client.
+pub const CLUSTER_PACKAGES: &[(&str, &str)] = &[
+    ("etcd-server", "etcd"),
+    ("protobuf-compiler", "protoc"),
+    (
+        "libprotobuf-dev",
+        "/usr/include/google/protobuf/descriptor.proto",
+    ),
+];
+
+/// Installs those of `packages` (package, a program or file it provides) that are missing,
+/// through apt-get when root; otherwise says what `who` needs and how to install it.
+pub fn ensure_packages(packages: &[(&str, &str)], who: &str) -> Result<()> {
+    let missing: Vec<&str> = packages
         .iter()
         .filter(|(_, program)| {
             if program.starts_with('/') {
@@ -108,7 +125,7 @@ fn install_prerequisites() -> Result<()> {
     }
     if !nix_is_root() {
         bail!(
-            "the tests need these Debian packages, which are not installed: {}\n\
+            "{who} need these Debian packages, which are not installed: {}\n\
              install them (as root: apt-get install {}) and run again",
             missing.join(" "),
             missing.join(" ")

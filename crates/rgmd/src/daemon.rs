@@ -193,7 +193,7 @@ async fn run_local(
     } = start(&options, &node, &state_dir, &socket, same_boot)?;
     let store_name = persist.describe();
     let cluster_name = engine.config().cluster_name.clone();
-    let host = crate::host::Host::new(engine, persist);
+    let host = crate::host::Host::new(engine, persist, &node);
     let mut daemon = Daemon::new(host, node.clone(), log, Box::new(executor), fencer);
     if let Migration::Done {
         config,
@@ -288,7 +288,13 @@ async fn run_cluster(
         tx.clone(),
         member_rx,
     );
-    let mut daemon = Daemon::clustered(link, node.clone(), log, Box::new(executor), fencer);
+    let mut daemon = Daemon::clustered(
+        link,
+        node.clone(),
+        log,
+        Box::new(executor),
+        fencer.clustered(),
+    );
     daemon.note(
         Severity::Notice,
         format!(
