@@ -15,7 +15,9 @@
 //! Runs are seeded (run i of `--seed S` has seed S+i) and reproducible up to the machine's
 //! timing: the same commands, sleeps and kill instants. A violation prints the seed, the
 //! trace and the end of the cluster log, keeps the run's directory, and fails the task; the
-//! last line is `chaos: N runs in T s, K kills, C commands, V violations`.
+//! last line is `chaos: N runs in T s, K kills, C commands, V violations, D disturbed` — a
+//! disturbed run is one whose rgmd another program sent a SIGTERM (the harness only kills with
+//! SIGKILL): it proves nothing either way, and is named, not counted as a violation.
 
 mod check;
 mod model;
@@ -130,10 +132,21 @@ pub fn main(args: &[String]) -> Result<()> {
         .map(|r| r.seed)
         .collect();
     let violations: usize = reports.iter().map(|r| r.violations.len()).sum();
+    let disturbed: Vec<u64> = reports
+        .iter()
+        .filter(|r| r.disturbed.is_some())
+        .map(|r| r.seed)
+        .collect();
+    if !disturbed.is_empty() {
+        eprintln!(
+            "chaos: in the runs of seeds {disturbed:?}, rgmd was shut down by a signal the harness did not send (another program's kill); they prove nothing"
+        );
+    }
     println!(
-        "chaos: {} runs in {:.1} s, {kills} kills, {commands} commands, {violations} violations",
+        "chaos: {} runs in {:.1} s, {kills} kills, {commands} commands, {violations} violations, {} disturbed",
         reports.len(),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        disturbed.len()
     );
     if !failed.is_empty() {
         bail!(

@@ -51,18 +51,28 @@ async fn launcher_once(launcher: &Launcher) -> Duration {
     placed_once(launcher, None).await
 }
 
-/// One run, with a placement when `runs` (a directory for its run file) is given.
+/// One run, with a placement when `runs` (a directory for its run file) is given; the run
+/// file is removed afterwards, as rgmd does once the result is saved.
 async fn placed_once(launcher: &Launcher, runs: Option<&std::path::Path>) -> Duration {
+    static KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let mut req = request();
     req.placement = runs.map(|dir| Placement {
         resource: "bench-rs".into(),
         leftovers: "start".into(),
-        run_file: dir.join("1"),
+        run_file: dir.join(
+            KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                .to_string(),
+        ),
     });
+    let run_file = req.placement.as_ref().map(|p| p.run_file.clone());
     let t = Instant::now();
     let done = launcher.run(req, None).await;
+    let took = t.elapsed();
+    if let Some(f) = run_file {
+        rgm_exec::runfile::remove(&f).expect("remove the run file");
+    }
     assert!(done.succeeded(), "{done:?}");
-    t.elapsed()
+    took
 }
 
 fn median_ms(mut samples: Vec<Duration>) -> f64 {

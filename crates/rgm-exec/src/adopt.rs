@@ -136,8 +136,8 @@ impl<O: ProcessOs> Launcher<O> {
                 let mut finished = unknown(Duration::ZERO);
                 finished.pid = record.as_ref().map(|r| r.pid);
                 finished.leftovers = shared.settle(placement, &leftovers, cgroup, true);
-                if let Some(r) = record {
-                    record_end(&placement.run_file, r, &finished);
+                if record.is_some() {
+                    record_end(&placement.run_file, &finished);
                 }
                 return done(finished);
             }
@@ -338,8 +338,8 @@ impl<O: ProcessOs> Shared<O> {
         finished.survivors = outcome.survivors;
         finished.pid = target.pid;
         finished.leftovers = leftovers;
-        if let Some(r) = record {
-            record_end(&placement.run_file, r, &finished);
+        if record.is_some() {
+            record_end(&placement.run_file, &finished);
         }
         tracing::info!(
             timed_out = finished.timed_out,

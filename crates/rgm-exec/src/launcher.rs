@@ -536,8 +536,8 @@ impl<O: ProcessOs> Shared<O> {
             output,
             leftovers,
         };
-        if let (Some(record), Some(placement)) = (record, &job.req.placement) {
-            record_end(&placement.run_file, record, &finished);
+        if let (Some(_), Some(placement)) = (record, &job.req.placement) {
+            record_end(&placement.run_file, &finished);
         }
         tracing::debug!(
             pid,
@@ -664,15 +664,15 @@ fn try_again_later(e: &io::Error) -> bool {
 }
 
 /// Writes how a run ended into its run file.
-pub(crate) fn record_end(path: &Path, mut record: RunRecord, finished: &MethodFinished) {
-    record.ended = Some(Ended {
+pub(crate) fn record_end(path: &Path, finished: &MethodFinished) {
+    let ended = Ended {
         status: finished.status.clone(),
         timed_out: finished.timed_out,
         cancelled: finished.cancelled,
         killed: finished.killed,
         leftovers: finished.leftovers,
-    });
-    if let Err(e) = runfile::write(path, &record) {
+    };
+    if let Err(e) = runfile::write_end(path, &ended) {
         tracing::warn!(path = %path.display(), error = %e, "cannot record the method's end in its run file");
     }
 }

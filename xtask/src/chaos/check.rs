@@ -26,11 +26,15 @@ impl Run {
         serde_json::from_str(&out).with_context(|| format!("{cmd} {}: not JSON", args.join(" ")))
     }
 
-    /// Waits until nothing moves: every method call has ended, and every group and resource
-    /// is in a state that is not a transition.
+    /// Waits until nothing moves: the store holds no method run in flight (every run is
+    /// recorded before it is launched and forgotten once its result is saved), no run file is
+    /// left, every method call has ended, and every group and resource is in a state that is not
+    /// a transition.
     pub(super) fn settle(&mut self) -> Result<()> {
         let deadline = Instant::now() + SETTLE_LIMIT;
         loop {
+            let in_flight = self.runs_in_flight()?;
+            let run_files = self.run_files();
             let calls =
                 std::fs::read_to_string(self.node.run_dir().join("calls")).unwrap_or_default();
             let begun = calls.lines().filter(|l| l.starts_with("begin ")).count();
@@ -50,13 +54,13 @@ impl Run {
             }) || states(&groups)
                 .iter()
                 .any(|(_, s)| s.starts_with("PENDING"));
-            if begun == ended && !moving {
+            if in_flight == 0 && run_files.is_empty() && begun == ended && !moving {
                 self.trace("settled".into());
                 return Ok(());
             }
             if Instant::now() > deadline {
                 self.report.violations.push(format!(
-                    "did not settle within {SETTLE_LIMIT:?}: {begun} method calls began, {ended} ended; states {:?} {:?}",
+                    "did not settle within {SETTLE_LIMIT:?}: {in_flight} runs in flight in the store, run files {run_files:?}, {begun} method calls began, {ended} ended; states {:?} {:?}",
                     states(&status),
                     states(&groups)
                 ));
@@ -64,6 +68,25 @@ impl Run {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// How many method runs the store records in flight.
+    fn runs_in_flight(&self) -> Result<usize> {
+        let (_, state) = self.load_store()?;
+        Ok(state.map_or(0, |s| s.runs.len()))
+    }
+
+    /// The run files in the state directory's `runs/`.
+    fn run_files(&self) -> Vec<String> {
+        std::fs::read_dir(self.node.state_dir().join("runs"))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n != "left")
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Every resource reported ONLINE has exactly one service running, every OFFLINE (or
@@ -120,15 +143,6 @@ impl Run {
                 ));
             }
         }
-        // Every result is saved by now: no run file is left.
-        if let Ok(entries) = std::fs::read_dir(self.node.state_dir().join("runs")) {
-            for e in entries.flatten().filter(|e| e.file_name() != "left") {
-                v.push(format!(
-                    "run file {} is left although nothing runs",
-                    e.path().display()
-                ));
-            }
-        }
         let second =
             std::fs::read_to_string(self.node.run_dir().join("violations")).unwrap_or_default();
         v.extend(second.lines().map(str::to_string));
@@ -153,6 +167,16 @@ impl Run {
 
     /// The store loads, as another reader sees it: configuration and runtime state.
     pub(super) fn check_store(&mut self) -> Result<()> {
+        self.load_store().map(|_| ())
+    }
+
+    /// The configuration and the runtime state, read from the store beside rgmd.
+    fn load_store(
+        &self,
+    ) -> Result<(
+        Option<rgm_core::ClusterConfig>,
+        Option<rgm_core::engine::Snapshot>,
+    )> {
         let store = rgm_store::LocalStore::open_read_only(&self.node.state_dir())
             .context("the store does not open")?;
         let layout = rgm_store::Layout::local();
@@ -160,13 +184,13 @@ impl Run {
             .range(layout.root())
             .context("the store cannot be read")?
             .kvs;
-        layout
+        let config = layout
             .load_config(&kvs)
             .context("the stored configuration does not load")?;
-        layout
+        let state = layout
             .load_state(&kvs)
             .context("the stored runtime state does not load")?;
-        Ok(())
+        Ok((config, state))
     }
 }
 

@@ -118,6 +118,12 @@ impl Node {
         }
     }
 
+    /// rgmd's exit status if it has exited although the harness never stopped it; an exit
+    /// status 0 or 1 is a shutdown: a SIGTERM or SIGINT from outside the harness.
+    pub fn exited_by_itself(&mut self) -> Option<std::process::ExitStatus> {
+        self.rgmd.as_mut()?.try_wait().ok().flatten()
+    }
+
     /// A command of rgm against this node.
     pub fn command(&self, cmd: &str, args: &[String]) -> Command {
         let mut c = Command::new(self.bin.join(cmd));

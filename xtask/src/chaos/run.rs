@@ -26,6 +26,9 @@ pub struct Report {
     pub commands: u32,
     /// Where the run's directory was kept (failed runs).
     pub kept: Option<String>,
+    /// Why the run says nothing: rgmd was stopped by a signal the harness did not send (a
+    /// shutdown: exit status 0 or 1); its findings are in the trace, not among the violations.
+    pub disturbed: Option<String>,
     /// The end of the cluster log and of rgmd's stderr, for a failed run.
     pub log: String,
 }
@@ -128,6 +131,7 @@ pub fn run(seed: u64, bin: &Path, chaos_type: &Path, keep: bool) -> Report {
     if let Err(e) = run.play(chaos_type) {
         run.report.violations.push(format!("{e:#}"));
     }
+    run.check_disturbed();
     if keep || !run.report.violations.is_empty() {
         run.node.keep = true;
         run.report.kept = Some(run.node.dir.display().to_string());
@@ -145,6 +149,26 @@ pub fn run(seed: u64, bin: &Path, chaos_type: &Path, keep: bool) -> Report {
 }
 
 impl Run {
+    /// Notes an rgmd that began a shutdown without the harness asking — someone else's SIGTERM
+    /// (the harness only ever kills with SIGKILL): the run then proves nothing either way.
+    fn check_disturbed(&mut self) {
+        let log =
+            std::fs::read_to_string(self.node.state_dir().join("cluster.log")).unwrap_or_default();
+        let shutdown = log.contains("stopping: taking its resource groups offline");
+        let exited = self
+            .node
+            .exited_by_itself()
+            .filter(|status| matches!(status.code(), Some(0 | 1)));
+        if (shutdown || exited.is_some()) && self.report.disturbed.is_none() {
+            let why = "rgmd began a shutdown on a signal the harness did not send".to_string();
+            self.trace(format!("DISTURBED {why}"));
+            for v in std::mem::take(&mut self.report.violations) {
+                self.trace(format!("(disregarded) {v}"));
+            }
+            self.report.disturbed = Some(why);
+        }
+    }
+
     pub(super) fn trace(&mut self, line: String) {
         let ms = self.started.elapsed().as_millis();
         self.report.trace.push(format!("{ms:>6} ms  {line}"));
@@ -353,6 +377,7 @@ impl Run {
         }
         let ms = self.rng.below(2 * NAP_MS);
         std::thread::sleep(Duration::from_millis(ms));
+        self.check_disturbed();
         self.node.kill9();
         self.report.kills += 1;
         self.trace(format!("kill -9 rgmd (after {ms} ms)"));

@@ -101,7 +101,7 @@ impl RunsDir {
     /// Removes every run file but those of `keep`.
     pub fn keep_runs(&self, keep: &HashSet<RunId>) {
         for (path, name) in self.files(&self.dir) {
-            let id = name.trim_end_matches(".tmp").parse::<u64>().ok();
+            let id = name.parse::<u64>().ok();
             if id.is_none_or(|id| !keep.contains(&RunId(id))) {
                 remove(&path);
             }
@@ -189,9 +189,9 @@ mod tests {
         runs.keep_runs(&HashSet::from([RunId(4)]));
         assert!(!runs.run_file(RunId(3)).exists());
         assert!(runs.run_file(RunId(4)).exists());
-        assert!(runs.path().join("4.tmp").exists());
+        assert!(!runs.path().join("4.tmp").exists(), "not a run file");
         runs.remove_run(RunId(4));
-        assert!(!runs.path().join("4.tmp").exists());
+        assert!(!runs.run_file(RunId(4)).exists());
 
         runs.mark("db", Mark::Start);
         runs.mark("db", Mark::Monitor);
