@@ -1,9 +1,20 @@
 //! The end-to-end tests: one binary, one module per area. Each test boots its own rgmd in a
 //! temporary directory (killed when the test ends) and drives the real commands.
 
+mod agents;
 mod bad_input;
+mod cluster_basics;
+mod cluster_failures;
+mod cluster_rules;
+mod cluster_store;
+mod crash_recovery;
+mod dev_guide;
 mod engine_rules;
+mod etcd_store;
 mod fencing;
+mod generic_type;
 mod lifecycle;
+mod ocf_agents;
 mod recovery;
+mod service;
 mod support;

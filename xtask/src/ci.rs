@@ -8,7 +8,8 @@
 //!    then the doc tests, which nextest does not run,
 //! 5. `cargo doc --workspace --no-deps` with rustdoc warnings as errors (broken intra-doc
 //!    links are how a code map goes stale),
-//! 6. the engine simulator over a few thousand seeds.
+//! 6. the engine simulator over a few thousand seeds,
+//! 7. the chaos harness: a short series of runs of a real rgmd killed at random instants.
 
 use std::process::Command;
 
@@ -16,8 +17,37 @@ use anyhow::{Result, bail};
 
 use crate::util::{cargo, on_path, run};
 
-/// Debian packages the tests need, as (package, a program it provides).
-const DEBIAN_PACKAGES: &[(&str, &str)] = &[];
+/// Debian packages the tests need, as (package, a program it provides: a name on PATH or an
+/// absolute path).
+const DEBIAN_PACKAGES: &[(&str, &str)] = &[
+    // The package tests build a .deb (dpkg-deb, strip and objdump, gzip), render its man
+    // pages (man, groff), check its unit (systemd-analyze) and load its completions in each
+    // shell.
+    ("dpkg", "dpkg-deb"),
+    ("binutils", "objdump"),
+    ("gzip", "gzip"),
+    ("man-db", "man"),
+    ("groff-base", "groff"),
+    ("systemd", "systemd-analyze"),
+    ("bash", "bash"),
+    ("zsh", "zsh"),
+    ("fish", "fish"),
+    // OCF resource agents run unmodified (tests/e2e/ocf_agents.rs, crates/rgm-agents).
+    ("resource-agents", "/usr/lib/ocf/resource.d/heartbeat/Dummy"),
+    (
+        "pacemaker-resource-agents",
+        "/usr/lib/ocf/resource.d/pacemaker/Dummy",
+    ),
+    // The cluster's store (tests start their own etcd on loopback).
+    ("etcd-server", "etcd"),
+    // The etcd client crate generates its gRPC code with protoc at build time; protoc needs
+    // the well-known .proto files of libprotobuf-dev (only a Recommends of protobuf-compiler).
+    ("protobuf-compiler", "protoc"),
+    (
+        "libprotobuf-dev",
+        "/usr/include/google/protobuf/descriptor.proto",
+    ),
+];
 
 pub fn main(_args: &[String]) -> Result<()> {
     install_prerequisites()?;
@@ -48,6 +78,7 @@ pub fn main(_args: &[String]) -> Result<()> {
         .args(["doc", "--workspace", "--no-deps"])
         .env("RUSTDOCFLAGS", "-D warnings"))?;
     crate::sim::main(&["--seeds".to_string(), crate::sim::CI_SEEDS.to_string()])?;
+    crate::chaos::main(&["--runs".to_string(), crate::chaos::CI_RUNS.to_string()])?;
     eprintln!("xtask: ci passed");
     Ok(())
 }
@@ -61,9 +92,32 @@ fn nextest_available() -> bool {
 }
 
 fn install_prerequisites() -> Result<()> {
-    let missing: Vec<&str> = DEBIAN_PACKAGES
+    ensure_packages(DEBIAN_PACKAGES, "the tests")
+}
+
+/// The Debian packages that `cargo xtask demo --nodes N` needs: etcd, and protoc for rgmd's
+/// etcd client.
+pub const CLUSTER_PACKAGES: &[(&str, &str)] = &[
+    ("etcd-server", "etcd"),
+    ("protobuf-compiler", "protoc"),
+    (
+        "libprotobuf-dev",
+        "/usr/include/google/protobuf/descriptor.proto",
+    ),
+];
+
+/// Installs those of `packages` (package, a program or file it provides) that are missing,
+/// through apt-get when root; otherwise says what `who` needs and how to install it.
+pub fn ensure_packages(packages: &[(&str, &str)], who: &str) -> Result<()> {
+    let missing: Vec<&str> = packages
         .iter()
-        .filter(|(_, program)| !on_path(program))
+        .filter(|(_, program)| {
+            if program.starts_with('/') {
+                !std::path::Path::new(program).is_file()
+            } else {
+                !on_path(program)
+            }
+        })
         .map(|(package, _)| *package)
         .collect();
     if missing.is_empty() {
@@ -71,7 +125,7 @@ fn install_prerequisites() -> Result<()> {
     }
     if !nix_is_root() {
         bail!(
-            "the tests need these Debian packages, which are not installed: {}\n\
+            "{who} need these Debian packages, which are not installed: {}\n\
              install them (as root: apt-get install {}) and run again",
             missing.join(" "),
             missing.join(" ")

@@ -3,11 +3,16 @@
 //! store, writes the cluster log, and answers the commands on a Unix socket (rgm-proto).
 
 pub mod clock;
+pub mod cluster;
 pub mod cluster_log;
 pub mod daemon;
 pub mod event_loop;
 pub mod executor;
 pub mod fence;
+pub mod host;
+pub mod journal;
+pub mod notify;
 pub mod options;
+pub mod persist;
+pub mod recovery;
 pub mod server;
-pub mod store;

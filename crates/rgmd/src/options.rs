@@ -2,14 +2,26 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
+
+/// `--journal`: whether cluster-log records also go to the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum JournalMode {
+    /// When stderr is the journal (`JOURNAL_STREAM` names it: rgmd runs under systemd).
+    #[default]
+    Auto,
+    /// Always (the journal's socket is `--journal-socket`).
+    Always,
+    /// Never: the files in the state directory only.
+    Never,
+}
 
 /// rgmd — the resource group manager daemon. Runs in the foreground (systemd style).
 #[derive(Debug, Clone, Parser)]
 #[command(name = "rgmd", version, about, long_about = None)]
 pub struct Options {
-    /// This node's name (default: the host name).
-    #[arg(long)]
+    /// This node's name (default: the host name up to its first dot).
+    #[arg(long, value_name = "NAME")]
     pub node: Option<String>,
     /// Where the configuration, runtime state and cluster log live
     /// (default: /var/lib/rgm as root, else $XDG_STATE_HOME/rgm or ~/.local/state/rgm).
@@ -19,26 +31,42 @@ pub struct Options {
     /// else STATE_DIR/rgmd.sock).
     #[arg(long, value_name = "PATH")]
     pub socket: Option<PathBuf>,
-    /// The configuration store: `local` (files in the state directory).
-    #[arg(long, default_value = "local")]
+    /// The store: `local` (an embedded database in the state directory: a one-node cluster),
+    /// or `etcd://HOST:PORT[,HOST:PORT...]` (a cluster of every rgmd that names the same etcd
+    /// and --cluster).
+    #[arg(long, default_value = "local", value_name = "STORE")]
     pub store: String,
-    /// The cluster's name, for a new configuration (default: the node name).
-    #[arg(long)]
+    /// The cluster's name: for a new configuration on one node (default: the node name), or
+    /// the cluster to join in etcd (default: rgm).
+    #[arg(long, value_name = "NAME")]
     pub cluster: Option<String>,
+    /// In a cluster, the lease of this node's membership, in seconds: a node that has not
+    /// renewed it for half of it stops its resources, and another node starts them once it
+    /// has expired (at least 2).
+    #[arg(long, default_value_t = 5, value_name = "SECONDS")]
+    pub lease_ttl: u64,
     /// Members of this group may change the configuration (root and rgmd's own user always may).
     #[arg(long, value_name = "GROUP")]
     pub admin_group: Option<String>,
-    /// The command that fences (reboots) this node when a STOP fails under Failover_mode=HARD.
-    /// Without it, such a node is not rebooted: rgmd logs that it cannot fence and its groups
-    /// stay where they are until an administrator steps in.
+    /// The command that fences (reboots, powers off) a node when a STOP fails under
+    /// Failover_mode=HARD: this node, or in a cluster, run by the president, the node named in
+    /// its environment (RGM_FENCE_NODE; RGM_FENCE_REASON says why). Without it, such a node is
+    /// not fenced: rgmd logs that it cannot fence and its groups stay where they are until an
+    /// administrator confirms the node down (clnode confirm-down).
     #[arg(long, value_name = "COMMAND")]
     pub fence_command: Option<String>,
     /// Seconds between SIGTERM and SIGKILL for a method past its timeout.
     #[arg(long, default_value_t = 10, value_name = "SECONDS")]
     pub grace: u64,
-    /// Rotate the cluster log when it grows past this many bytes.
+    /// Rotate the cluster log when either of its files would grow past this many bytes.
     #[arg(long, default_value_t = 10 << 20, value_name = "BYTES")]
     pub log_max_bytes: u64,
+    /// Also send every cluster-log record to the journal, with its id and objects as fields.
+    #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
+    pub journal: JournalMode,
+    /// journald's socket for native entries.
+    #[arg(long, default_value = crate::journal::SOCKET, value_name = "PATH")]
+    pub journal_socket: PathBuf,
     /// More diagnostics on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
