@@ -253,14 +253,18 @@ mod tests {
             Op::delete("k"),
             Op::put("a", "1"),
             Op::put("k", "new"),
-            Op::DeletePrefix { prefix: "p/".into() },
+            Op::DeletePrefix {
+                prefix: "p/".into(),
+            },
         ];
         assert_eq!(
             last_write_wins(ops),
             [
                 Op::put("a", "1"),
                 Op::put("k", "new"),
-                Op::DeletePrefix { prefix: "p/".into() }
+                Op::DeletePrefix {
+                    prefix: "p/".into()
+                }
             ]
         );
     }

@@ -1,7 +1,7 @@
 //! A watch that never gives up: it reads its prefix whole, then watches from the next
 //! revision; when the stream breaks it watches again from the last revision it delivered + 1,
 //! with backoff; when that history has been compacted it reads the prefix whole again. What it
-//! sees goes to the event loop as [`ClusterEvent::Watched`](super::ClusterEvent::Watched).
+//! sees goes to the event loop as [`ClusterEvent::Watched`].
 
 use std::sync::Arc;
 use std::time::Duration;

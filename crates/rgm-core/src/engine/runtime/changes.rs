@@ -1,4 +1,4 @@
-//! Change tracking: every mutable access to a runtime record goes through [`super::Runtime`],
+//! Change tracking: every mutable access to a runtime record goes through `Runtime`,
 //! which keeps the record as it was before the first access since the last
 //! [`Engine::take_changes`](crate::engine::Engine::take_changes). Taking the changes compares
 //! each touched record with what it is now, so the set names exactly the records whose stored

@@ -1,6 +1,6 @@
 //! The engine's runtime state: per resource and node, per group, per group and node, per node,
 //! and the method runs in flight — each a record of the store ([`records`]). Every change goes
-//! through [`Runtime`]'s mutators, which track what changed ([`changes`]), so that the daemon
+//! through `Runtime`'s mutators, which track what changed ([`changes`]), so that the daemon
 //! writes only those records; [`snapshot`] is the aggregate it restores an engine from.
 
 pub mod changes;
