@@ -9,6 +9,7 @@ mod cluster_rules;
 mod cluster_store;
 mod crash_recovery;
 mod dev_guide;
+mod engine_rules;
 mod etcd_store;
 mod fencing;
 mod generic_type;

@@ -368,3 +368,21 @@ fn create_with_several_operands_is_one_request() {
         }]
     );
 }
+
+#[test]
+fn clnode_confirm_down_becomes_its_request() {
+    let d = FakeDaemon::new(rich_view());
+    let r = d.run("clnode", &["confirm-down", "n2"]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    assert_eq!(
+        d.admin(),
+        [AdminRequest::ConfirmNodeDown { node: "n2".into() }]
+    );
+    // Without a node it is a usage error, and nothing is sent.
+    let r = d.run("clnode", &["confirm-down"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.starts_with("clnode: "), "{}", r.stderr);
+    let help = d.run("clnode", &["confirm-down", "--help"]);
+    assert!(help.stdout.contains("could not be done"), "{}", help.stdout);
+    assert_eq!(d.admin().len(), 1);
+}

@@ -28,6 +28,61 @@ pub(crate) fn find_cycle<E>(
     Some(spell(graph, &scc, &usable))
 }
 
+/// A cycle among the edges `usable` accepts that goes through at least one edge `marked`
+/// accepts (itself usable), or `None`. Linear: an edge lies on a cycle when both its ends are
+/// in one strongly connected component.
+pub(crate) fn find_cycle_through<E>(
+    graph: &DiGraph<String, E>,
+    usable: impl Fn(&E) -> bool,
+    marked: impl Fn(&E) -> bool,
+) -> Option<Vec<String>> {
+    let filtered = EdgeFiltered::from_fn(graph, |e: petgraph::graph::EdgeReference<'_, E>| {
+        usable(e.weight())
+    });
+    let mut component: HashMap<NodeIndex, usize> = HashMap::new();
+    for (i, scc) in tarjan_scc(&filtered).into_iter().enumerate() {
+        for ix in scc {
+            component.insert(ix, i);
+        }
+    }
+    // The marked edge on a cycle whose names come first, so the answer is stable.
+    let (from, to) = graph
+        .edge_references()
+        .filter(|e| marked(e.weight()) && component.get(&e.source()) == component.get(&e.target()))
+        .map(|e| (e.source(), e.target()))
+        .min_by_key(|(a, b)| (graph[*a].clone(), graph[*b].clone()))?;
+    if from == to {
+        return Some(vec![graph[from].clone(), graph[from].clone()]);
+    }
+    // A shortest way back from `to` to `from` inside the component.
+    let scc = component[&from];
+    let mut parent: HashMap<NodeIndex, NodeIndex> = HashMap::new();
+    let mut queue = VecDeque::from([to]);
+    let mut seen = HashSet::from([to]);
+    while let Some(at) = queue.pop_front() {
+        if at == from {
+            break;
+        }
+        for e in graph.edges_directed(at, Direction::Outgoing) {
+            let next = e.target();
+            if usable(e.weight()) && component.get(&next) == Some(&scc) && seen.insert(next) {
+                parent.insert(next, at);
+                queue.push_back(next);
+            }
+        }
+    }
+    let mut back = vec![graph[from].clone()];
+    let mut cur = from;
+    while cur != to {
+        cur = *parent.get(&cur)?;
+        back.push(graph[cur].clone());
+    }
+    back.push(graph[from].clone());
+    back.reverse();
+    // from -> to -> ... -> from
+    Some(back)
+}
+
 fn spell<E>(
     graph: &DiGraph<String, E>,
     scc: &[NodeIndex],

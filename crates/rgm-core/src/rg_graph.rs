@@ -17,6 +17,9 @@ pub enum RgEdge {
     Dependency,
     /// The source lists the target in `RG_affinities`.
     Affinity(AffinityKind),
+    /// A resource of the source has a strong, restart or offline_restart dependency on a
+    /// resource of the target.
+    ResourceDependency,
 }
 
 /// The graph of every group in a configuration.
@@ -47,6 +50,26 @@ impl RgGraph {
                 }
             }
         }
+        for r in cfg.resources.values() {
+            let Some(&from) = index.get(&r.group) else {
+                continue;
+            };
+            for kind in crate::deps::DependencyKind::ALL {
+                if !kind.is_hard() {
+                    continue;
+                }
+                for entry in r.dependencies(kind) {
+                    let Some(target) = cfg.resources.get(&entry.resource) else {
+                        continue;
+                    };
+                    if target.group != r.group
+                        && let Some(&to) = index.get(&target.group)
+                    {
+                        graph.add_edge(from, to, RgEdge::ResourceDependency);
+                    }
+                }
+            }
+        }
         RgGraph { graph, index }
     }
 
@@ -54,11 +77,18 @@ impl RgGraph {
     /// together must be acyclic (reference §f.3). A cycle of strong affinities contradicts
     /// itself on some node (`a ++b` with `b --a`) or leaves no group the right to stay (a ring
     /// of `--`), so placement could never settle; a mutual exclusion is written on one side.
+    /// A cycle that also runs through hard resource dependencies between groups (`a` waits for
+    /// `b` online by RG_dependencies or `++`, while a resource of `b` needs one of `a`) could
+    /// never come online either: rgm refuses it too.
     pub fn find_cycle(&self) -> Option<Vec<String>> {
-        crate::cycle::find_cycle(&self.graph, |e| match e {
-            RgEdge::Dependency => true,
+        let ordering = |e: &RgEdge| match e {
+            RgEdge::Dependency | RgEdge::ResourceDependency => true,
             RgEdge::Affinity(k) => k.is_strong_positive() || *k == AffinityKind::StrongNegative,
-        })
+        };
+        // Resource dependencies alone between groups may go both ways (each resource waits
+        // only for the one it names): only a cycle through a group-level edge is refused.
+        let group_level = |e: &RgEdge| !matches!(e, RgEdge::ResourceDependency) && ordering(e);
+        crate::cycle::find_cycle_through(&self.graph, ordering, group_level)
     }
 
     /// The groups `group` names, with how.

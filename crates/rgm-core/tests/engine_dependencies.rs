@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use rgm_core::ErrorCode;
-use rgm_core::engine::{AdminRequest, ControlTag, MethodResult, Operands, RState, RgState};
+use rgm_core::engine::{AdminRequest, ControlTag, Operands, RState, RgState};
 use rgm_core::testkit::Harness;
 use rtreg::Method;
 
@@ -187,28 +187,4 @@ fn rg_dependencies_order_starts_and_stops_and_rule_4() {
     let t = h.trace_on("n1");
     let pos = |s: &str| t.iter().position(|x| x == s).unwrap();
     assert!(pos("t:POSTNET_STOP") < pos("b:STOP"), "rule 3: {t:?}");
-}
-
-#[test]
-fn a_start_failure_leaves_in_group_dependents_offline() {
-    let mut cfg = cluster(&["n1"]);
-    group(&mut cfg, "rg1", &[]);
-    full(&mut cfg, "db", "rg1", &[]);
-    full(&mut cfg, "app", "rg1", &["Resource_dependencies=db"]);
-    let mut h = started(cfg, &["n1"]);
-    let id = online(&mut h, &["rg1"]);
-    h.run_until_idle(|m| {
-        MethodResult::exited(
-            if m.resource == "db" && m.method == Method::Start {
-                1
-            } else {
-                0
-            },
-            10,
-        )
-    });
-    assert_eq!(h.state("app", "n1"), RState::PrenetStarted);
-    assert_eq!(h.group_state("rg1", "n1"), RgState::OnlineFaulted);
-    assert!(!h.trace_on("n1").contains(&"app:START".to_string()));
-    h.err(id);
 }

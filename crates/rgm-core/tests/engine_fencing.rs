@@ -158,3 +158,30 @@ fn confirm_down_of_a_member_is_refused() {
     assert!(h.err(id).messages[0].contains("node n9 is not a cluster node"));
     assert_eq!(h.state("db", "n1"), RState::Online);
 }
+
+#[test]
+fn a_join_asked_while_a_member_was_being_fenced_is_dropped_when_the_fence_fails() {
+    // Seed 184: n1's HARD stop failure asked for its fence; n1 "joined" meanwhile; the fence
+    // failed (n1 stays a member); later n1 died and was fenced, and the stale join brought it
+    // back as a member. The join is dropped when the fence fails.
+    let mut cfg = cluster(&["n1", "n2"]);
+    group(&mut cfg, "rg1", &["Nodelist=n1,n2"]);
+    full(&mut cfg, "db", "rg1", &["Failover_mode=HARD"]);
+    let mut h = started(cfg, &["n1", "n2"]);
+    online(&mut h, &["rg1"]);
+    h.succeed_all();
+    offline(&mut h, &["rg1"]);
+    h.finish("db", Method::MonitorStop, "n1", 0);
+    h.finish("db", Method::Stop, "n1", 1);
+    assert_eq!(h.fenced, vec!["n1"]);
+    h.join("n1");
+    assert!(h.engine.node_record("n1").unwrap().join_after_fence);
+    h.event(EventKind::FenceFailed {
+        node: "n1".into(),
+        reason: "no fence command".into(),
+    });
+    assert!(!h.engine.node_record("n1").unwrap().join_after_fence);
+    h.event(EventKind::NodeDied { node: "n1".into() });
+    h.event(EventKind::NodeFenced { node: "n1".into() });
+    assert!(!h.engine.node_up("n1"), "no join was asked since n1 died");
+}

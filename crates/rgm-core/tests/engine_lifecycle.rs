@@ -18,15 +18,6 @@ fn create(h: &mut Harness, name: &str, group: &str, props: &[&str]) -> rgm_core:
     })
 }
 
-fn validate_args(h: &Harness, resource: &str, node: &str) -> Vec<String> {
-    h.launched
-        .iter()
-        .find(|r| r.method == Method::Validate && r.resource == resource && r.node == node)
-        .and_then(|r| r.validate.clone())
-        .expect("a VALIDATE run")
-        .to_args()
-}
-
 #[test]
 fn validate_on_create_gets_every_property_with_both_dependency_forms() {
     let mut cfg = cluster(&["node1", "node2"]);

@@ -234,8 +234,12 @@ fn one_status_update_in_a_large_cluster_names_one_record() {
         .map(|i| format!("node{i}"))
         .find(|n| s.h.state(&r, n).is_started())
         .expect("started somewhere");
-    s.h.set_status(&r, &node, Status::Faulted, "gone");
+    s.h.set_status(&r, &node, Status::Degraded, "slow");
     assert_eq!(s.take().len(), 1);
+    // FAULTED also makes its group ONLINE_FAULTED there: one record more.
+    s.h.set_status(&r, &node, Status::Faulted, "gone");
+    let c = s.take();
+    assert_eq!((c.resources.len(), c.group_nodes.len(), c.len()), (1, 1, 2));
 }
 
 /// A snapshot with one of each kind of record, a run in flight among them.
@@ -298,4 +302,56 @@ fn a_state_file_of_the_first_format_still_restores() {
     assert_eq!(e.next_run_id(), RunId(1));
     // Nothing to write back but what the restore itself changed (nothing here).
     assert!(e.take_changes().is_empty());
+}
+
+#[test]
+fn scha_control_health_gone_and_timers_name_what_they_change() {
+    let mut s = two_nodes();
+    online(&mut s.h, &["rg1", "rg2"]);
+    s.h.succeed_all();
+    s.take();
+    // RESOURCE_IS_RESTARTED: the resource's restart history, nothing else.
+    s.h.control(
+        rgm_core::engine::ControlTag::ResourceIsRestarted,
+        "rg1",
+        "db",
+        "n1",
+    );
+    let c = s.take();
+    assert_eq!((c.resources.clone(), c.len()), (pairs(&[("db", "n1")]), 1));
+    // A node's health: its record (and, here, nothing moves: rg2 has nowhere better to go).
+    s.h.event(EventKind::NodeHealth {
+        node: "n1".into(),
+        healthy: true,
+        reason: "fine".into(),
+    });
+    assert!(s.take().is_empty(), "healthy already: nothing changed");
+    s.h.event(EventKind::NodeHealth {
+        node: "n2".into(),
+        healthy: false,
+        reason: "monitor failed".into(),
+    });
+    let c = s.take();
+    assert!(c.nodes.contains("n2"));
+    assert_eq!(
+        s.h.engine.node_record("n2").unwrap().unhealthy.as_deref(),
+        Some("monitor failed")
+    );
+    // A resource found dead: its record, and the run of its restart.
+    s.h.succeed_all();
+    s.take();
+    s.h.event(EventKind::ResourceGone {
+        resource: "db".into(),
+        node: "n1".into(),
+        reason: "no process".into(),
+    });
+    let c = s.take();
+    assert!(c.resources.contains(&("db".to_string(), "n1".to_string())));
+    assert_eq!(c.runs.len(), 1, "MONITOR_STOP begins");
+    // A run whose result never comes: its timer ends it (MONITOR_STOP_timeout is 3600 s).
+    s.h.advance_ms(7_200_000);
+    s.h.fire_timers();
+    let c = s.take();
+    assert!(!c.runs.is_empty());
+    assert!(c.resources.contains(&("db".to_string(), "n1".to_string())));
 }

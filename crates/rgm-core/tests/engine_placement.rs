@@ -10,16 +10,6 @@ use rgm_core::engine::{
 use rgm_core::testkit::Harness;
 use rtreg::Method;
 
-fn switch(h: &mut Harness, group: &str, node: &str) -> rgm_core::engine::RequestId {
-    h.request(AdminRequest::Switch {
-        groups: Operands::named(&[group]),
-        nodes: vec![node.into()],
-        enable: false,
-        monitor: false,
-        manage: false,
-    })
-}
-
 fn where_online(h: &Harness, group: &str) -> Vec<String> {
     ["n1", "n2", "n3"]
         .into_iter()

@@ -231,3 +231,48 @@ fn postnet_stop_waits_for_the_cleanup_stop_of_a_failed_member() {
     assert!(pos("app:STOP") < pos("ip:POSTNET_STOP"), "{t:?}");
     assert_eq!(h.state("ip", "n1"), RState::Offline);
 }
+
+/// A group that waits for another to be online (RG_dependencies, `++`, `+++`) while a resource
+/// of that other group has a hard dependency on one of its own could never come online: both
+/// would wait for ever (seeds 410, 7699). The model refuses the cycle; resource dependencies
+/// alone may go both ways between groups.
+#[test]
+fn a_group_level_wait_against_a_resource_dependency_is_refused() {
+    let mut cfg = cluster(&["n1"]);
+    group(&mut cfg, "ga", &[]);
+    group(&mut cfg, "gb", &["RG_dependencies=ga"]);
+    full(&mut cfg, "a", "ga", &[]);
+    full(&mut cfg, "b", "gb", &[]);
+    let err = cfg
+        .apply(
+            &Change::UpdateResource {
+                name: "a".into(),
+                edits: edits(&["Resource_dependencies_offline_restart=b"]),
+            },
+            &NothingRunning,
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "resource group gb: would make a dependency cycle: gb -> ga -> gb"
+    );
+    // The same through a strong positive affinity.
+    group(&mut cfg, "gc", &["RG_affinities=++ga"]);
+    full(&mut cfg, "c", "gc", &[]);
+    assert!(
+        cfg.apply(
+            &Change::UpdateResource {
+                name: "a".into(),
+                edits: edits(&["Resource_dependencies=c{ANY_NODE}"]),
+            },
+            &NothingRunning,
+        )
+        .is_err()
+    );
+    // Resource dependencies both ways between two groups are fine.
+    group(&mut cfg, "gx", &[]);
+    group(&mut cfg, "gy", &[]);
+    full(&mut cfg, "x", "gx", &[]);
+    full(&mut cfg, "y", "gy", &["Resource_dependencies=x{ANY_NODE}"]);
+    full(&mut cfg, "x2", "gx", &["Resource_dependencies=y{ANY_NODE}"]);
+}

@@ -65,7 +65,7 @@ impl World {
                         self.step,
                         format!("request {} was never answered", id.0),
                     )),
-                    None => Ok(()),
+                    None => crate::spread::at_rest(self, self.step).map_or(Ok(()), Err),
                 };
             };
             events.push(ev.clone());

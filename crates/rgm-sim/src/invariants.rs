@@ -8,9 +8,18 @@
 //! - **start-order**: START (or, for a type without START, the move to started) only when
 //!   every strong, restart and offline_restart dependency that applies on the node is started
 //!   in its resolved scope.
-//! - **stop-order**: STOP (or, without STOP, the move to stopped) only when no dependent with a
-//!   hard dependency that relies on this instance is started, starting or stopping; during a
-//!   resource restart (`Bounce::Resource`) strong dependents are exempt.
+//! - **stop-order**: STOP (or, without STOP, the move to stopped) only when no dependent that
+//!   relies on this instance is in the middle of its own stop (both going down: the dependent
+//!   first; one that stays online or is STOP_FAILED does not hold it).
+//! - **dependent-stopped**: a resource still wanted up is stopped only by a restart or
+//!   offline_restart dependency or its own restart — never a strong or weak dependent because
+//!   what it depends on stopped.
+//! - **strong-negative**: a group with `--T` and T are never both active on one node.
+//! - **at-rest**: once the calm phase leaves the engine idle, no resource on a member node is
+//!   STARTING or STOPPING, and every resource not wanted up there is OFFLINE or STOP_FAILED
+//!   (no dependent, online or STOP_FAILED, keeps what it depends on from stopping).
+//! - **bounded**: restart and giveover histories hold no more than their windows
+//!   (Retry_interval, Pingpong_interval) see.
 //! - **stop-failed-start**: no PRENET_START or START for a group while any of its resources is
 //!   `StopFailed` on any node.
 //! - **dead-node**: no method on a node that is not a member or is being fenced.
@@ -47,13 +56,17 @@ pub enum Kind {
     UnloggedState,
     /// The change sets, applied to a store, do not reproduce the engine's snapshot.
     Persist,
+    DependentStopped,
+    StrongNegative,
+    AtRest,
+    Bounded,
     /// A predicate given by the caller (tests of the simulator itself).
     Custom(&'static str),
 }
 
 impl Kind {
     /// The built-in invariants.
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 16] = [
         Kind::Placement,
         Kind::StartOrder,
         Kind::StopOrder,
@@ -66,6 +79,10 @@ impl Kind {
         Kind::Hang,
         Kind::UnloggedState,
         Kind::Persist,
+        Kind::DependentStopped,
+        Kind::StrongNegative,
+        Kind::AtRest,
+        Kind::Bounded,
     ];
 
     pub fn from_name(name: &str) -> Option<Kind> {
@@ -86,6 +103,10 @@ impl Kind {
             Kind::Hang => "hang",
             Kind::UnloggedState => "unlogged-state",
             Kind::Persist => "persist",
+            Kind::DependentStopped => "dependent-stopped",
+            Kind::StrongNegative => "strong-negative",
+            Kind::AtRest => "at-rest",
+            Kind::Bounded => "bounded",
             Kind::Custom(name) => name,
         }
     }
@@ -173,11 +194,16 @@ impl Checker<'_> {
             && next == RState::Stopped
             && !matches!(prev, RState::Stopping | RState::PostnetStopping)
         {
-            v = self.stop_rule(w, step, r, n, "becoming stopped without STOP");
+            let how = "becoming stopped without STOP";
+            v = self
+                .stop_rule(w, step, r, n, how)
+                .or_else(|| self.dependent_stop_rule(w, step, r, n, how));
         }
         if v.is_none() && prev == RState::Offline && next != RState::Offline {
             let group = w.engine.config().resources.get(r)?.group.clone();
-            v = self.placement(w, step, &group, Some((r, n, next)));
+            v = self
+                .placement(w, step, &group, Some((r, n, next)))
+                .or_else(|| crate::spread::strong_negative(w, step, &group, Some((r, n))));
         }
         v
     }
@@ -205,7 +231,9 @@ impl Checker<'_> {
                 .start_rule(w, step, r, n, "START")
                 .or_else(|| self.stop_failed_rule(w, step, r, n, "START")),
             Method::PrenetStart => self.stop_failed_rule(w, step, r, n, "PRENET_START"),
-            Method::Stop => self.stop_rule(w, step, r, n, "STOP"),
+            Method::Stop => self
+                .stop_rule(w, step, r, n, "STOP")
+                .or_else(|| self.dependent_stop_rule(w, step, r, n, "STOP")),
             _ => None,
         }
     }
@@ -249,6 +277,12 @@ impl Checker<'_> {
         }
         out.extend(self.shadow_matches(w, step));
         out.extend(persisted(w, step));
+        out.extend(
+            cfg.groups
+                .keys()
+                .find_map(|g| crate::spread::strong_negative(w, step, g, None)),
+        );
+        out.extend(crate::spread::bounded(w, step));
         if let Some((name, extra)) = self.extra
             && let Some(why) = extra(w)
         {

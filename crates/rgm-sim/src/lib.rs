@@ -23,6 +23,7 @@ pub mod runner;
 pub mod schedule;
 pub mod shadow;
 pub mod shrink;
+pub mod spread;
 
 use rgm_core::ClusterConfig;
 

@@ -1,9 +1,7 @@
 //! Resource restarts as the invariants must see them: which (resource, node) are being
-//! restarted (`Bounce::Resource`) as a step begins, and which a RESOURCE_RESTART or
+//! restarted (a bounce: a resource restart, or a recovery after a restart) as a step begins, and which a RESOURCE_RESTART or
 //! RESOURCE_IS_RESTARTED of the step bounces — a restart of a type without STOP can begin and
 //! end inside one step, out of sight of the engine's queries.
-
-use rgm_core::engine::Bounce;
 
 use crate::driver::World;
 
@@ -13,7 +11,7 @@ impl World {
         self.bounced_before.clear();
         for r in self.engine.config().resources.keys() {
             for (n, _) in self.shadow.instances(r) {
-                if self.engine.resource_bounce(r, n) == Some(Bounce::Resource) {
+                if self.engine.resource_bounce(r, n).is_some() {
                     self.bounced_before.insert((r.clone(), n.clone()));
                 }
             }

@@ -1,9 +1,10 @@
 //! The ordering rules, judged when the engine emits a START or STOP (or moves a resource
 //! without one): a START only when every hard dependency is started in its resolved scope; a
-//! STOP only when no dependent that relies on this instance is still up (strong dependents
-//! excepted during a resource restart); no start while the group is STOP_FAILED anywhere.
+//! STOP only when no dependent that relies on this instance is in the middle of its own stop;
+//! no STOP of a resource still wanted up unless a restart or offline_restart dependency (or
+//! its own restart) explains it; no start while the group is STOP_FAILED anywhere.
 
-use rgm_core::engine::{Bounce, RState};
+use rgm_core::engine::RState;
 use rgm_core::{DependencyKind, EffectiveScope};
 
 use crate::driver::World;
@@ -85,7 +86,9 @@ impl Checker<'_> {
         None
     }
 
-    /// No dependent that relies on this instance (and must go first) is still up.
+    /// No dependent that relies on this instance is in the middle of its own stop: when both
+    /// go down together, the dependent stops first (r_properties(5)). A dependent that stays
+    /// online, or is STOP_FAILED, does not hold the stop (issue 9 rule 2).
     pub(crate) fn stop_rule(
         &self,
         w: &World,
@@ -95,31 +98,17 @@ impl Checker<'_> {
         how: &str,
     ) -> Option<Violation> {
         let cfg = w.engine.config();
-        let key = (r.to_string(), n.to_string());
-        let restart = w.engine.resource_bounce(r, n) == Some(Bounce::Resource)
-            || w.bounced.contains(&key)
-            || w.bounced_before.contains(&key);
         let group = cfg.resources.get(r)?.group.clone();
         let started_elsewhere = w.shadow.started_nodes(r).iter().any(|m| m != n);
         for (dep, edge, scope) in w.engine.graph().dependents_of(r) {
-            if !edge.kind.is_hard() {
-                continue;
-            }
-            if restart && edge.kind == DependencyKind::Strong {
-                if w.shadow.instances(dep).any(|(_, s)| s.is_started()) {
-                    w.count("check stop-order: strong dependent left up by a restart");
-                }
-                continue;
-            }
             for (m, s) in w.shadow.instances(dep) {
-                let up = s.is_started() || matches!(s, RState::Starting | RState::Stopping);
-                if !up || !edge.applies_on(m) {
+                let stopping = matches!(s, RState::MonitorStopping | RState::Stopping);
+                if !stopping || !edge.applies_on(m) {
                     continue;
                 }
                 w.count(format!(
-                    "check stop-order: {} dependent up, {scope:?}{}",
-                    kind_name(edge.kind),
-                    if restart { ", during a restart" } else { "" }
+                    "check stop-order: {} dependent stopping, {scope:?}",
+                    kind_name(edge.kind)
                 ));
                 let local = match scope {
                     EffectiveScope::Local => true,
@@ -128,17 +117,11 @@ impl Checker<'_> {
                 };
                 let relies = if local { m == n } else { !started_elsewhere };
                 if relies {
-                    let was = w
-                        .step_prev
-                        .get(&(dep.to_string(), m.clone()))
-                        .map(|p| format!(" (it was {p} when this step began)"))
-                        .unwrap_or_default();
                     return Some(Violation::new(
                         Kind::StopOrder,
                         step,
                         format!(
-                            "{how} of {r} on {n}{} while {dep}, which has a {} dependency on it ({scope:?}{}), is {s} on {m}{was}",
-                            if restart { " (resource restart)" } else { "" },
+                            "{how} of {r} on {n} while {dep}, which has a {} dependency on it ({scope:?}{}), is still {s} on {m}",
                             kind_name(edge.kind),
                             if edge.implicit { ", implicit" } else { "" },
                         ),
@@ -147,6 +130,65 @@ impl Checker<'_> {
             }
         }
         None
+    }
+
+    /// A STOP of a resource that its own targets want up is explained by a restart or
+    /// offline_restart dependency (or its own restart): a strong or weak dependent is never
+    /// stopped because what it depends on stopped (issue 9 rule 1).
+    pub(crate) fn dependent_stop_rule(
+        &self,
+        w: &World,
+        step: usize,
+        r: &str,
+        n: &str,
+        how: &str,
+    ) -> Option<Violation> {
+        let key = (r.to_string(), n.to_string());
+        // Wanted up both as the engine says after the step and as the placements logged up
+        // to this action said (a placement may change back and forth within one event).
+        let placed_here = w
+            .engine
+            .config()
+            .resources
+            .get(r)
+            .and_then(|x| w.shadow.primaries.get(&x.group))
+            .is_some_and(|p| p.contains(n));
+        if !placed_here
+            || !w.engine.resource_wanted_up(r, n)
+            || w.bounced.contains(&key)
+            || w.bounced_before.contains(&key)
+        {
+            return None;
+        }
+        let cascades = w
+            .engine
+            .graph()
+            .dependencies_of(r)
+            .iter()
+            .any(|(_, edge, _)| {
+                matches!(
+                    edge.kind,
+                    DependencyKind::Restart | DependencyKind::OfflineRestart
+                ) && edge.applies_on(n)
+            });
+        w.count("check dependent-stopped: a stop of a resource still wanted up");
+        if cascades {
+            return None;
+        }
+        Some(Violation::new(
+            Kind::DependentStopped,
+            step,
+            format!(
+                "{how} of {r} on {n}, which is still wanted up there and has no restart or offline_restart dependency: {}",
+                w.engine
+                    .graph()
+                    .dependencies_of(r)
+                    .iter()
+                    .map(|(d, e, _)| format!("{d} ({})", kind_name(e.kind)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ))
     }
 
     /// Nothing of a group starts while any of its resources is STOP_FAILED anywhere.

@@ -1,9 +1,10 @@
 //! The fault phase: at each step, a random event chosen from what the world allows now —
 //! complete a pending run (success, non-zero exit, signal, timeout, not run; after a random
 //! delay), lose a result, fire due timers, an administrator's request on random groups,
-//! resources and nodes, a scha_control from a (mostly) started resource, a status update, a
-//! node death, the owed `NodeFenced`, a rejoin, rgmd restarting (the runs it leaves then often
-//! end with a result that cannot be known).
+//! resources and nodes (among them switches that evict a `--` source), a scha_control from a
+//! (mostly) started resource, a status update, a node death, the owed `NodeFenced` or a
+//! failed fence, a rejoin, a change of node health, a resource found dead, rgmd restarting
+//! (the runs it leaves then often end with a result that cannot be known).
 
 use rgm_core::ClusterConfig;
 use rgm_core::PropertyEdit;
@@ -216,7 +217,7 @@ impl Scheduler {
         let cfg = w.engine.config();
         let flag = |rng: &mut Rng| rng.percent(10);
         match self.rng.weighted(&[
-            14, 10, 8, 5, 6, 6, 3, 3, 2, 2, 2, 2, 3, 3, 3, 2, 1, 1, 2, 1, 1,
+            14, 10, 8, 5, 6, 6, 3, 3, 2, 2, 2, 2, 3, 3, 3, 2, 1, 1, 2, 1, 1, 3,
         ]) {
             0 => R::Online {
                 groups: self.groups(cfg),
@@ -310,9 +311,51 @@ impl Scheduler {
             19 => R::RemoveNode {
                 name: self.rng.pick(&cfg.node_names()).clone(),
             },
-            _ => R::AddNode {
+            20 => R::AddNode {
                 name: format!("n{}", cfg.nodes.len() + 1 + self.rng.below(2) as usize),
             },
+            _ => self.eviction(w),
+        }
+    }
+
+    /// A switch that evicts: the target T of some `--T` onto a node where its source is
+    /// active (any switch, when no such pair is active).
+    fn eviction(&mut self, w: &World) -> AdminRequest {
+        let cfg = w.engine.config();
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for s in cfg.groups.values() {
+            for a in s.rg_affinities() {
+                if a.kind != rgm_core::deps::AffinityKind::StrongNegative {
+                    continue;
+                }
+                let Some(t) = cfg.groups.get(&a.group) else {
+                    continue;
+                };
+                for n in t.nodelist() {
+                    if w.shadow.group_active_on(cfg, &s.name, &n) {
+                        pairs.push((t.name.clone(), n));
+                    }
+                }
+            }
+        }
+        if pairs.is_empty() {
+            let (groups, nodes) = self.group_and_nodes(cfg);
+            return AdminRequest::Switch {
+                groups,
+                nodes,
+                enable: false,
+                monitor: false,
+                manage: false,
+            };
+        }
+        let (group, node) = self.rng.pick(&pairs).clone();
+        w.count("fault: a switch that evicts a -- source");
+        AdminRequest::Switch {
+            groups: Operands::Named(vec![group]),
+            nodes: vec![node],
+            enable: false,
+            monitor: false,
+            manage: false,
         }
     }
 

@@ -1,5 +1,6 @@
 //! The administrator's commands `clresourcetype`, `clresourcegroup` and `clresource`
-//! (aliases `clrt`, `clrg`, `clrs`), in Solaris syntax: `cmd subcommand [options] operands`.
+//! (aliases `clrt`, `clrg`, `clrs`), and `clnode`, in Solaris syntax: `cmd subcommand
+//! [options] operands`.
 //!
 //! Shared here: parsing (clap, with `-p`/`-x`/`-y` edits kept in command-line order) and the
 //! options several commands take alike, the context a subcommand runs in (output streams, the

@@ -120,6 +120,9 @@ impl Engine {
             if next == RState::Offline {
                 self.finish_bounce(r, n);
             }
+            if info.method == Method::Start {
+                self.restart_dependents_on_return(r, n);
+            }
             return;
         }
         match info.method {

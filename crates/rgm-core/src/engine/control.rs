@@ -1,18 +1,16 @@
 //! Requests from resource type code: `scha_control` (reference §e.3; what Failover_mode
 //! allows, §e.1) and `scha_resource_setstatus`.
 
-use std::collections::BTreeSet;
-
 use rtreg::Method;
 
 use crate::config::FailoverMode;
 use crate::deps::AffinityKind;
 use crate::engine::Engine;
-use crate::engine::action::{Answer, RequestError};
+use crate::engine::action::{Action, Answer, RequestError};
 use crate::engine::event::{ControlTag, RequestId};
 use crate::engine::log::{LogRecord, Severity, msg};
 use crate::engine::ops::{Goal, Op, Step};
-use crate::engine::runtime::{Bounce, RunPurpose};
+use crate::engine::runtime::RunPurpose;
 use crate::engine::state::{RState, Status};
 use crate::error::ErrorCode;
 
@@ -29,32 +27,60 @@ impl Engine {
         resource: &str,
         node: &str,
     ) {
-        self.log(LogRecord::decision(
+        let fields = [
+            ("resource", resource),
+            ("group", group),
+            ("node", node),
+            ("tag", tag.name()),
+        ];
+        let requested = LogRecord::decision(
             msg::CONTROL,
             Severity::Notice,
-            format!("scha_control {} requested by resource {resource} of resource group {group} on node {node}", tag.name()),
-            &[("resource", resource), ("group", group), ("node", node), ("tag", tag.name())],
-        ));
-        match self.control_checked(id, tag, group, resource, node) {
+            format!(
+                "scha_control {} requested by resource {resource} of resource group {group} on node {node}",
+                tag.name()
+            ),
+            &fields,
+        );
+        // The request's record goes before whatever deciding it logs.
+        let mark = self.out.len();
+        let result = self.control_checked(id, tag, group, resource, node);
+        let refusal = result.as_ref().err().map(|e| e.messages.join("; "));
+        let logged = match &refusal {
+            // A probe asking again and again for what cannot be done: once per window.
+            Some(why) => {
+                let window = self.retry_interval(resource);
+                self.refusals
+                    .worth_logging(resource, node, tag, why, window, self.now)
+            }
+            None => Some(0),
+        };
+        if logged.is_some() {
+            self.out.insert(mark, Action::Log(requested));
+        }
+        match result {
             Ok(Some(op)) => self.start_op(id, op),
             Ok(None) => self.reply(id, Ok(Answer::default())),
             Err(e) => {
-                self.log(LogRecord::decision(
-                    msg::CONTROL_REFUSED,
-                    Severity::Warning,
-                    format!(
-                        "scha_control {} by resource {resource} refused: {}",
-                        tag.name(),
-                        e.messages.join("; ")
-                    ),
-                    &[
-                        ("resource", resource),
-                        ("group", group),
-                        ("node", node),
-                        ("tag", tag.name()),
-                    ],
-                ));
-                self.reply(id, Err(e));
+                if let Some(suppressed) = logged {
+                    let since = if suppressed > 0 {
+                        format!(" ({suppressed} identical refusal(s) since the last one logged)")
+                    } else {
+                        String::new()
+                    };
+                    self.log(LogRecord::decision(
+                        msg::CONTROL_REFUSED,
+                        Severity::Warning,
+                        format!(
+                            "scha_control {} by resource {resource} refused: {}{since}",
+                            tag.name(),
+                            e.messages.join("; ")
+                        ),
+                        &fields,
+                    ));
+                }
+                // (Not `reply`: the refusal is logged above, or on purpose not.)
+                self.emit(Action::Reply { id, result: Err(e) });
             }
         }
     }
@@ -156,9 +182,8 @@ impl Engine {
                 if tag == ControlTag::CheckRestart {
                     return Ok(None);
                 }
-                let gn = self.rt.group_node_mut(group, node);
-                gn.restarts.push(self.now);
-                gn.restarting = true;
+                self.note_group_restart(group, node);
+                self.rt.group_node_mut(group, node).restarting = true;
                 self.log(LogRecord::decision(
                     msg::RESTART,
                     Severity::Notice,
@@ -202,7 +227,7 @@ impl Engine {
                         )));
                     }
                 }
-                self.rt.res_mut(resource, node).restarts.push(self.now);
+                self.note_resource_restart(resource, node);
                 let restart_self = tag == ControlTag::ResourceRestart;
                 self.log(LogRecord::decision(
                     msg::RESTART,
@@ -275,43 +300,6 @@ impl Engine {
                 Ok(None)
             }
         }
-    }
-
-    /// Marks a resource (when `itself`) and its restart and offline_restart dependents to be
-    /// taken down and brought back; returns the groups concerned.
-    pub(crate) fn bounce_resource(
-        &mut self,
-        resource: &str,
-        node: &str,
-        itself: bool,
-    ) -> Vec<String> {
-        let mut targets: Vec<(String, String)> = Vec::new();
-        if itself {
-            targets.push((resource.to_string(), node.to_string()));
-        }
-        for (d, only) in self.graph.restarted_with(resource, node) {
-            let nodes: Vec<String> = match only {
-                Some(n) => vec![n],
-                None => self.cfg.node_names(),
-            };
-            for n in nodes {
-                if self.rt.state(&d, &n).is_started() {
-                    targets.push((d.clone(), n));
-                }
-            }
-        }
-        let mut groups = BTreeSet::new();
-        for (r, n) in targets {
-            let x = self.rt.res_mut(&r, &n);
-            if x.bounce.is_none() {
-                x.bounce = Some(Bounce::Resource);
-            }
-            self.touch_resource(&r);
-            if let Some(res) = self.cfg.resources.get(&r) {
-                groups.insert(res.group.clone());
-            }
-        }
-        groups.into_iter().collect()
     }
 
     /// Nodes a GIVEOVER may go to, most preferred first: fit for a new start, not the node it
@@ -392,10 +380,12 @@ impl Engine {
             format!("resource group {group} giving over from node {from} to node {to} (scha_control GIVEOVER by {resource})"),
             &[("group", group), ("resource", resource), ("node", from)],
         ));
-        let grt = self.rt.group_mut(group);
-        grt.giveovers
-            .push((resource.to_string(), from.to_string(), self.now));
-        let mut next = grt.primaries.clone();
+        self.note_giveover(group, resource, from);
+        let mut next = self
+            .rt
+            .group(group)
+            .map(|g| g.primaries.clone())
+            .unwrap_or_default();
         next.remove(from);
         next.insert(to);
         self.set_primaries(group, next);
@@ -425,6 +415,10 @@ impl Engine {
         }
         if msg_changed {
             self.log(LogRecord::status_msg(resource, node, &message));
+        }
+        if status_changed {
+            // FAULTED makes the group ONLINE_FAULTED; OK again, ONLINE.
+            self.touch_resource(resource);
         }
         self.reply(id, Ok(Answer::default()));
     }

@@ -24,6 +24,9 @@ pub(crate) struct GroupFacts {
     pub rg_dependents: Vec<String>,
     /// Groups that name this one in RG_affinities.
     pub affine_sources: Vec<String>,
+    /// Other groups holding a resource that depends on a resource of this one: what this
+    /// group's targets decide for them (offline_restart) and what they decide for its stops.
+    pub resource_dependents: Vec<String>,
 }
 
 /// What the engine needs of a resource's configuration.
@@ -78,6 +81,7 @@ impl Facts {
                     rg_affinities: g.rg_affinities(),
                     rg_dependents: Vec::new(),
                     affine_sources: Vec::new(),
+                    resource_dependents: Vec::new(),
                 };
                 (g.name.clone(), facts)
             })
@@ -101,9 +105,25 @@ impl Facts {
                 }
             }
         }
+        for r in cfg.resources.values() {
+            for kind in crate::deps::DependencyKind::ALL {
+                for entry in r.dependencies(kind) {
+                    let Some(target) = cfg.resources.get(&entry.resource) else {
+                        continue;
+                    };
+                    if target.group != r.group
+                        && let Some(f) = groups.get_mut(&target.group)
+                    {
+                        f.resource_dependents.push(r.group.clone());
+                    }
+                }
+            }
+        }
         for f in groups.values_mut() {
             f.rg_dependents.sort();
             f.affine_sources.sort();
+            f.resource_dependents.sort();
+            f.resource_dependents.dedup();
         }
         let resources = cfg
             .resources

@@ -72,16 +72,12 @@ impl Engine {
         ));
         match decision {
             Decision::Restart => {
-                self.rt.res_mut(r, n).restarts.push(self.now);
+                self.note_resource_restart(r, n);
                 self.bounce_resource(r, n, true);
             }
             Decision::Giveover(to) => {
-                let now = self.now;
-                self.rt
-                    .group_mut(&group)
-                    .giveovers
-                    .push((r.to_string(), n.to_string(), now));
-                self.rt.group_node_mut(&group, n).failed_at = Some(now);
+                self.note_giveover(&group, r, n);
+                self.rt.group_node_mut(&group, n).failed_at = Some(self.now);
                 let mut next: BTreeSet<String> = self
                     .rt
                     .group(&group)

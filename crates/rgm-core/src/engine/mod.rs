@@ -20,6 +20,7 @@ mod facts;
 mod fencing;
 mod gone;
 mod health;
+mod history;
 mod launch;
 pub mod log;
 mod membership;
@@ -30,6 +31,8 @@ mod queries;
 mod readiness;
 mod reconcile;
 mod recovery;
+mod refusals;
+mod restarts;
 pub mod runtime;
 mod settle;
 pub mod state;
@@ -91,6 +94,8 @@ pub struct Engine {
     now: Time,
     out: Vec<Action>,
     dirty: dirty::Dirty,
+    /// Refused scha_control requests last logged.
+    refusals: refusals::Refusals,
     /// Timers that retry a failed fence, by the node they fence.
     fence_timers: std::collections::HashMap<TimerId, String>,
     /// Placement changes per group within the current event (see `placement::MAX_MOVES`).
@@ -134,6 +139,7 @@ impl Engine {
             dirty: dirty::Dirty::default(),
             moves: std::collections::HashMap::new(),
             fence_timers: std::collections::HashMap::new(),
+            refusals: refusals::Refusals::default(),
             settings: EngineSettings::default(),
             restored: None,
         };
@@ -240,6 +246,7 @@ impl Engine {
         self.facts = Facts::of(&self.cfg);
         self.dirty.set_ranks(&self.facts);
         self.sync_runtime();
+        self.prune_histories();
         self.dirty.extend(self.cfg.groups.keys().cloned());
         self.emit(Action::PersistConfig);
     }
@@ -309,6 +316,13 @@ impl Engine {
             self.set_status_by_rgm(resource, node, Status::Offline);
         }
         self.touch_resource(resource);
+        if matches!(state, RState::Offline | RState::StopFailed)
+            && let Some(group) = self.facts.resource(resource).map(|r| r.group.clone())
+        {
+            // The groups this one depends on may be waiting for its stops (RG_dependencies
+            // rule 3) even when its own state does not change (ERROR_STOP_FAILED stays so).
+            self.touch_targets(&group);
+        }
     }
 
     /// The RGM's own status changes: UNKNOWN when a START begins, OFFLINE once the resource is
@@ -354,6 +368,7 @@ impl Engine {
                 .rg_dependents
                 .iter()
                 .chain(&f.affine_sources)
+                .chain(&f.resource_dependents)
                 .cloned()
                 .collect();
             self.dirty.extend(sources);

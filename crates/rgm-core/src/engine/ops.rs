@@ -92,6 +92,11 @@ pub(crate) enum Step {
         method: Method,
         resources: Vec<String>,
     },
+    /// After a managed group's Nodelist changed: INIT where its resources' Init_nodes gained
+    /// a node, FINI where they lost one. `before`: each resource's Init_nodes before.
+    InitNodesChanged {
+        before: Vec<(String, Vec<String>)>,
+    },
     Target(TargetChange),
     /// Kill the running start and stop methods of these groups (`-k`).
     Kill(Vec<String>),
@@ -288,6 +293,10 @@ impl Engine {
                 self.lifecycle(id, *method, resources);
                 Ok(true)
             }
+            Step::InitNodesChanged { before } => {
+                self.init_nodes_changed(id, before);
+                Ok(true)
+            }
             Step::Target(t) => {
                 self.target(t.clone());
                 Ok(true)
@@ -382,17 +391,30 @@ impl Engine {
         let next = &plan.next;
         // (resource, args per node)
         let mut runs: Vec<(String, String, ValidateArgs)> = Vec::new();
-        let mut add =
-            |cfg: &crate::config::ClusterConfig, rname: &str, f: &dyn Fn(&str) -> ValidateArgs| {
-                let Some(r) = cfg.resources.get(rname) else {
-                    return;
-                };
-                for n in cfg.init_nodes(r) {
-                    if self.rt.node_up(&n) {
-                        runs.push((rname.to_string(), n.clone(), f(&n)));
-                    }
-                }
+        // Resources with VALIDATE none of whose Init_nodes is up: never applied unvalidated.
+        let mut nowhere: Vec<String> = Vec::new();
+        let mut add = |cfg: &crate::config::ClusterConfig,
+                       rname: &str,
+                       f: &dyn Fn(&str) -> ValidateArgs| {
+            let Some(r) = cfg.resources.get(rname) else {
+                return;
             };
+            let has_validate = cfg
+                .types
+                .get(&r.type_name)
+                .is_some_and(|t| t.spec.method(Method::Validate).is_some());
+            let nodes = cfg.init_nodes(r);
+            let up: Vec<&String> = nodes.iter().filter(|n| self.rt.node_up(n)).collect();
+            if has_validate && up.is_empty() {
+                nowhere.push(format!(
+                        "VALIDATE of resource {rname} cannot run: none of its nodes ({}) is a cluster member; nothing was changed",
+                        nodes.join(", ")
+                    ));
+            }
+            for n in up {
+                runs.push((rname.to_string(), n.clone(), f(n)));
+            }
+        };
         match change {
             Change::CreateResource { name, .. } => {
                 let r = &next.resources[name];
@@ -413,6 +435,12 @@ impl Engine {
                 }
             }
             _ => {}
+        }
+        if !nowhere.is_empty() {
+            return Err(RequestError {
+                code: ErrorCode::State,
+                messages: nowhere,
+            });
         }
         for (rname, node, vargs) in runs {
             let Some(r) = next.resources.get(&rname) else {
@@ -462,6 +490,37 @@ impl Engine {
             let nodes: Vec<String> = nodes.into_iter().filter(|n| self.rt.node_up(n)).collect();
             for n in nodes {
                 if let Some(run) = self.launch(rname, &n, method, RunPurpose::Op(id), None)
+                    && let Some(op) = self.ops.get_mut(&id)
+                {
+                    op.waiting.insert(run);
+                }
+            }
+        }
+    }
+
+    fn init_nodes_changed(&mut self, id: RequestId, before: &[(String, Vec<String>)]) {
+        for (rname, old) in before {
+            let Some(r) = self.cfg.resources.get(rname) else {
+                continue;
+            };
+            let managed = self.cfg.groups.get(&r.group).is_some_and(|g| g.managed);
+            if !managed {
+                continue;
+            }
+            let new = self.cfg.init_nodes(r);
+            let runs: Vec<(Method, String)> = new
+                .iter()
+                .filter(|n| !old.contains(n))
+                .map(|n| (Method::Init, n.clone()))
+                .chain(
+                    old.iter()
+                        .filter(|n| !new.contains(n))
+                        .map(|n| (Method::Fini, n.clone())),
+                )
+                .filter(|(m, n)| self.rt.node_up(n) && self.has_method(rname, *m))
+                .collect();
+            for (m, n) in runs {
+                if let Some(run) = self.launch(rname, &n, m, RunPurpose::Op(id), None)
                     && let Some(op) = self.ops.get_mut(&id)
                 {
                     op.waiting.insert(run);

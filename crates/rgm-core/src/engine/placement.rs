@@ -204,7 +204,16 @@ impl Engine {
         }
         .max(0) as usize;
         if keep.len() >= want {
-            return Some(keep.into_iter().take(want).collect());
+            // Fewer wanted now (Desired_primaries lowered): the most preferred stay.
+            return Some(
+                facts
+                    .nodelist
+                    .iter()
+                    .filter(|n| keep.contains(*n))
+                    .take(want)
+                    .cloned()
+                    .collect(),
+            );
         }
         let mut candidates: Vec<(i64, usize, String)> = facts
             .nodelist

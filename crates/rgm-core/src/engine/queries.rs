@@ -52,6 +52,12 @@ impl Engine {
         self.rt.node_up(node)
     }
 
+    /// Whether a resource is meant to be up on a node by its own targets: its group wanted
+    /// there (not restarting), the resource enabled there, and not being restarted.
+    pub fn resource_wanted_up(&self, resource: &str, node: &str) -> bool {
+        crate::engine::readiness::Want::new(self).base(resource, node)
+    }
+
     /// Whether a resource is being taken down to be brought back on a node, and how.
     pub fn resource_bounce(&self, resource: &str, node: &str) -> Option<Bounce> {
         self.rt.res(resource, node).and_then(|x| x.bounce)

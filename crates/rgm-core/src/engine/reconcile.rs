@@ -8,7 +8,7 @@ use rtreg::Method;
 use crate::engine::log::{LogRecord, Severity, msg};
 use crate::engine::readiness::{Phase, Ready, Want};
 use crate::engine::runtime::RunPurpose;
-use crate::engine::state::{RState, RgState};
+use crate::engine::state::{RState, RgState, Status};
 use crate::engine::{Bounce, Engine};
 
 /// What to do with a resource on a node now.
@@ -96,9 +96,13 @@ impl Engine {
 
     /// A state reached without a method; a bounce ends when the resource is down.
     fn become_state(&mut self, r: &str, n: &str, state: RState) {
+        let was = self.rt.state(r, n);
         self.set_state(r, n, state);
         if state == RState::Offline {
             self.finish_bounce(r, n);
+        }
+        if state == RState::OnlineUnmonitored && !was.is_started() {
+            self.restart_dependents_on_return(r, n);
         }
     }
 
@@ -217,7 +221,13 @@ fn next_step(want: &mut Want<'_>, r: &str, n: &str) -> Option<Step> {
                 start_or_skip(want, r, n)
             }
         }
-        (RState::PrenetStarted, true) => start_or_skip(want, r, n),
+        (RState::PrenetStarted, true) => match want.start_ready(r, n, Phase::Start) {
+            // It will not start here (as things stand, or until another group's resource is
+            // online: PENDING_ONLINE_BLOCKED): undo PRENET_START, so it is left OFFLINE, not
+            // STARTING (reference §c.4).
+            Ready::Never(_) | Ready::Blocked(_) => undo_prenet(want, r, n),
+            _ => start_or_skip(want, r, n),
+        },
         (RState::OnlineUnmonitored, true) if monitored && has(Method::MonitorStart) => {
             Some(Step::Run(Method::MonitorStart))
         }
@@ -254,6 +264,15 @@ fn next_step(want: &mut Want<'_>, r: &str, n: &str) -> Option<Step> {
             }
         }
         _ => None,
+    }
+}
+
+fn undo_prenet(want: &mut Want<'_>, r: &str, n: &str) -> Option<Step> {
+    if want.e.has_method(r, Method::PostnetStop) {
+        want.postnet_ready(r, n)
+            .then_some(Step::Run(Method::PostnetStop))
+    } else {
+        Some(Step::Become(RState::Offline))
     }
 }
 
@@ -318,6 +337,11 @@ fn group_state(want: &mut Want<'_>, group: &str, n: &str) -> (RgState, Option<St
             }
             continue;
         }
+        // A started resource whose Status is FAULTED (scha_resource_setstatus) faults its group
+        // as a failed start does (reference §c.4).
+        let status_faulted =
+            state.is_started() && e.rt.res(r, n).is_some_and(|x| x.status == Status::Faulted);
+        faulted |= status_faulted;
         match state {
             RState::StartFailed => faulted = true,
             RState::Online | RState::MonitorFailed => {}

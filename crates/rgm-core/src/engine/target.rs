@@ -58,6 +58,9 @@ impl Engine {
                 }
             }
             TargetChange::Evacuate { node, until } => {
+                // `-T 0` has no window, but the groups still leave: the node is out of reach
+                // for the placements of this request's own event.
+                let until = until.max(self.now.plus_ms(1));
                 self.rt.node_mut(&node).evacuated_until = Some(until);
                 let all: Vec<String> = self.cfg.groups.keys().cloned().collect();
                 self.dirty.extend(all);

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use rgm_core::engine::{AdminRequest, Operands, RequestId};
+use rgm_core::testkit::Harness as H;
 use rgm_core::testkit::{Harness, TypeBuilder, edits, must};
 use rgm_core::{Change, ClusterConfig};
 use rtreg::Method;
@@ -116,4 +117,37 @@ pub fn offline(h: &mut Harness, groups: &[&str]) -> RequestId {
         groups: Operands::named(groups),
         nodes: None,
     })
+}
+
+/// `clrg switch -n node group`.
+pub fn switch(h: &mut H, group: &str, node: &str) -> RequestId {
+    h.request(AdminRequest::Switch {
+        groups: Operands::named(&[group]),
+        nodes: vec![node.to_string()],
+        enable: false,
+        monitor: false,
+        manage: false,
+    })
+}
+
+/// VALIDATE's options (after `-R -T -G`) in the first run for `resource` on `node`.
+pub fn validate_args(h: &H, resource: &str, node: &str) -> Vec<String> {
+    h.launched
+        .iter()
+        .find(|r| r.method == Method::Validate && r.resource == resource && r.node == node)
+        .and_then(|r| r.validate.clone())
+        .expect("a VALIDATE run")
+        .to_args()
+}
+
+/// Registers a type on every node.
+pub fn register(cfg: &mut ClusterConfig, spec: rtreg::ResourceTypeSpec) {
+    must(
+        cfg,
+        Change::RegisterType {
+            spec: Box::new(spec),
+            installed_nodes: None,
+            rt_system: None,
+        },
+    );
 }

@@ -88,7 +88,10 @@ impl Engine {
                 }
             }
             for dep in group.rg_dependencies() {
-                let wanted = self.rt.group(&dep).is_some_and(|d| d.wanted);
+                let wanted = self
+                    .rt
+                    .group(&dep)
+                    .is_some_and(|d| d.wanted && !d.primaries.is_empty());
                 if !wanted && !named.contains(&dep) {
                     return Err(RequestError::new(
                         ErrorCode::Depend,
@@ -113,11 +116,15 @@ impl Engine {
     }
 
     /// RG_dependencies rule 4: no group may stay online while a group it depends on goes
-    /// offline everywhere.
+    /// offline everywhere — whatever the request (offline, offline -n, evacuate, remaster).
+    /// `groups` are those the request leaves offline everywhere.
     fn check_rule4_offline(&self, groups: &[String]) -> Result<(), RequestError> {
         for other in self.cfg.groups.values() {
-            if groups.contains(&other.name) || !self.rt.group(&other.name).is_some_and(|x| x.wanted)
-            {
+            let online = self
+                .rt
+                .group(&other.name)
+                .is_some_and(|x| x.wanted && !x.primaries.is_empty());
+            if groups.contains(&other.name) || !online {
                 continue;
             }
             if let Some(dep) = other
@@ -144,11 +151,23 @@ impl Engine {
         nodes: &Option<Vec<String>>,
     ) -> Result<Op, RequestError> {
         let groups = self.groups_of(groups)?;
-        if let Some(nodes) = nodes {
-            self.check_nodes(nodes)?;
-        } else {
-            self.check_rule4_offline(&groups)?;
-        }
+        let leaving: Vec<String> = match nodes {
+            Some(nodes) => {
+                self.check_nodes(nodes)?;
+                // Those whose every primary is named go offline everywhere.
+                groups
+                    .iter()
+                    .filter(|g| {
+                        self.rt
+                            .group(g)
+                            .is_some_and(|x| x.primaries.iter().all(|p| nodes.contains(p)))
+                    })
+                    .cloned()
+                    .collect()
+            }
+            None => groups.clone(),
+        };
+        self.check_rule4_offline(&leaving)?;
         let mut steps: Vec<Step> = groups
             .iter()
             .map(|g| {
@@ -255,6 +274,24 @@ impl Engine {
             })
             .cloned()
             .collect();
+        // Those no other node can master go offline everywhere.
+        let leaving: Vec<String> = groups
+            .iter()
+            .filter(|g| {
+                let stays = self
+                    .group_primaries(g)
+                    .iter()
+                    .any(|p| p != node && self.fitness(g, p, false).is_ok());
+                let elsewhere = self.facts.group(g).is_some_and(|f| {
+                    f.nodelist
+                        .iter()
+                        .any(|n| n != node && self.fitness(g, n, true).is_ok())
+                });
+                !stays && !elsewhere
+            })
+            .cloned()
+            .collect();
+        self.check_rule4_offline(&leaving)?;
         Ok(Op::new([
             Step::Target(TargetChange::Evacuate {
                 node: node.to_string(),
@@ -270,6 +307,15 @@ impl Engine {
     /// `clrg remaster`: each group moved to its most preferred nodes.
     pub(super) fn remaster(&self, groups: &Operands) -> Result<Op, RequestError> {
         let groups = self.groups_of(groups)?;
+        let leaving: Vec<String> = groups
+            .iter()
+            .filter(|g| {
+                !self.group_primaries(g).is_empty()
+                    && self.choose_primaries(g, true).is_some_and(|p| p.is_empty())
+            })
+            .cloned()
+            .collect();
+        self.check_rule4_offline(&leaving)?;
         let mut steps: Vec<Step> = groups
             .iter()
             .map(|g| Step::Target(TargetChange::Remaster { group: g.clone() }))

@@ -240,7 +240,22 @@ impl Engine {
         self.dry_run(&changes)?;
         // Every VALIDATE before any change: one veto leaves everything as it was.
         let mut steps = validate_all(&changes);
+        let before: Vec<(String, Vec<String>)> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::UpdateGroup { name, .. } => Some(name),
+                _ => None,
+            })
+            .flat_map(|g| self.members(g))
+            .filter_map(|r| {
+                let res = self.cfg.resources.get(&r)?;
+                Some((r, self.cfg.init_nodes(res)))
+            })
+            .collect();
         steps.extend(changes.into_iter().map(Step::Apply));
+        if !before.is_empty() {
+            steps.push(Step::InitNodesChanged { before });
+        }
         let resources: Vec<String> = updates.into_iter().flat_map(|(_, r)| r).collect();
         steps.push(Step::Lifecycle {
             method: Method::Update,

@@ -8,6 +8,7 @@ mod stop;
 
 use std::collections::HashMap;
 
+use crate::deps::DependencyKind;
 use crate::engine::Engine;
 use crate::engine::state::RState;
 use crate::graph::EffectiveScope;
@@ -48,6 +49,8 @@ pub(crate) struct Want<'e> {
     pub e: &'e Engine,
     memo: HashMap<(u32, u16), bool>,
     ready_memo: HashMap<(u32, u16, Phase), Ready>,
+    /// Readiness without the PRENET barrier (what "will it come online" asks).
+    dep_memo: HashMap<(u32, u16, Phase), Ready>,
     gate_memo: HashMap<(u32, u16), Ready>,
 }
 
@@ -57,6 +60,7 @@ impl<'e> Want<'e> {
             e,
             memo: HashMap::new(),
             ready_memo: HashMap::new(),
+            dep_memo: HashMap::new(),
             gate_memo: HashMap::new(),
         }
     }
@@ -103,6 +107,16 @@ impl<'e> Want<'e> {
         self.bouncing(resource, node) && self.targeted(resource, node)
     }
 
+    /// It is being restarted here: a bounce, or its group restarting on the node.
+    fn restarting(&self, resource: &str, node: &str) -> bool {
+        let e = self.e;
+        self.bouncing(resource, node)
+            || e.facts.resource(resource).is_some_and(|r| {
+                e.rt.group_node(&r.group, node)
+                    .is_some_and(|x| x.restarting)
+            })
+    }
+
     /// The resource wants to be up: by its targets, and no resource it needs is being taken
     /// down from under it.
     pub fn up(&mut self, resource: &str, node: &str) -> bool {
@@ -123,26 +137,35 @@ impl<'e> Want<'e> {
         v
     }
 
-    /// A hard dependency is going down deliberately where this resource relies on it.
+    /// What it depends on takes it down with it (r_properties(5), issue 9 rule 1): an
+    /// offline_restart dependency going offline where this resource relies on it, or a restart
+    /// dependency being restarted there. Strong and weak dependents are left running.
     fn forced_down(&mut self, resource: &str, node: &str) -> bool {
         let e = self.e;
-        let deps: Vec<(&str, EffectiveScope)> = e
+        let deps: Vec<(&str, DependencyKind, EffectiveScope)> = e
             .graph
             .dependencies_of(resource)
             .into_iter()
-            .filter(|(_, edge, _)| edge.kind.is_hard() && edge.applies_on(node))
-            .map(|(d, _, scope)| (d, scope))
+            .filter(|(_, edge, _)| {
+                matches!(
+                    edge.kind,
+                    DependencyKind::Restart | DependencyKind::OfflineRestart
+                ) && edge.applies_on(node)
+            })
+            .map(|(d, edge, scope)| (d, edge.kind, scope))
             .collect();
-        for (d, scope) in deps {
+        for (d, kind, scope) in deps {
             let relied = self.relied_nodes(d, scope, node);
             if relied.is_empty() {
                 continue;
             }
-            // Going down on purpose: not wanted up, and not a restart that brings it back.
-            let all_going = relied
-                .iter()
-                .all(|m| !self.coming_back(d, m) && !self.up(d, m));
-            if all_going {
+            let all_going = relied.iter().all(|m| !self.up(d, m));
+            let restarted = relied.iter().all(|m| self.restarting(d, m));
+            let forced = match kind {
+                DependencyKind::OfflineRestart => all_going,
+                _ => all_going && restarted,
+            };
+            if forced {
                 return true;
             }
         }

@@ -6,7 +6,7 @@
 use rtreg::Method;
 
 use crate::deps::{AffinityKind, DependencyKind};
-use crate::engine::state::RState;
+use crate::engine::state::{RState, RgState};
 use crate::graph::EffectiveScope;
 
 use super::{Phase, Ready, Want};
@@ -23,21 +23,44 @@ impl Want<'_> {
         }
         // Provisional answer guards against a (refused, so impossible) cycle.
         self.ready_memo.insert(key, Ready::Wait);
-        let ready = self.start_ready_uncached(resource, node, phase);
+        let mut ready = self.start_gate(resource, node, phase);
+        if phase == Phase::Start && ready == Ready::Go {
+            let group = self
+                .e
+                .facts
+                .resource(resource)
+                .map(|r| r.group.clone())
+                .unwrap_or_default();
+            ready = self.prenet_barrier(&group, resource, node);
+        }
         self.ready_memo.insert(key, ready.clone());
         ready
     }
 
-    fn start_ready_uncached(&mut self, resource: &str, node: &str, phase: Phase) -> Ready {
+    /// [`Want::start_ready`] but for the PRENET barrier: the group gates and the
+    /// dependencies. Whether something will come online asks this, so that the barrier (which
+    /// only ever waits) cannot lead round in a circle.
+    fn start_gate(&mut self, resource: &str, node: &str, phase: Phase) -> Ready {
+        let Some((r, n)) = self.e.facts.key(resource, node) else {
+            return Ready::Never("resource deleted".into());
+        };
+        let key = (r, n, phase);
+        if let Some(r) = self.dep_memo.get(&key) {
+            return r.clone();
+        }
+        self.dep_memo.insert(key, Ready::Wait);
+        let ready = self.start_gate_uncached(resource, node, phase);
+        self.dep_memo.insert(key, ready.clone());
+        ready
+    }
+
+    fn start_gate_uncached(&mut self, resource: &str, node: &str, phase: Phase) -> Ready {
         let e = self.e;
         let Some(r) = e.facts.resource(resource) else {
             return Ready::Never("resource deleted".into());
         };
         let group = r.group.clone();
         let mut ready = self.group_may_start(&group, node);
-        if phase == Phase::Start && ready == Ready::Go {
-            ready = self.prenet_barrier(&group, resource, node);
-        }
         if ready != Ready::Go {
             return ready;
         }
@@ -69,6 +92,10 @@ impl Want<'_> {
         let wants = self.up(d, node);
         match phase {
             Phase::Prenet => {
+                // A hard dependency that will never be online here: no PRENET_START either.
+                if kind.is_hard() && self.never_here(d, node) {
+                    return Ready::Never(format!("depends on {d}, which is not online"));
+                }
                 let pending_prenet = e.has_method(d, Method::PrenetStart)
                     && wants
                     && matches!(state, RState::Offline | RState::PrenetStarting)
@@ -94,12 +121,7 @@ impl Want<'_> {
                         Ready::Go
                     };
                 }
-                let coming = wants && !matches!(state, RState::StartFailed | RState::StopFailed);
-                let coming = coming
-                    && !matches!(
-                        self.start_ready_any(d, node),
-                        Ready::Never(_) | Ready::Blocked(_)
-                    );
+                let coming = self.coming(d, node);
                 match (kind.is_hard(), coming) {
                     (_, true) => Ready::Wait,
                     (false, false) => Ready::Go,
@@ -109,8 +131,20 @@ impl Want<'_> {
         }
     }
 
-    /// The readiness of whichever start step `d` is at.
-    fn start_ready_any(&mut self, d: &str, node: &str) -> Ready {
+    /// Whether `d`, not started here, is on its way to starting: wanted, not failed, and not
+    /// held for good (by its group or its dependencies).
+    fn coming(&mut self, d: &str, node: &str) -> bool {
+        let state = self.e.rt.state(d, node);
+        self.up(d, node)
+            && !matches!(state, RState::StartFailed | RState::StopFailed)
+            && !matches!(
+                self.start_gate_any(d, node),
+                Ready::Never(_) | Ready::Blocked(_)
+            )
+    }
+
+    /// The readiness (barrier aside) of whichever start step `d` is at.
+    fn start_gate_any(&mut self, d: &str, node: &str) -> Ready {
         let e = self.e;
         let state = e.rt.state(d, node);
         if e.rt.res(d, node).is_some_and(|x| x.busy.is_some()) {
@@ -124,7 +158,7 @@ impl Want<'_> {
         } else {
             Phase::Start
         };
-        self.start_ready(d, node, phase)
+        self.start_gate(d, node, phase)
     }
 
     fn cross_group_dep(
@@ -154,18 +188,20 @@ impl Want<'_> {
             return Ready::Go;
         }
         if !kind.is_hard() {
-            // Order only: wait for an instance that is starting, else go.
+            // Order only: wait for an instance whose start method is running, else go. One
+            // that waits between its methods may wait for this group (RG_dependencies,
+            // affinities): waiting for it could wait for ever.
             let starting = candidates.iter().any(|m| {
                 let s = e.rt.state(d, m);
-                self.up(d, m) && !s.is_started() && !s.is_down()
+                let busy = e.rt.res(d, m).is_some_and(|x| x.busy.is_some());
+                busy && self.up(d, m) && !s.is_started() && !s.is_down()
             });
             return if starting { Ready::Wait } else { Ready::Go };
         }
-        let coming = candidates.iter().any(|m| {
-            let s = e.rt.state(d, m);
-            self.coming_back(d, m)
-                || (self.up(d, m) && !matches!(s, RState::StartFailed | RState::StopFailed))
-        });
+        // Coming: being restarted, or on its way to starting (not held for good itself).
+        let coming = candidates
+            .iter()
+            .any(|m| self.coming_back(d, m) || self.coming(d, m));
         if coming {
             return Ready::Wait;
         }
@@ -199,6 +235,10 @@ impl Want<'_> {
             }
             match e.rt.state(&other, node) {
                 RState::PrenetStarting => return Ready::Wait,
+                // One whose PRENET_START waits for another group does not hold the group's
+                // STARTs: two groups depending on each other would wait for ever.
+                RState::Offline
+                    if self.up(&other, node) && self.waits_on_another_group(&other, node) => {}
                 RState::Offline if self.up(&other, node) => {
                     if matches!(
                         self.start_ready(&other, node, Phase::Prenet),
@@ -211,6 +251,45 @@ impl Want<'_> {
             }
         }
         Ready::Go
+    }
+
+    /// A resource that will not come online on the node as things stand: what a hard
+    /// dependent's START would be refused for (Ready::Never), asked before its PRENET_START.
+    fn never_here(&mut self, d: &str, node: &str) -> bool {
+        let started = self.e.rt.state(d, node).is_started() && self.up(d, node);
+        !started && !self.coming_back(d, node) && !self.coming(d, node)
+    }
+
+    /// Whether a resource's start waits, directly or through hard dependencies in its group
+    /// that have not started, for a hard dependency in another group.
+    fn waits_on_another_group(&mut self, resource: &str, node: &str) -> bool {
+        self.waits_across(resource, node, 0)
+    }
+
+    fn waits_across(&mut self, resource: &str, node: &str, depth: usize) -> bool {
+        let e = self.e;
+        let Some(group) = e.facts.resource(resource).map(|r| r.group.clone()) else {
+            return false;
+        };
+        let deps: Vec<(String, DependencyKind, EffectiveScope, bool)> = e
+            .graph
+            .dependencies_of(resource)
+            .into_iter()
+            .filter(|(_, edge, _)| edge.kind.is_hard() && edge.applies_on(node))
+            .map(|(d, edge, scope)| {
+                let same = e.facts.resource(d).is_some_and(|x| x.group == group);
+                (d.to_string(), edge.kind, scope, same)
+            })
+            .collect();
+        deps.into_iter().any(|(d, kind, scope, same)| {
+            if same {
+                depth < 64
+                    && !self.e.rt.state(&d, node).is_started()
+                    && self.waits_across(&d, node, depth + 1)
+            } else {
+                self.cross_group_dep(resource, &d, kind, scope, node) != Ready::Go
+            }
+        })
     }
 
     /// Group-level gates on starting anything of the group on a node.
@@ -255,7 +334,10 @@ impl Want<'_> {
                 AffinityKind::StrongPositive | AffinityKind::StrongPositiveDelegated
                     if !e.group_state_on(&a.group, node).is_online() =>
                 {
-                    return if e.group_targets(&a.group, node) {
+                    // On its way there, unless it cannot get there (STOP_FAILED, blocked).
+                    let held = e.stop_failed_node(&a.group).is_some()
+                        || e.group_state_on(&a.group, node) == RgState::PendingOnlineBlocked;
+                    return if e.group_targets(&a.group, node) && !held {
                         Ready::Wait
                     } else {
                         Ready::Blocked(format!(
@@ -271,10 +353,32 @@ impl Want<'_> {
                 _ => {}
             }
         }
+        // A group that has `--` for this one is evicted from the node before this one starts
+        // there (issue 9 rule 4): never both on one node at any instant.
+        for s in &g.affine_sources {
+            let repels = e.facts.group(s).is_some_and(|f| {
+                f.rg_affinities
+                    .iter()
+                    .any(|a| a.kind == AffinityKind::StrongNegative && a.group == group)
+            });
+            if repels && e.group_active_on(s, node) {
+                return match e.stop_failed_node(s) {
+                    Some(_) => Ready::Blocked(format!(
+                        "resource group {s} (which has a -- affinity for it) is still on node {node}"
+                    )),
+                    None => Ready::Wait,
+                };
+            }
+        }
         for dep in &g.rg_dependencies {
             let online_here = e.group_state_on(dep, node).is_online();
             if online_here {
                 continue;
+            }
+            if let Some(at) = e.stop_failed_node(dep) {
+                return Ready::Blocked(format!(
+                    "depends on resource group {dep} (RG_dependencies), which is STOP_FAILED on node {at}"
+                ));
             }
             let pending_here = self.group_up(dep, node);
             if pending_here {

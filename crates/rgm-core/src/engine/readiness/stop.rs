@@ -1,8 +1,6 @@
 //! The stop side: RG_dependencies rule 3 between groups, and whether a resource may run
 //! STOP or POSTNET_STOP once the dependents that rely on it have gone.
 
-use crate::deps::DependencyKind;
-use crate::engine::runtime::Bounce;
 use crate::engine::state::RState;
 use crate::graph::EffectiveScope;
 
@@ -26,7 +24,11 @@ impl Want<'_> {
     }
 
     /// Whether `resource` (going down on `node`) may run STOP: every dependent that relies on
-    /// this instance and must go first has gone.
+    /// this instance and is going down with it has stopped (r_properties(5): "this resource
+    /// stops before those in the list"). A dependent that stays online, or is STOP_FAILED,
+    /// never holds it up ("if this resource remains online or fails to stop, a resource in
+    /// the list stops anyway"); a START_FAILED dependent leaving the node is stopped first
+    /// (its cleanup STOP).
     pub fn stop_ready(&mut self, resource: &str, node: &str) -> bool {
         let e = self.e;
         let group = e
@@ -37,52 +39,45 @@ impl Want<'_> {
         if !self.group_may_stop(&group, node) {
             return false;
         }
-        let restart_mode =
-            e.rt.res(resource, node).and_then(|x| x.bounce) == Some(Bounce::Resource);
-        let dependents: Vec<(String, DependencyKind, EffectiveScope, Option<String>)> = e
+        let dependents: Vec<(String, EffectiveScope, Option<String>)> = e
             .graph
             .dependents_of(resource)
             .into_iter()
-            .map(|(d, edge, scope)| (d.to_string(), edge.kind, scope, edge.node.clone()))
+            .map(|(d, edge, scope)| (d.to_string(), scope, edge.node.clone()))
             .collect();
-        for (d, kind, scope, only) in dependents {
+        for (d, scope, only) in dependents {
             let Some(nodes) = e.rt.res_nodes(&d) else {
                 continue;
             };
-            // Dependents whose STOP has not completed (or failed) still use this resource; so does
-            // a START_FAILED one that is about to be stopped as cleanup.
-            let mut active: Vec<String> = nodes
+            let d_group = e
+                .facts
+                .resource(&d)
+                .map(|x| x.group.clone())
+                .unwrap_or_default();
+            // Dependents whose stop is still to come or under way.
+            let active: Vec<(String, RState)> = nodes
                 .iter()
                 .filter(|(_, x)| {
                     x.state.is_started()
                         || matches!(
                             x.state,
-                            RState::Starting | RState::Stopping | RState::StopFailed
+                            RState::Starting | RState::Stopping | RState::StartFailed
                         )
                 })
-                .map(|(m, _)| m.clone())
+                .map(|(m, x)| (m.clone(), x.state))
                 .collect();
-            let failed: Vec<String> = nodes
-                .iter()
-                .filter(|(_, x)| x.state == RState::StartFailed)
-                .map(|(m, _)| m.clone())
-                .collect();
-            active.extend(failed.into_iter().filter(|m| !self.up(&d, m)));
-            for m in active {
+            for (m, state) in active {
                 if only.as_deref().is_some_and(|o| o != m) || !self.binds(resource, node, scope, &m)
                 {
                     continue;
                 }
-                let must_go_first = if kind.is_hard() {
-                    !restart_mode
-                        || matches!(
-                            kind,
-                            DependencyKind::Restart | DependencyKind::OfflineRestart
-                        )
-                } else {
-                    !self.up(&d, &m)
-                };
-                if must_go_first {
+                // Going down with it, or in the middle of its stop (even if wanted again).
+                let stopping = matches!(state, RState::MonitorStopping | RState::Stopping);
+                // One of another group whose stop waits for a group that depends on its own
+                // (RG_dependencies rule 3) stays for now: it does not hold this stop, or the
+                // two rules would wait for each other.
+                let held = d_group != group && !stopping && !self.group_may_stop(&d_group, &m);
+                if (stopping || !self.up(&d, &m)) && !held {
                     return false;
                 }
             }
