@@ -175,7 +175,9 @@ mod tests {
         ));
         let huge = (u32::MAX).to_be_bytes();
         let err = read_frame::<String>(&mut &huge[..]).unwrap_err();
-        assert!(matches!(err, FrameError::TooLarge { size, limit: MAX_FRAME } if size == u32::MAX as usize));
+        assert!(
+            matches!(err, FrameError::TooLarge { size, limit: MAX_FRAME } if size == u32::MAX as usize)
+        );
         assert_eq!(
             err.to_string(),
             format!("frame of 4294967295 bytes is larger than the limit of {MAX_FRAME} bytes")

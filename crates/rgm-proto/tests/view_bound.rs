@@ -25,7 +25,11 @@ fn the_bound_holds_through_a_cluster_life() {
     let mut cfg = cluster(NODES);
     for g in 0..4 {
         let name = format!("group-{g}");
-        group(&mut cfg, &name, &["Nodelist=n1,node-two,a-rather-long-node-name-3"]);
+        group(
+            &mut cfg,
+            &name,
+            &["Nodelist=n1,node-two,a-rather-long-node-name-3"],
+        );
         for r in 0..5 {
             resource(&mut cfg, &format!("res-{g}-{r}"), &name, &[]);
         }
