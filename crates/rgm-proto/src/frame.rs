@@ -19,6 +19,13 @@ pub enum FrameError {
     Truncated,
     #[error("frame of {size} bytes is larger than the limit of {limit} bytes")]
     TooLarge { size: usize, limit: usize },
+    /// The reader has no room now for a frame this large (the daemon's budget for large
+    /// requests is taken); it may be sent again later.
+    #[error(
+        "rgmd has no room now for a request of {size} bytes (it reads at most {budget} bytes \
+         of large requests at once); try again"
+    )]
+    NoRoom { size: usize, budget: usize },
     #[error("malformed message: {0}")]
     Malformed(#[from] serde_json::Error),
     #[error("{0}")]

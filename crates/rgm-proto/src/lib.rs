@@ -9,6 +9,7 @@
 pub mod frame;
 pub mod limits;
 pub mod message;
+pub mod text;
 pub mod view;
 
 pub use frame::{FrameError, MAX_FRAME, decode, encode, read_frame, write_frame};

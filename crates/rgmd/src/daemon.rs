@@ -2,12 +2,10 @@
 //! whether to trust the state: the same boot, or a node that rebooted), the cluster log, the
 //! launcher, the socket, the signals; then the event loop.
 
-use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use tokio::net::UnixListener;
 use tokio::signal::unix::{SignalKind, signal};
 
 use rgm_core::engine::{Engine, Severity};
@@ -19,7 +17,7 @@ use crate::event_loop::{Daemon, Exit, LoopEvent};
 use crate::executor::LauncherExecutor;
 use crate::fence::Fencer;
 use crate::options::Options;
-use crate::server::{AccessPolicy, Identity, serve};
+use crate::server::{AccessPolicy, ClientLimits, Identity, serve};
 use crate::store::{LocalStore, Store, boot_id};
 
 pub async fn run(options: Options) -> anyhow::Result<Exit> {
@@ -83,7 +81,7 @@ pub async fn run(options: Options) -> anyhow::Result<Exit> {
         launcher.sweep_cgroups();
     }
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let listener = bind(&socket)?;
+    let (listener, _socket_lock) = crate::socket::bind(&socket)?;
 
     let executor = LauncherExecutor::new(
         launcher.clone(),
@@ -127,7 +125,8 @@ pub async fn run(options: Options) -> anyhow::Result<Exit> {
         cluster: daemon.engine.config().cluster_name.clone(),
         node: node.clone(),
     });
-    tokio::spawn(serve(listener, tx.clone(), policy, identity));
+    let limits = ClientLimits::from(&options);
+    tokio::spawn(serve(listener, tx.clone(), policy, identity, limits));
     spawn_signals(tx.clone())?;
     if launcher.uses_cgroups() {
         tokio::spawn(sweep_cgroups(launcher.clone()));
@@ -147,25 +146,6 @@ pub async fn run(options: Options) -> anyhow::Result<Exit> {
     }
     let _ = std::fs::remove_file(&socket);
     Ok(exit)
-}
-
-fn bind(socket: &std::path::Path) -> anyhow::Result<UnixListener> {
-    if let Some(dir) = socket.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    // We hold the state directory's lock, so a socket file left here is a dead daemon's.
-    if socket.exists() {
-        if std::os::unix::net::UnixStream::connect(socket).is_ok() {
-            anyhow::bail!("{} is in use by another running rgmd", socket.display());
-        }
-        std::fs::remove_file(socket)
-            .with_context(|| format!("cannot remove the stale socket {}", socket.display()))?;
-    }
-    let listener = UnixListener::bind(socket)
-        .with_context(|| format!("cannot listen on {}", socket.display()))?;
-    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o660))
-        .with_context(|| format!("cannot set the permissions of {}", socket.display()))?;
-    Ok(listener)
 }
 
 fn access_policy(options: &Options) -> anyhow::Result<AccessPolicy> {

@@ -185,6 +185,10 @@ impl Daemon {
             ));
             return Ok(());
         }
+        if let Err(refusal) = crate::admission::admit(&request, &self.engine, &self.node) {
+            let _ = reply.send(refusal);
+            return Ok(());
+        }
         // The id is taken only once the request is known to go to the engine, so the ids in
         // the cluster log have no gaps.
         let id = RequestId(self.next_request);

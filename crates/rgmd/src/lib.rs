@@ -2,6 +2,7 @@
 //! the methods the engine asks for (rgm-exec), keeps the configuration and runtime state in the
 //! store, writes the cluster log, and answers the commands on a Unix socket (rgm-proto).
 
+pub mod admission;
 pub mod clock;
 pub mod cluster_log;
 pub mod daemon;
@@ -10,4 +11,5 @@ pub mod executor;
 pub mod fence;
 pub mod options;
 pub mod server;
+pub mod socket;
 pub mod store;

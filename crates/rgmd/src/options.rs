@@ -39,6 +39,17 @@ pub struct Options {
     /// Rotate the cluster log when it grows past this many bytes.
     #[arg(long, default_value_t = 10 << 20, value_name = "BYTES")]
     pub log_max_bytes: u64,
+    /// The most connections served at once; more are refused with a message. A user other
+    /// than root and rgmd's own may hold a quarter of them.
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    pub max_clients: usize,
+    /// Seconds a client has, once connected, to send its handshake.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub handshake_timeout: u64,
+    /// Seconds a client has, after each answer, to send its next request; then it is
+    /// disconnected.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub idle_timeout: u64,
     /// More diagnostics on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,

@@ -1,0 +1,315 @@
+//! What rgmd checks of a request before the engine sees it: the things only the daemon can
+//! know, so the engine stays pure.
+//!
+//! - **Method files.** When a type is registered, installed on this node (`Installed_nodes`), or
+//!   a resource moves to another `Type_version`, each method of the type is checked as rgm-exec
+//!   will check it before running it ([`rgm_exec::safety`]): a path that is not a regular,
+//!   executable file owned by root or rgmd's user, in a directory only they can write, or that
+//!   leads into `/proc` or `/sys`, is refused with the path and the reason.
+//! - **Size.** A change that could make the view (the largest answer) larger than a frame is
+//!   refused with the size and the limit ([`rgm_proto::limits::view_bound`]); so is a status
+//!   message over [`MAX_STATUS_MSG`].
+//!
+//! A request these checks cannot judge (it names something that does not exist, say) is passed
+//! on: the engine refuses it with every reason.
+
+use std::path::Path;
+
+use rgm_core::engine::{AdminRequest, Engine, Operands};
+use rgm_core::{Change, ClusterConfig, ErrorCode, NothingRunning};
+use rgm_proto::limits::{MAX_FRAME, MAX_STATUS_MSG, json_len, status_msg_bytes, view_bound};
+use rgm_proto::{Request, Response};
+
+/// `Ok` when the request may go to the engine, else the refusal to send back.
+pub fn admit(request: &Request, engine: &Engine, node: &str) -> Result<(), Response> {
+    match request {
+        Request::Admin(admin) => admit_change(admin, engine, node),
+        Request::SetStatus {
+            resource,
+            message: Some(message),
+            ..
+        } => admit_status(resource, message, engine, node),
+        _ => Ok(()),
+    }
+}
+
+fn admit_status(
+    resource: &str,
+    message: &str,
+    engine: &Engine,
+    node: &str,
+) -> Result<(), Response> {
+    if message.len() > MAX_STATUS_MSG {
+        return Err(Response::refused(
+            ErrorCode::Inval,
+            format!(
+                "resource {resource}: the status message is {} bytes; the limit is \
+                 {MAX_STATUS_MSG} bytes",
+                message.len()
+            ),
+        ));
+    }
+    let (_, old) = engine.resource_status(resource, node);
+    let msgs = status_msg_bytes(engine) - msg_bytes(&old) + msg_bytes(message);
+    check_view(engine.config(), node, msgs)
+}
+
+/// What a status message adds to the view.
+fn msg_bytes(message: &str) -> usize {
+    if message.is_empty() {
+        0
+    } else {
+        json_len(message) - 2
+    }
+}
+
+fn admit_change(request: &AdminRequest, engine: &Engine, node: &str) -> Result<(), Response> {
+    let current = engine.config();
+    let Some(changes) = config_changes(request, current) else {
+        return Ok(());
+    };
+    let mut next = current.clone();
+    for change in &changes {
+        if next.apply(change, &NothingRunning).is_err() {
+            return Ok(());
+        }
+    }
+    let problems = method_problems(current, &next, node);
+    if !problems.is_empty() {
+        return Err(Response::Refused {
+            code: ErrorCode::Inval,
+            messages: problems,
+        });
+    }
+    check_view(&next, node, status_msg_bytes(engine))
+}
+
+/// The view of `config` must fit a frame.
+fn check_view(config: &ClusterConfig, node: &str, status_msgs: usize) -> Result<(), Response> {
+    let bound = view_bound(config, node, status_msgs);
+    if bound <= MAX_FRAME {
+        return Ok(());
+    }
+    Err(Response::refused(
+        ErrorCode::NoMem,
+        format!(
+            "the change would let the cluster view grow to {bound} bytes (the configuration \
+             alone would be {} bytes), over the protocol's limit of {MAX_FRAME} bytes; nothing \
+             was changed",
+            json_len(config)
+        ),
+    ))
+}
+
+/// The configuration changes a request makes, for those that can make the configuration
+/// larger or bring a type's methods onto this node; `None` for the others.
+fn config_changes(request: &AdminRequest, cfg: &ClusterConfig) -> Option<Vec<Change>> {
+    use AdminRequest as R;
+    let names = |operands: &Operands, all: Vec<&String>| match operands {
+        Operands::All => all.into_iter().cloned().collect(),
+        Operands::Named(names) => names.clone(),
+    };
+    Some(match request {
+        R::RegisterType {
+            spec,
+            installed_nodes,
+            rt_system,
+        } => vec![Change::RegisterType {
+            spec: spec.clone(),
+            installed_nodes: installed_nodes.clone(),
+            rt_system: *rt_system,
+        }],
+        R::UpdateType {
+            name,
+            installed_nodes,
+            rt_system,
+        } => vec![Change::UpdateType {
+            name: name.clone(),
+            installed_nodes: installed_nodes.clone(),
+            rt_system: *rt_system,
+        }],
+        R::CreateGroup {
+            name,
+            scalable,
+            edits,
+        } => vec![Change::CreateGroup {
+            name: name.clone(),
+            scalable: *scalable,
+            edits: edits.clone(),
+        }],
+        R::UpdateGroup { groups, edits } => names(groups, cfg.groups.keys().collect())
+            .into_iter()
+            .map(|name| Change::UpdateGroup {
+                name,
+                edits: edits.clone(),
+            })
+            .collect(),
+        R::CreateResource {
+            name,
+            group,
+            type_name,
+            edits,
+            enabled,
+        } => vec![Change::CreateResource {
+            name: name.clone(),
+            group: group.clone(),
+            type_name: type_name.clone(),
+            edits: edits.clone(),
+            enabled: *enabled,
+        }],
+        R::UpdateResource { resources, edits } => names(resources, cfg.resources.keys().collect())
+            .into_iter()
+            .map(|name| Change::UpdateResource {
+                name,
+                edits: edits.clone(),
+            })
+            .collect(),
+        _ => return None,
+    })
+}
+
+/// The method files of the types a change brings to `node` — newly registered or installed
+/// here, or moved to by a resource — that rgm-exec would refuse to run, each with its reason.
+fn method_problems(current: &ClusterConfig, next: &ClusterConfig, node: &str) -> Vec<String> {
+    let mut types: Vec<&str> = next
+        .types
+        .values()
+        .filter(|t| t.installed_on(node))
+        .filter(|t| {
+            current
+                .types
+                .get(t.name())
+                .is_none_or(|before| !before.installed_on(node))
+        })
+        .map(|t| t.name())
+        .collect();
+    for (name, r) in &next.resources {
+        let moved = current
+            .resources
+            .get(name)
+            .is_some_and(|before| before.type_name != r.type_name);
+        if moved
+            && next
+                .types
+                .get(&r.type_name)
+                .is_some_and(|t| t.installed_on(node))
+        {
+            types.push(&r.type_name);
+        }
+    }
+    types.sort_unstable();
+    types.dedup();
+    let owners = rgm_exec::safety::default_owners();
+    let mut problems = Vec::new();
+    for name in types {
+        let rtype = &next.types[name];
+        for (method, path) in &rtype.spec.methods {
+            if let Err(refusal) = rgm_exec::safety::check_method_file(Path::new(path), &owners) {
+                problems.push(format!(
+                    "resource type {name}, method {method}: {refusal}; rgmd will not run it"
+                ));
+            }
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rgm_core::InstalledNodesEdit;
+    use rgm_core::testkit::{TypeBuilder, cluster, group, must, resource};
+
+    /// A type whose methods (under /opt/ACME/bin) do not exist.
+    fn missing_methods(version: &str) -> rtreg::ResourceTypeSpec {
+        TypeBuilder::new("ACME", "gone", version).build()
+    }
+
+    fn problems_of(current: &ClusterConfig, change: Change, node: &str) -> Vec<String> {
+        let mut next = current.clone();
+        next.apply(&change, &NothingRunning)
+            .expect("a valid change");
+        method_problems(current, &next, node)
+    }
+
+    #[test]
+    fn methods_are_checked_where_and_when_the_type_comes_to_this_node() {
+        let cfg = cluster(&["n1", "n2"]);
+        let elsewhere = Change::RegisterType {
+            spec: Box::new(missing_methods("1")),
+            installed_nodes: Some(vec!["n2".into()]),
+            rt_system: None,
+        };
+        assert_eq!(
+            problems_of(&cfg, elsewhere.clone(), "n1"),
+            Vec::<String>::new()
+        );
+        let problems = problems_of(&cfg, elsewhere.clone(), "n2");
+        assert_eq!(
+            problems,
+            [
+                "resource type ACME.gone:1, method START: method file /opt/ACME/bin/gone_start does not exist; rgmd will not run it",
+                "resource type ACME.gone:1, method STOP: method file /opt/ACME/bin/gone_stop does not exist; rgmd will not run it",
+            ]
+        );
+        // Installed here later: checked then.
+        let mut cfg = cfg;
+        must(&mut cfg, elsewhere);
+        let here = Change::UpdateType {
+            name: "ACME.gone:1".into(),
+            installed_nodes: Some(InstalledNodesEdit::Add(vec!["n1".into()])),
+            rt_system: None,
+        };
+        assert_eq!(problems_of(&cfg, here, "n1").len(), 2);
+        // A change that brings no type here checks nothing.
+        let other = Change::UpdateType {
+            name: "ACME.gone:1".into(),
+            installed_nodes: None,
+            rt_system: Some(true),
+        };
+        assert_eq!(problems_of(&cfg, other, "n1"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_resource_moving_to_another_type_version_has_that_type_checked() {
+        let mut cfg = cluster(&["n1"]);
+        group(&mut cfg, "rg", &[]);
+        resource(&mut cfg, "r", "rg", &[]);
+        must(
+            &mut cfg,
+            Change::RegisterType {
+                spec: Box::new(missing_methods("2")),
+                installed_nodes: None,
+                rt_system: None,
+            },
+        );
+        let mut next = cfg.clone();
+        next.resources.get_mut("r").unwrap().type_name = "ACME.gone:2".into();
+        let problems = method_problems(&cfg, &next, "n1");
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].starts_with("resource type ACME.gone:2, method START"));
+    }
+
+    #[test]
+    fn a_status_message_over_the_limit_is_refused_with_its_size() {
+        let mut cfg = cluster(&["n1"]);
+        group(&mut cfg, "rg", &[]);
+        resource(&mut cfg, "r", "rg", &[]);
+        let engine = Engine::new(cfg);
+        let request = |message: String| Request::SetStatus {
+            resource: "r".into(),
+            group: "rg".into(),
+            status: rgm_core::engine::Status::Ok,
+            message: Some(message),
+        };
+        assert!(admit(&request("m".repeat(MAX_STATUS_MSG)), &engine, "n1").is_ok());
+        let refusal = admit(&request("m".repeat(MAX_STATUS_MSG + 1)), &engine, "n1").unwrap_err();
+        assert_eq!(
+            refusal,
+            Response::refused(
+                ErrorCode::Inval,
+                "resource r: the status message is 4097 bytes; the limit is 4096 bytes"
+            )
+        );
+    }
+}
