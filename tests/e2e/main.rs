@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod fencing;
+mod hostile;
 mod lifecycle;
 mod recovery;
 mod support;
