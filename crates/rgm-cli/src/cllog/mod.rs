@@ -18,6 +18,8 @@ use std::time::{Duration, SystemTime};
 use clap::{Parser, ValueEnum};
 use serde::Deserialize;
 
+use rgm_proto::text::escape_controls;
+
 use crate::client::io_reason;
 use crate::failure::Failure;
 
@@ -129,12 +131,14 @@ impl Filter {
     }
 }
 
-/// The human form of a record, as the daemon writes `cluster.log`.
+/// The human form of a record, as the daemon writes `cluster.log`; control characters (a
+/// method's output may hold any) are escaped.
 fn human(r: &Record) -> String {
-    format!(
+    let line = format!(
         "{} Cluster.RGM.global.rgmd: [ID {} daemon.{}] {}",
         r.time, r.id, r.severity, r.text
-    )
+    );
+    escape_controls(&line).into_owned()
 }
 
 /// Runs `cllog`; returns the exit status.
@@ -163,6 +167,53 @@ pub fn run(
             fail.exit_status()
         }
     }
+}
+
+/// What `cllog` with these arguments prints for a log whose bytes are `log` (the log file is
+/// not read, and `-f` does not follow): for tests and the fuzzer. Returns the exit status.
+pub fn run_on(
+    args: impl IntoIterator<Item = OsString>,
+    log: &[u8],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let result = Args::try_parse_from(&args)
+        .map_err(|e| Failure::usage(e.to_string()))
+        .and_then(filter)
+        .and_then(|f| match print_records(&f, log, "(given)", out) {
+            Err(Failed::Write(e)) => Err(Failure::internal(format!("cannot write: {e}"))),
+            Err(Failed::Read(f)) => Err(f),
+            Ok(()) => Ok(()),
+        });
+    match result {
+        Ok(()) => 0,
+        Err(fail) => {
+            fail.report("cllog", err);
+            fail.exit_status()
+        }
+    }
+}
+
+/// Prints the records of a log (named `name` in messages) that pass the filter.
+fn print_records(
+    f: &Filter,
+    log: impl BufRead,
+    name: &str,
+    out: &mut dyn Write,
+) -> Result<(), Failed> {
+    for line in log.split(b'\n') {
+        let line = line.map_err(|e| {
+            Failed::Read(Failure::internal(format!(
+                "cannot read the cluster log {name}: {}",
+                io_reason(&e)
+            )))
+        })?;
+        if let Some(l) = f.line(&String::from_utf8_lossy(&line)) {
+            writeln!(out, "{l}").map_err(Failed::Write)?;
+        }
+    }
+    Ok(())
 }
 
 fn filter(args: Args) -> Result<Filter, Failure> {
@@ -201,13 +252,7 @@ fn read_log(f: &Filter, out: &mut dyn Write) -> Result<(), Failed> {
     };
     if !f.args.follow {
         let file = File::open(&path).map_err(|e| Failed::Read(unreadable(e)))?;
-        for line in BufReader::new(file).split(b'\n') {
-            let line = line.map_err(|e| Failed::Read(unreadable(e)))?;
-            if let Some(l) = f.line(&String::from_utf8_lossy(&line)) {
-                writeln!(out, "{l}").map_err(Failed::Write)?;
-            }
-        }
-        return Ok(());
+        return print_records(f, BufReader::new(file), &path.display().to_string(), out);
     }
     follow(f, &path, out).map_err(Failed::Write)
 }
