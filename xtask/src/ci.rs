@@ -8,7 +8,9 @@
 //!    then the doc tests, which nextest does not run,
 //! 5. `cargo doc --workspace --no-deps` with rustdoc warnings as errors (broken intra-doc
 //!    links are how a code map goes stale),
-//! 6. the engine simulator over a few thousand seeds.
+//! 6. the engine simulator over a few thousand seeds,
+//! 7. each fuzz target for a few seconds (the nightly toolchain is required: without it CI
+//!    fails saying so).
 
 use std::process::Command;
 
@@ -48,6 +50,7 @@ pub fn main(_args: &[String]) -> Result<()> {
         .args(["doc", "--workspace", "--no-deps"])
         .env("RUSTDOCFLAGS", "-D warnings"))?;
     crate::sim::main(&["--seeds".to_string(), crate::sim::CI_SEEDS.to_string()])?;
+    crate::fuzz::ci()?;
     eprintln!("xtask: ci passed");
     Ok(())
 }

@@ -4,12 +4,14 @@
 //! * `demo`  — rgm's main job end to end on the embedded store.
 //! * `bench` — the performance figures (release builds), `--json` for machines.
 //! * `sim`   — the engine simulator over seeded random clusters and faults.
+//! * `fuzz`  — the cargo-fuzz targets of `fuzz/` (nightly).
 //!
 //! Each task lives in a module of its own; this file only dispatches.
 
 mod bench;
 mod ci;
 mod demo;
+mod fuzz;
 mod sim;
 mod tidy;
 mod util;
@@ -24,6 +26,7 @@ tasks:
   demo    rgm end to end: rgmd, the example type, a group online, a restart, offline
   bench   [core|engine|exec]... [--json]  performance figures in release builds
   sim     [--seeds N]  the engine simulator over seeded random clusters
+  fuzz    [--seconds N] [--target T]...  the fuzz targets (nightly), N s each (300)
 ";
 
 fn main() -> Result<()> {
@@ -35,6 +38,7 @@ fn main() -> Result<()> {
         Some("demo") => demo::main(&rest),
         Some("bench") => bench::main(&rest),
         Some("sim") => sim::main(&rest),
+        Some("fuzz") => fuzz::main(&rest),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())
