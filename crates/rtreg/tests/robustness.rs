@@ -211,6 +211,15 @@ fn timed(what: &str, bytes: &[u8]) -> rtreg::Parsed {
 
 const HEADER: &str = "Resource_type = huge;\nRT_version = 1;\nSTART = /s;\nSTOP = /t;\n";
 
+/// The diagnostics' messages.
+fn messages(parsed: &rtreg::Parsed) -> Vec<String> {
+    parsed
+        .diagnostics
+        .iter()
+        .map(|d| d.message.clone())
+        .collect()
+}
+
 /// Just under the largest file rtreg reads.
 const NEARLY_MAX: usize = rtreg::limits::MAX_RTR_BYTES - 1024;
 
@@ -307,11 +316,7 @@ fn blocks_up_to_the_limit_and_past_it() {
     assert_eq!(rtreg::limits::spec_problems(&spec), vec![]);
     text.push_str(&block(limit));
     let parsed = timed("one block too many", text.as_bytes());
-    let errors: Vec<String> = parsed
-        .diagnostics
-        .iter()
-        .map(|d| d.message.clone())
-        .collect();
+    let errors = messages(&parsed);
     assert_eq!(
         errors,
         ["`P1000` is one property too many: a type may have at most 1000"]
@@ -348,11 +353,7 @@ fn many_distinct_items() {
         members.join(", ")
     );
     let parsed = timed("distinct enum members", text.as_bytes());
-    let errors: Vec<String> = parsed
-        .diagnostics
-        .iter()
-        .map(|d| d.message.clone())
-        .collect();
+    let errors = messages(&parsed);
     assert_eq!(
         errors,
         ["ENUM of `e` has 100000 members; the limit is 1000"]

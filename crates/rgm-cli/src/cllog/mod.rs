@@ -153,17 +153,26 @@ pub fn run(
         Ok(a) => a,
         Err(e) => return crate::cl::clap_error(&program, &e, out, err),
     };
-    let result = filter(a).and_then(|f| match read_log(&f, out) {
+    let result = filter(a).and_then(|f| outcome(read_log(&f, out)));
+    exit_status(result, &program, err)
+}
+
+/// How reading and printing the log ended, as a command's result.
+fn outcome(read: Result<(), Failed>) -> Result<(), Failure> {
+    match read {
         // The reader went away (`cllog -f | head`): that is the end, not a failure.
         Err(Failed::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(Failed::Write(e)) => Err(Failure::internal(format!("cannot write the output: {e}"))),
         Err(Failed::Read(f)) => Err(f),
         Ok(()) => Ok(()),
-    });
+    }
+}
+
+fn exit_status(result: Result<(), Failure>, program: &str, err: &mut dyn Write) -> u8 {
     match result {
         Ok(()) => 0,
         Err(fail) => {
-            fail.report(&program, err);
+            fail.report(program, err);
             fail.exit_status()
         }
     }
@@ -181,18 +190,8 @@ pub fn run_on(
     let result = Args::try_parse_from(&args)
         .map_err(|e| Failure::usage(e.to_string()))
         .and_then(filter)
-        .and_then(|f| match print_records(&f, log, "(given)", out) {
-            Err(Failed::Write(e)) => Err(Failure::internal(format!("cannot write: {e}"))),
-            Err(Failed::Read(f)) => Err(f),
-            Ok(()) => Ok(()),
-        });
-    match result {
-        Ok(()) => 0,
-        Err(fail) => {
-            fail.report("cllog", err);
-            fail.exit_status()
-        }
-    }
+        .and_then(|f| outcome(print_records(&f, log, "(given)", out)));
+    exit_status(result, "cllog", err)
 }
 
 /// Prints the records of a log (named `name` in messages) that pass the filter.
