@@ -73,39 +73,57 @@ const MAX_INT_JSON: usize = 20;
 /// restart counters, `On_off_switch` and `Monitored_switch` per node, managed and suspended
 /// flags are: those change without a check.
 pub fn view_bound(config: &ClusterConfig, daemon_node: &str, status_msgs: usize) -> usize {
-    let names = config.node_names();
-    let node_keys: usize = names.iter().map(|n| json_len(n) + 2).sum(); // "n": and a comma
-    let n = names.len();
+    let states = StateBound::of(config);
     // {"response":"view","body":{"cluster":C,"node":N,"config":...,"nodes":[...],
     //  "groups":{...},"resources":{...}}}
     let mut total = 100 + 2 * json_len(&config.cluster_name) + json_len(daemon_node);
     total += json_len(config);
     // Each node: {"name":N,"id":ID,"up":false},
-    total += names
-        .iter()
+    total += config
+        .nodes
+        .keys()
         .map(|name| json_len(name) + 30 + MAX_INT_JSON)
         .sum::<usize>();
-    // Each group: "g":{"states":{"n":STATE,...},"primaries":["n",...],"wanted":false},
-    let group = 50 + node_keys + n * MAX_STATE_JSON + node_keys;
-    // Flags that change without a check: managed, and Suspend_automatic_recovery set.
-    let group_flags = 60;
-    total += config
-        .groups
-        .keys()
-        .map(|g| json_len(g) + group + group_flags)
-        .sum::<usize>();
-    // Each resource: "r":{"nodes":{"n":{"state":S,"status":S,"status_msg":"","restarts":I,
-    // "rg_restarts":I},...}},
-    let entry = 70 + 2 * MAX_STATE_JSON + 2 * MAX_INT_JSON;
-    let resource = 20 + node_keys + n * entry;
-    // Its two switches at their largest: {"all":false,"nodes":{"n":false,...}}, both.
-    let switches = 2 * (30 + node_keys + 6 * n);
+    total += config.groups.keys().map(|g| states.group(g)).sum::<usize>();
     total += config
         .resources
         .keys()
-        .map(|r| json_len(r) + resource + switches)
+        .map(|r| states.resource(r))
         .sum::<usize>();
     total + status_msgs
+}
+
+/// What each group and resource adds to the view beyond its configuration: its states on
+/// every node, and the room the unchecked changes of its flags and switches may take.
+#[derive(Debug, Clone, Copy)]
+pub struct StateBound {
+    /// `"n":` and a comma, for every node.
+    node_keys: usize,
+    nodes: usize,
+}
+
+impl StateBound {
+    pub fn of(config: &ClusterConfig) -> StateBound {
+        StateBound {
+            node_keys: config.nodes.keys().map(|n| json_len(n) + 2).sum(),
+            nodes: config.nodes.len(),
+        }
+    }
+
+    /// A group named `name`: `"g":{"states":{"n":STATE,...},"primaries":["n",...],
+    /// "wanted":false},`, and its managed flag and Suspend_automatic_recovery set.
+    pub fn group(&self, name: &str) -> usize {
+        json_len(name) + 50 + 2 * self.node_keys + self.nodes * MAX_STATE_JSON + 60
+    }
+
+    /// A resource named `name`: `"r":{"nodes":{"n":{"state":S,"status":S,"status_msg":"",
+    /// "restarts":I,"rg_restarts":I},...}},`, and its two switches at their largest
+    /// (`{"all":false,"nodes":{"n":false,...}}`).
+    pub fn resource(&self, name: &str) -> usize {
+        let entry = 70 + 2 * MAX_STATE_JSON + 2 * MAX_INT_JSON;
+        let switches = 2 * (30 + self.node_keys + 6 * self.nodes);
+        json_len(name) + 20 + self.node_keys + self.nodes * entry + switches
+    }
 }
 
 /// The bytes the status messages of an engine's resources add to its view: the JSON form of

@@ -8,15 +8,18 @@
 //!   leads into `/proc` or `/sys`, is refused with the path and the reason.
 //! - **Size.** A change that could make the view (the largest answer) larger than a frame is
 //!   refused with the size and the limit ([`rgm_proto::limits::view_bound`]); so is a status
-//!   message over [`MAX_STATUS_MSG`].
+//!   message over [`MAX_STATUS_MSG`]. A change is first bounded from the request alone
+//!   ([`growth`]); only one that might reach the limit is worked out exactly.
 //!
 //! A request these checks cannot judge (it names something that does not exist, say) is passed
 //! on: the engine refuses it with every reason.
 
+mod growth;
+
 use std::path::Path;
 
 use rgm_core::engine::{AdminRequest, Engine, Operands};
-use rgm_core::{Change, ClusterConfig, ErrorCode, NothingRunning};
+use rgm_core::{Change, ClusterConfig, ErrorCode, InstalledNodesEdit, NothingRunning};
 use rgm_proto::limits::{MAX_FRAME, MAX_STATUS_MSG, json_len, status_msg_bytes, view_bound};
 use rgm_proto::{Request, Response};
 
@@ -68,20 +71,79 @@ fn admit_change(request: &AdminRequest, engine: &Engine, node: &str) -> Result<(
     let Some(changes) = config_changes(request, current) else {
         return Ok(());
     };
-    let mut next = current.clone();
-    for change in &changes {
-        if next.apply(change, &NothingRunning).is_err() {
+    let msgs = status_msg_bytes(engine);
+    if let Some(growth) = growth::growth_bound(request, current) {
+        let problems = methods_brought_here(request, current, node);
+        if !problems.is_empty() {
+            return Err(refuse_methods(problems));
+        }
+        if view_bound(current, node, msgs) + growth <= MAX_FRAME {
             return Ok(());
         }
     }
+    // Near the limit, or a change whose effect only the configuration it makes tells: make it.
+    let mut next: Option<ClusterConfig> = None;
+    for change in &changes {
+        match next
+            .as_ref()
+            .unwrap_or(current)
+            .plan(change, &NothingRunning)
+        {
+            Ok(plan) => next = Some(plan.next),
+            // The engine refuses it, with every reason.
+            Err(_) => return Ok(()),
+        }
+    }
+    let Some(next) = next else {
+        return Ok(());
+    };
     let problems = method_problems(current, &next, node);
     if !problems.is_empty() {
-        return Err(Response::Refused {
-            code: ErrorCode::Inval,
-            messages: problems,
-        });
+        return Err(refuse_methods(problems));
     }
-    check_view(&next, node, status_msg_bytes(engine))
+    check_view(&next, node, msgs)
+}
+
+fn refuse_methods(problems: Vec<String>) -> Response {
+    Response::Refused {
+        code: ErrorCode::Inval,
+        messages: problems,
+    }
+}
+
+/// The method problems of the type a request registers or installs on `node`, told from the
+/// request.
+fn methods_brought_here(request: &AdminRequest, cfg: &ClusterConfig, node: &str) -> Vec<String> {
+    match request {
+        AdminRequest::RegisterType {
+            spec,
+            installed_nodes,
+            ..
+        } if installed_nodes
+            .as_ref()
+            .is_none_or(|nodes| nodes.iter().any(|n| n == node)) =>
+        {
+            type_methods(&spec.name, spec)
+        }
+        AdminRequest::UpdateType {
+            name,
+            installed_nodes: Some(edit),
+            ..
+        } => {
+            let arrives = match edit {
+                InstalledNodesEdit::All => true,
+                InstalledNodesEdit::Set(nodes) | InstalledNodesEdit::Add(nodes) => {
+                    nodes.iter().any(|n| n == node)
+                }
+                InstalledNodesEdit::Remove(_) => false,
+            };
+            match cfg.resolve_type(name) {
+                Ok(t) if arrives && !t.installed_on(node) => type_methods(t.name(), &t.spec),
+                _ => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// The view of `config` must fit a frame.
@@ -199,19 +261,27 @@ fn method_problems(current: &ClusterConfig, next: &ClusterConfig, node: &str) ->
     }
     types.sort_unstable();
     types.dedup();
+    types
+        .into_iter()
+        .flat_map(|name| type_methods(name, &next.types[name].spec))
+        .collect()
+}
+
+/// The methods of a type that rgm-exec would refuse to run, each with its reason.
+fn type_methods(name: &str, spec: &rtreg::ResourceTypeSpec) -> Vec<String> {
     let owners = rgm_exec::safety::default_owners();
-    let mut problems = Vec::new();
-    for name in types {
-        let rtype = &next.types[name];
-        for (method, path) in &rtype.spec.methods {
-            if let Err(refusal) = rgm_exec::safety::check_method_file(Path::new(path), &owners) {
-                problems.push(format!(
-                    "resource type {name}, method {method}: {refusal}; rgmd will not run it"
-                ));
-            }
-        }
-    }
-    problems
+    spec.methods
+        .iter()
+        .filter_map(|(method, path)| {
+            rgm_exec::safety::check_method_file(Path::new(path), &owners)
+                .err()
+                .map(|refusal| {
+                    format!(
+                        "resource type {name}, method {method}: {refusal}; rgmd will not run it"
+                    )
+                })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -261,6 +331,23 @@ mod tests {
             rt_system: None,
         };
         assert_eq!(problems_of(&cfg, here, "n1").len(), 2);
+        // Told from the request alone, the same.
+        let register_here = AdminRequest::RegisterType {
+            spec: Box::new(missing_methods("2")),
+            installed_nodes: None,
+            rt_system: None,
+        };
+        assert_eq!(methods_brought_here(&register_here, &cfg, "n1").len(), 2);
+        let add_here = AdminRequest::UpdateType {
+            name: "gone".into(),
+            installed_nodes: Some(InstalledNodesEdit::Add(vec!["n1".into()])),
+            rt_system: None,
+        };
+        assert_eq!(methods_brought_here(&add_here, &cfg, "n1").len(), 2);
+        assert_eq!(
+            methods_brought_here(&add_here, &cfg, "n2"),
+            Vec::<String>::new()
+        );
         // A change that brings no type here checks nothing.
         let other = Change::UpdateType {
             name: "ACME.gone:1".into(),
