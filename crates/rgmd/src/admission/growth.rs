@@ -48,7 +48,7 @@ pub fn growth_bound(request: &AdminRequest, cfg: &ClusterConfig) -> Option<usize
             edits,
             ..
         } => {
-            let longest_type = cfg.types.keys().map(|t| json_len(t)).max().unwrap_or(0);
+            let longest_type = cfg.types.keys().map(json_len).max().unwrap_or(0);
             // {"name":N,"group":G,"type_name":T,"properties":{...},"enabled":{"all":true},
             // "monitored":{"all":true}} under key N, and N in its group's Resource_list.
             3 * json_len(name)
