@@ -2,8 +2,11 @@
 //! on Drop), and the tests drive the real command binaries against it.
 //!
 //! The binaries are those of the workspace's build, found beside the test executable's
-//! directory (`target/<profile>/`): `cargo test --workspace` and `cargo nextest run
-//! --workspace` build every one of them, because every binary's package has tests.
+//! directory (`<target dir>/<profile>/`, wherever `CARGO_TARGET_DIR` or `--target-dir` put
+//! it; `RGM_BIN_DIR` overrides): `cargo test --workspace` and `cargo nextest run --workspace`
+//! build every one of them, because every binary's package has tests.
+
+pub mod etcd;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -15,23 +18,49 @@ pub const BINARIES: &[&str] = &[
     "clresourcetype",
     "clresourcegroup",
     "clresource",
+    "cllog",
+    "scha_cluster_get",
     "scha_resource_get",
+    "scha_resource_setstatus",
     "scha_control",
     "rgm-echo-server",
+    "scha_resourcegroup_get",
+    "rgm-pmf",
+    "generic_svc_start",
+    "generic_svc_stop",
+    "generic_validate",
+    "generic_monitor_start",
+    "generic_monitor_stop",
+    "ocf_svc_start",
+    "ocf_svc_stop",
+    "ocf_validate",
+    "ocf_monitor_start",
+    "ocf_monitor_stop",
+    "ocf_update",
 ];
 
-/// Where the workspace's binaries are.
+/// The environment variable that names the directory of the binaries under test, when they
+/// are not beside the test executable.
+pub const BIN_DIR_ENV: &str = "RGM_BIN_DIR";
+
+/// Where the workspace's binaries are: `$RGM_BIN_DIR`, else the profile directory the test
+/// executable was built into (`<target dir>/<profile>/deps/<test>`), which follows
+/// `CARGO_TARGET_DIR`.
 pub fn bin_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("own path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>")
-        .to_path_buf();
+    let dir = match std::env::var_os(BIN_DIR_ENV).filter(|d| !d.is_empty()) {
+        Some(d) => PathBuf::from(d),
+        None => std::env::current_exe()
+            .expect("own path")
+            .parent()
+            .and_then(Path::parent)
+            .expect("<target dir>/<profile>/deps/<test>")
+            .to_path_buf(),
+    };
     for b in BINARIES {
         assert!(
             dir.join(b).is_file(),
-            "{} is missing: build the workspace first (cargo build --workspace --bins)",
+            "{} is missing: build the workspace first (cargo build --workspace --bins), or \
+             name the binaries' directory in {BIN_DIR_ENV}",
             dir.join(b).display()
         );
     }
@@ -63,6 +92,10 @@ pub struct Cluster {
     pub node: String,
     /// Options given to rgmd beyond the node, cluster, state directory and socket.
     pub rgmd_options: Vec<String>,
+    /// Environment variables set for rgmd (NOTIFY_SOCKET, JOURNAL_STREAM, ...).
+    pub rgmd_env: Vec<(String, String)>,
+    /// Where rgmd's stderr goes (a file), instead of the test's stderr.
+    pub rgmd_stderr: Option<PathBuf>,
     rgmd: Option<Child>,
 }
 
@@ -73,18 +106,26 @@ impl Cluster {
 
     /// Starts rgmd with more options, made from the cluster's directory.
     pub fn start_with(options: impl FnOnce(&Path) -> Vec<String>) -> Cluster {
+        let mut c = Cluster::unbooted();
+        c.rgmd_options = options(c.dir.path());
+        c.boot();
+        c
+    }
+
+    /// A cluster directory without rgmd: set its options, then [`Cluster::boot`] or
+    /// [`Cluster::spawn`].
+    pub fn unbooted() -> Cluster {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(dir.path().join("run")).unwrap();
-        let rgmd_options = options(dir.path());
-        let mut c = Cluster {
+        Cluster {
             dir,
             bin: bin_dir(),
             node: "node1".into(),
-            rgmd_options,
+            rgmd_options: Vec::new(),
+            rgmd_env: Vec::new(),
+            rgmd_stderr: None,
             rgmd: None,
-        };
-        c.boot();
-        c
+        }
     }
 
     pub fn socket(&self) -> PathBuf {
@@ -102,20 +143,42 @@ impl Cluster {
 
     /// Starts rgmd and waits until it answers.
     pub fn boot(&mut self) {
+        self.spawn();
+        wait_for("rgmd to answer", Duration::from_secs(30), || {
+            self.run("scha_cluster_get", &["-O", "NODENAME_LOCAL"]).code == 0
+        });
+    }
+
+    /// Starts rgmd without waiting for it.
+    pub fn spawn(&mut self) {
+        let stderr = match &self.rgmd_stderr {
+            Some(path) => Stdio::from(std::fs::File::create(path).expect("rgmd's stderr file")),
+            None => Stdio::inherit(),
+        };
         let child = Command::new(self.bin.join("rgmd"))
             .args(["--node", &self.node, "--cluster", "e2e", "--state-dir"])
             .arg(self.state_dir())
             .arg("--socket")
             .arg(self.socket())
             .args(&self.rgmd_options)
+            .envs(self.rgmd_env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("start rgmd");
         self.rgmd = Some(child);
-        wait_for("rgmd to answer", Duration::from_secs(30), || {
-            self.run("scha_cluster_get", &["-O", "NODENAME_LOCAL"]).code == 0
-        });
+    }
+
+    /// rgmd's process id.
+    pub fn pid(&self) -> i32 {
+        self.rgmd.as_ref().expect("rgmd running").id() as i32
+    }
+
+    /// Whether rgmd is still running (not exited).
+    pub fn rgmd_running(&mut self) -> bool {
+        self.rgmd
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
     }
 
     /// kill -9 rgmd (its methods' processes live on, as after a daemon crash).
@@ -128,8 +191,13 @@ impl Cluster {
 
     /// SIGTERM rgmd and wait for it; returns its exit code.
     pub fn stop(&mut self) -> i32 {
+        kill(self.pid(), "TERM");
+        self.stop_wait()
+    }
+
+    /// Waits for rgmd to exit (after a signal the test sent); returns its exit code.
+    pub fn stop_wait(&mut self) -> i32 {
         let mut c = self.rgmd.take().expect("rgmd running");
-        kill(c.id() as i32, "TERM");
         c.wait().expect("wait for rgmd").code().unwrap_or(-1)
     }
 
@@ -183,9 +251,21 @@ impl Cluster {
         std::fs::read_to_string(self.state_dir().join("cluster.log")).unwrap_or_default()
     }
 
-    /// The stored configuration, as text.
+    /// The stored configuration, as the text of docs/config-format.md (empty when none), read
+    /// from the store beside the running rgmd.
     pub fn config_text(&self) -> String {
-        std::fs::read_to_string(self.state_dir().join("config.json")).unwrap_or_default()
+        let Ok(store) = rgm_store::LocalStore::open_read_only(&self.state_dir()) else {
+            return String::new();
+        };
+        let layout = rgm_store::Layout::local();
+        let kvs = store
+            .range(&layout.config_prefix())
+            .expect("read the store")
+            .kvs;
+        match layout.load_config(&kvs).expect("a readable configuration") {
+            Some(cfg) => rgm_core::serial::to_json(&cfg),
+            None => String::new(),
+        }
     }
 }
 

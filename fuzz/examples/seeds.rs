@@ -139,7 +139,7 @@ fn proto_seeds(root: &Path) {
             names: Operands::All,
         },
         AdminRequest::CreateGroup {
-            name: "rg2".into(),
+            names: vec!["rg2".into(), "rg3".into()],
             scalable: true,
             edits: edits(&["Nodelist=n1,n2", "RG_dependencies=rg1"]),
         },
@@ -198,7 +198,7 @@ fn proto_seeds(root: &Path) {
             groups: Operands::All,
         },
         AdminRequest::CreateResource {
-            name: "r2".into(),
+            names: vec!["r2".into()],
             group: "rg1".into(),
             type_name: "TEST.app".into(),
             edits: edits(&["Resource_dependencies=r1{local_node}", "Retry_count=1"]),
@@ -234,6 +234,9 @@ fn proto_seeds(root: &Path) {
             resources: some(&["r1"]),
             nodes: vec!["n1".into()],
         },
+        AdminRequest::AddNode { name: "n3".into() },
+        AdminRequest::RemoveNode { name: "n2".into() },
+        AdminRequest::ConfirmNodeDown { node: "n2".into() },
     ];
     let mut requests: Vec<Request> = admin.into_iter().map(Request::Admin).collect();
     requests.push(Request::Control {

@@ -178,7 +178,7 @@ fn sizes_past_the_limits_are_refused_with_the_size_and_the_limit() {
     refused(
         &c,
         &r,
-        1,
+        3,
         "over the protocol's limit of 67108864 bytes; nothing was changed",
         &before,
     );

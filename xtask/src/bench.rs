@@ -1,6 +1,7 @@
 //! `cargo xtask bench [TARGET...] [--json]`: the performance figures, measured in release
 //! builds. Targets: `core` (dependency graph), `engine` (the engine on the gen_cib workload),
-//! `exec` (method launcher). Without a target, all.
+//! `exec` (method launcher), `daemon` (rgmd end to end; `--sizes N,N,...`). Without a
+//! target, all.
 //! Performance targets live here, never in timed tests.
 
 use anyhow::{Result, bail};
@@ -12,6 +13,7 @@ const BENCHES: &[(&str, &str, &str)] = &[
     ("core", "rgm-core", "graph"),
     ("engine", "rgm-core", "engine"),
     ("exec", "rgm-exec", "exec"),
+    ("daemon", "rgmd", "daemon"),
 ];
 
 pub fn main(args: &[String]) -> Result<()> {
@@ -20,6 +22,16 @@ pub fn main(args: &[String]) -> Result<()> {
         .iter()
         .filter(|a| !a.starts_with('-'))
         .map(String::as_str)
+        .collect();
+    // Options with a value go to the benches as they are.
+    let sizes: Vec<String> = args
+        .iter()
+        .position(|a| a == "--sizes")
+        .map(|i| args[i..(i + 2).min(args.len())].to_vec())
+        .unwrap_or_default();
+    let wanted: Vec<&str> = wanted
+        .into_iter()
+        .filter(|w| sizes.get(1).is_none_or(|s| s != w))
         .collect();
     for w in &wanted {
         if !BENCHES.iter().any(|(t, _, _)| t == w) {
@@ -35,6 +47,19 @@ pub fn main(args: &[String]) -> Result<()> {
         cmd.args(["bench", "--quiet", "-p", package, "--bench", bench, "--"]);
         if json {
             cmd.arg("--json");
+        }
+        if *target == "daemon" {
+            // The daemon bench runs the real commands (scha_resource_get) beside rgmd.
+            run(cargo().args([
+                "build",
+                "--release",
+                "--bins",
+                "-p",
+                "rgm-cli",
+                "-p",
+                "rgmd",
+            ]))?;
+            cmd.args(&sizes);
         }
         run(&mut cmd)?;
     }

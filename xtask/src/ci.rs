@@ -18,8 +18,37 @@ use anyhow::{Result, bail};
 
 use crate::util::{cargo, on_path, run};
 
-/// Debian packages the tests need, as (package, a program it provides).
-const DEBIAN_PACKAGES: &[(&str, &str)] = &[];
+/// Debian packages the tests need, as (package, a program it provides: a name on PATH or an
+/// absolute path).
+const DEBIAN_PACKAGES: &[(&str, &str)] = &[
+    // The package tests build a .deb (dpkg-deb, strip and objdump, gzip), render its man
+    // pages (man, groff), check its unit (systemd-analyze) and load its completions in each
+    // shell.
+    ("dpkg", "dpkg-deb"),
+    ("binutils", "objdump"),
+    ("gzip", "gzip"),
+    ("man-db", "man"),
+    ("groff-base", "groff"),
+    ("systemd", "systemd-analyze"),
+    ("bash", "bash"),
+    ("zsh", "zsh"),
+    ("fish", "fish"),
+    // OCF resource agents run unmodified (tests/e2e/ocf_agents.rs, crates/rgm-agents).
+    ("resource-agents", "/usr/lib/ocf/resource.d/heartbeat/Dummy"),
+    (
+        "pacemaker-resource-agents",
+        "/usr/lib/ocf/resource.d/pacemaker/Dummy",
+    ),
+    // The cluster's store (tests start their own etcd on loopback).
+    ("etcd-server", "etcd"),
+    // The etcd client crate generates its gRPC code with protoc at build time; protoc needs
+    // the well-known .proto files of libprotobuf-dev (only a Recommends of protobuf-compiler).
+    ("protobuf-compiler", "protoc"),
+    (
+        "libprotobuf-dev",
+        "/usr/include/google/protobuf/descriptor.proto",
+    ),
+];
 
 pub fn main(_args: &[String]) -> Result<()> {
     install_prerequisites()?;
@@ -66,7 +95,13 @@ fn nextest_available() -> bool {
 fn install_prerequisites() -> Result<()> {
     let missing: Vec<&str> = DEBIAN_PACKAGES
         .iter()
-        .filter(|(_, program)| !on_path(program))
+        .filter(|(_, program)| {
+            if program.starts_with('/') {
+                !std::path::Path::new(program).is_file()
+            } else {
+                !on_path(program)
+            }
+        })
         .map(|(package, _)| *package)
         .collect();
     if missing.is_empty() {

@@ -11,12 +11,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::util::{cargo, run, workspace_root};
+use crate::util::{cargo, run, target_dir, workspace_root};
 
 pub fn main(_args: &[String]) -> Result<()> {
     run(cargo().args(["build", "--quiet", "--bins"]))?;
     let root = workspace_root();
-    let bin = root.join("target/debug");
+    // Wherever CARGO_TARGET_DIR (or a config's target-dir) puts the build.
+    let bin = target_dir()?.join("debug");
     let dir = std::env::temp_dir().join(format!("rgm-demo-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("run"))?;
     let demo = Demo::start(&bin, &dir)?;

@@ -4,14 +4,22 @@
 //! * `demo`  — rgm's main job end to end on the embedded store.
 //! * `bench` — the performance figures (release builds), `--json` for machines.
 //! * `sim`   — the engine simulator over seeded random clusters and faults.
+//! * `dist`  — the Debian package (`rgm_<version>_<arch>.deb`), built with dpkg-deb.
+//! * `install` — the package's tree without a package (`--prefix`, `--destdir`).
 //! * `fuzz`  — the cargo-fuzz targets of `fuzz/` (nightly).
 //!
 //! Each task lives in a module of its own; this file only dispatches.
 
 mod bench;
 mod ci;
+mod completions;
 mod demo;
+mod dist;
 mod fuzz;
+mod install;
+mod man;
+#[cfg(test)]
+mod package_tests;
 mod sim;
 mod tidy;
 mod util;
@@ -26,6 +34,8 @@ tasks:
   demo    rgm end to end: rgmd, the example type, a group online, a restart, offline
   bench   [core|engine|exec]... [--json]  performance figures in release builds
   sim     [--seeds N]  the engine simulator over seeded random clusters
+  dist    [--uncompressed]  the Debian package target/dist/rgm_<version>_<arch>.deb (release)
+  install [--prefix DIR] [--destdir DIR]  the same tree without a package (prefix /usr/local)
   fuzz    [--seconds N] [--target T]...  the fuzz targets (nightly), N s each (300)
 ";
 
@@ -38,6 +48,8 @@ fn main() -> Result<()> {
         Some("demo") => demo::main(&rest),
         Some("bench") => bench::main(&rest),
         Some("sim") => sim::main(&rest),
+        Some("dist") => dist::main(&rest),
+        Some("install") => install::main(&rest),
         Some("fuzz") => fuzz::main(&rest),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");

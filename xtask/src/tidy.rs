@@ -134,4 +134,39 @@ mod tests {
             }
         }
     }
+
+    /// Every argument of every binary's clap definition, and every subcommand, says what it
+    /// is: `--help`, the man pages and the completions show that text.
+    #[test]
+    fn every_clap_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                let help = arg.get_help().or(arg.get_long_help());
+                if help.is_none_or(|h| h.to_string().trim().is_empty()) {
+                    missing.push(format!("{path}: argument `{id}`"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                let name = format!("{path} {}", sub.get_name());
+                if sub.get_about().or(sub.get_long_about()).is_none() && sub.get_name() != "help" {
+                    missing.push(format!("{name}: subcommand without about"));
+                }
+                walk(sub, &name, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        for (name, mut cmd) in crate::man::clap_commands() {
+            cmd.build();
+            walk(&cmd, &name, &mut missing);
+        }
+        assert!(
+            missing.is_empty(),
+            "clap arguments without help text (write a /// doc comment):\n{}",
+            missing.join("\n")
+        );
+    }
 }

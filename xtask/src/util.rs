@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::OnceLock;
 
 use anyhow::{Context, Result, bail};
 
@@ -9,6 +10,59 @@ use anyhow::{Context, Result, bail};
 pub fn workspace_root() -> PathBuf {
     let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     here.parent().map(PathBuf::from).unwrap_or(here)
+}
+
+/// `cargo metadata` of the workspace (no dependencies), read once.
+fn metadata() -> Result<&'static serde_json::Value> {
+    static METADATA: OnceLock<serde_json::Value> = OnceLock::new();
+    if let Some(m) = METADATA.get() {
+        return Ok(m);
+    }
+    let out = cargo()
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .output()
+        .context("cannot run cargo metadata")?;
+    if !out.status.success() {
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let value = serde_json::from_slice(&out.stdout).context("cargo metadata's output")?;
+    Ok(METADATA.get_or_init(|| value))
+}
+
+/// The target directory, wherever `CARGO_TARGET_DIR`, `--target-dir`'s config or the default
+/// put it.
+pub fn target_dir() -> Result<PathBuf> {
+    metadata()?["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .context("cargo metadata has no target_directory")
+}
+
+/// The names of a workspace package's binaries.
+pub fn package_binaries(package: &str) -> Result<Vec<String>> {
+    let packages = metadata()?["packages"]
+        .as_array()
+        .context("cargo metadata has no packages")?;
+    let p = packages
+        .iter()
+        .find(|p| p["name"] == package)
+        .with_context(|| format!("no package {package} in the workspace"))?;
+    let mut bins: Vec<String> = p["targets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| {
+            t["kind"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k == "bin"))
+        })
+        .filter_map(|t| t["name"].as_str().map(str::to_string))
+        .collect();
+    bins.sort();
+    Ok(bins)
 }
 
 /// `cargo`, as the one that runs us (falls back to the one on PATH).

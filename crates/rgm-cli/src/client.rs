@@ -77,7 +77,16 @@ impl Client {
 
     /// The whole cluster view.
     pub fn view(&mut self) -> Result<ClusterView, Failure> {
-        match self.call(&Request::Query(Query::View))? {
+        self.query(Query::View)
+    }
+
+    /// The view of only the objects `scope` names (and what answering about them needs).
+    pub fn view_scoped(&mut self, scope: rgm_proto::ViewScope) -> Result<ClusterView, Failure> {
+        self.query(Query::Scoped(scope))
+    }
+
+    fn query(&mut self, query: Query) -> Result<ClusterView, Failure> {
+        match self.call(&Request::Query(query))? {
             Response::View(view) => Ok(*view),
             Response::Refused { code, messages } => Err(Failure {
                 code,
@@ -134,6 +143,7 @@ fn unexpected(response: &Response) -> Failure {
         Response::Done { .. } => "done",
         Response::Refused { .. } => "refused",
         Response::View(_) => "view",
+        Response::LogLocation { .. } => "log location",
     };
     Failure::internal(format!(
         "rgmd answered with an unexpected `{kind}` response"

@@ -8,7 +8,10 @@
 pub mod cl;
 pub mod client;
 pub mod cllog;
+pub mod complete;
 pub mod failure;
 pub mod format;
+pub mod manual;
+pub mod quick;
 pub mod rtreg_cmd;
 pub mod scha;

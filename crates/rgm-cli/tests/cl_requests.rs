@@ -31,7 +31,7 @@ fn clrs_create_becomes_the_exact_request() {
     assert_eq!(
         d.admin(),
         [AdminRequest::CreateResource {
-            name: "app2".into(),
+            names: vec!["app2".into()],
             group: "rg1".into(),
             type_name: "rec".into(),
             edits: edits(&["Port{n1}=80", "Conf=/x"]),
@@ -148,7 +148,7 @@ fn clrg_subcommands_become_their_requests() {
 }
 
 #[test]
-fn clrg_create_sends_one_request_per_group_with_the_nodelist_first() {
+fn clrg_create_sends_one_request_for_every_group_with_the_nodelist_first() {
     let d = FakeDaemon::new(rich_view());
     let r = d.run(
         "clresourcegroup",
@@ -167,18 +167,11 @@ fn clrg_create_sends_one_request_per_group_with_the_nodelist_first() {
     let e = edits(&["Nodelist=n1,n2", "Failback=TRUE"]);
     assert_eq!(
         d.admin(),
-        [
-            AdminRequest::CreateGroup {
-                name: "rgA".into(),
-                scalable: true,
-                edits: e.clone()
-            },
-            AdminRequest::CreateGroup {
-                name: "rgB".into(),
-                scalable: true,
-                edits: e
-            },
-        ]
+        [AdminRequest::CreateGroup {
+            names: vec!["rgA".into(), "rgB".into()],
+            scalable: true,
+            edits: e
+        }]
     );
 }
 
@@ -299,8 +292,8 @@ fn the_other_subcommands_become_their_requests() {
         let r = d.run(bin, args);
         assert_eq!(r.code, 0, "{bin} {args:?}: {}", r.stderr);
     }
-    let create = |name: &str| AdminRequest::CreateResource {
-        name: name.into(),
+    let create = |names: &[&str]| AdminRequest::CreateResource {
+        names: names.iter().map(|n| n.to_string()).collect(),
         group: "rg2".into(),
         type_name: "TEST.app:1".into(),
         edits: vec![],
@@ -337,8 +330,7 @@ fn the_other_subcommands_become_their_requests() {
                 resources: Operands::named(&["app", "db"]),
                 nodes: None
             },
-            create("r1"),
-            create("r2"),
+            create(&["r1", "r2"]),
             AdminRequest::UnregisterType {
                 names: Operands::named(&["ACME.lh", "rec"])
             },
@@ -349,18 +341,30 @@ fn the_other_subcommands_become_their_requests() {
 #[test]
 fn a_refusal_stops_a_series_of_requests() {
     let d = FakeDaemon::answering(rich_view(), |r| match r {
-        rgm_proto::Request::Admin(AdminRequest::CreateGroup { name, .. }) if name == "b" => {
-            rgm_proto::Response::refused(
-                rgm_core::ErrorCode::Inval,
-                "resource group b: already exists",
-            )
+        rgm_proto::Request::Admin(AdminRequest::Evacuate { node, .. }) if node == "n1" => {
+            rgm_proto::Response::refused(rgm_core::ErrorCode::Node, "node n1: not a cluster node")
         }
         _ => rgm_proto::Response::Done { messages: vec![] },
     });
-    let r = d.run("clrg", &["create", "a", "b", "c"]);
+    let r = d.run("clrg", &["evacuate", "-n", "n2,n1,n3", "+"]);
     assert_eq!(
         (r.code, r.stderr.as_str()),
-        (3, "clrg: resource group b: already exists\n")
+        (11, "clrg: node n1: not a cluster node\n")
     );
-    assert_eq!(d.admin().len(), 2, "c is not attempted");
+    assert_eq!(d.admin().len(), 2, "n3 is not attempted");
+}
+
+#[test]
+fn create_with_several_operands_is_one_request() {
+    let d = FakeDaemon::new(rich_view());
+    let r = d.run("clrg", &["create", "a", "b", "c"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        d.admin(),
+        [AdminRequest::CreateGroup {
+            names: vec!["a".into(), "b".into(), "c".into()],
+            scalable: false,
+            edits: vec![]
+        }]
+    );
 }

@@ -388,3 +388,36 @@ fn every_scha_command_without_a_daemon_exits_18() {
         );
     }
 }
+
+#[test]
+fn queries_of_one_object_ask_rgmd_for_that_object_only() {
+    use rgm_proto::{Query, ViewScope};
+    let d = FakeDaemon::new(rich_view());
+    get(
+        &d,
+        "scha_resource_get",
+        &["-O", "GROUP", "-R", "app", "-G", "rg1"],
+    );
+    get(
+        &d,
+        "scha_resourcegroup_get",
+        &["-O", "RG_STATE", "-G", "rg1"],
+    );
+    get(
+        &d,
+        "scha_resourcetype_get",
+        &["-O", "RT_VERSION", "-T", "ACME.rec"],
+    );
+    assert_eq!(
+        d.requests(),
+        [
+            Request::Query(Query::Scoped(ViewScope {
+                resources: vec!["app".into()],
+                groups: vec!["rg1".into()],
+                ..ViewScope::default()
+            })),
+            Request::Query(Query::Scoped(ViewScope::group("rg1"))),
+            Request::Query(Query::Scoped(ViewScope::default())),
+        ]
+    );
+}

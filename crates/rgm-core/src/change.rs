@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use rtreg::ResourceTypeSpec;
 
 use crate::check_group;
+use crate::check_node;
 use crate::check_resource;
 use crate::check_type;
 use crate::config::ClusterConfig;
@@ -34,6 +35,10 @@ pub enum InstalledNodesEdit {
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum Change {
     AddNode {
+        name: String,
+    },
+    /// `clnode remove`: refused while any configuration names the node.
+    RemoveNode {
         name: String,
     },
     RegisterType {
@@ -134,6 +139,7 @@ impl ClusterConfig {
                     errs.push(e);
                 }
             }
+            Change::RemoveNode { name } => check_node::remove(&mut next, name, &mut errs),
             Change::RegisterType {
                 spec,
                 installed_nodes,
@@ -272,6 +278,7 @@ impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = match self {
             Change::AddNode { name } => format!("node {name} added"),
+            Change::RemoveNode { name } => format!("node {name} removed"),
             Change::RegisterType { spec, .. } => format!("resource type {} registered", spec.name),
             Change::UpdateType { name, .. } => format!("resource type {name} updated"),
             Change::UnregisterType { name } => format!("resource type {name} unregistered"),

@@ -29,6 +29,26 @@ pub(crate) fn register(
             ErrorKind::BadValue { message },
         ));
     }
+    for p in spec
+        .properties
+        .iter()
+        .filter(|p| crate::schema::is_time_property(p))
+    {
+        if let Some(rtreg::Value::Int(v)) = p.default
+            && !(0..=crate::schema::MAX_SECONDS).contains(&v)
+        {
+            errs.push(ConfigError::on_property(
+                object.clone(),
+                &p.name,
+                ErrorKind::BadValue {
+                    message: format!(
+                        "default {v} is outside 0..={} seconds (the bound of every timeout and interval)",
+                        crate::schema::MAX_SECONDS
+                    ),
+                },
+            ));
+        }
+    }
     if !errs.is_empty() {
         return;
     }

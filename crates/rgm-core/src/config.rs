@@ -23,6 +23,14 @@ pub struct ClusterConfig {
     pub types: BTreeMap<String, RegisteredType>,
     pub groups: BTreeMap<String, ResourceGroup>,
     pub resources: BTreeMap<String, Resource>,
+    /// The highest node id given to a node since removed (ids are never reused); 0 until a
+    /// node is removed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub removed_node_id: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A cluster node. The id is the integer node id VALIDATE's `-X prop{nodeid}=value` carries.
@@ -282,7 +290,14 @@ impl ClusterConfig {
         if self.nodes.contains_key(name) {
             return Err(ConfigError::new(object, ErrorKind::AlreadyExists));
         }
-        let id = self.nodes.values().map(|n| n.id).max().unwrap_or(0) + 1;
+        let id = self
+            .nodes
+            .values()
+            .map(|n| n.id)
+            .max()
+            .unwrap_or(0)
+            .max(self.removed_node_id)
+            + 1;
         self.nodes.insert(
             name.to_string(),
             Node {
@@ -362,6 +377,7 @@ impl ClusterConfig {
         self.resource_property(r, method.timeout_property(), None)
             .and_then(|v| v.as_int())
             .unwrap_or(rtreg::DEFAULT_METHOD_TIMEOUT)
+            .clamp(0, crate::schema::MAX_SECONDS)
     }
 
     /// `Failover_mode` of a resource.

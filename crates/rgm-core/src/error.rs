@@ -143,6 +143,7 @@ impl ConfigError {
             | K::BadAffinity { .. }
             | K::SelfReference => ErrorCode::Depend,
             K::TypeInUse { .. }
+            | K::NodeInUse { .. }
             | K::GroupNotEmpty { .. }
             | K::Protected { .. }
             | K::WrongState { .. } => ErrorCode::State,
@@ -248,6 +249,8 @@ pub enum ErrorKind {
     RgDependencyAutoStart { other: String },
     #[error("{reason}")]
     Upgrade { reason: String },
+    #[error("is named in {uses}; take it out of them first")]
+    NodeInUse { uses: String },
 }
 
 impl From<ValueError> for ErrorKind {

@@ -7,6 +7,7 @@
 
 pub mod change;
 mod check_group;
+mod check_node;
 mod check_resource;
 mod check_type;
 pub mod config;

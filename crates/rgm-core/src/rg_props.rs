@@ -34,6 +34,7 @@ pub struct RgProperty {
     pub default: RgDefault,
     pub tunable: Tunability,
     pub min: Option<i64>,
+    pub max: Option<i64>,
     /// Maintained by the RGM (or set only by a dedicated command such as `clrg suspend`).
     pub query_only: bool,
 }
@@ -44,6 +45,7 @@ impl RgProperty {
         let mut p = PropertySpec::new(self.name, self.ty, self.tunable);
         p.default = self.default.to_value();
         p.min = self.min;
+        p.max = self.max;
         if self.ty == PropertyType::Enum {
             p.enum_values = Some(self.enum_values.iter().map(|s| s.to_string()).collect());
         }
@@ -71,7 +73,16 @@ const fn settable(
         default,
         tunable: Tunability::Anytime,
         min,
+        max: None,
         query_only: false,
+    }
+}
+
+/// A time in seconds: within 0..=[`crate::schema::MAX_SECONDS`].
+const fn seconds(name: &'static str, default: i64) -> RgProperty {
+    RgProperty {
+        max: Some(crate::schema::MAX_SECONDS),
+        ..settable(name, Int, RgDefault::Int(default), Some(0))
     }
 }
 
@@ -88,6 +99,7 @@ const fn enumerated(
         default: RgDefault::Str(default),
         tunable,
         min: None,
+        max: None,
         query_only: false,
     }
 }
@@ -100,6 +112,7 @@ const fn query(name: &'static str, ty: PropertyType) -> RgProperty {
         default: RgDefault::None,
         tunable: Tunability::None,
         min: None,
+        max: None,
         query_only: true,
     }
 }
@@ -132,7 +145,7 @@ pub const RG_PROPERTIES: &[RgProperty] = &[
     settable(MAXIMUM_PRIMARIES, Int, D::Int(1), Some(1)),
     settable(NODELIST, StringArray, D::Array(&[]), None),
     settable("Pathprefix", PropertyType::String, D::Str(""), None),
-    settable(PINGPONG_INTERVAL, Int, D::Int(3600), Some(0)),
+    seconds(PINGPONG_INTERVAL, 3600),
     enumerated(
         "Preemption_mode",
         &["Has_Cost", "No_Cost", "Never"],

@@ -4,7 +4,34 @@
 use std::borrow::Cow;
 
 use rtreg::system::{self, Presence};
-use rtreg::{PropertySpec, ResourceTypeSpec};
+use rtreg::{PropertySpec, PropertyType, ResourceTypeSpec};
+
+/// The largest value of any time property — every `*_timeout`, every `*_interval`
+/// (Retry_interval, Thorough_probe_interval, Cheap_probe_interval, Pingpong_interval) and
+/// `clrg evacuate -T` — in seconds: the largest a Solaris integer property holds (about 68
+/// years). A type may set a lower MAX; none can set a higher one.
+pub const MAX_SECONDS: i64 = i32::MAX as i64;
+
+/// Whether a property holds a time in seconds (bounded by [`MAX_SECONDS`]).
+pub fn is_time_property(p: &PropertySpec) -> bool {
+    let name = p.name.to_ascii_lowercase();
+    p.ty == PropertyType::Int && (name.ends_with("_timeout") || name.ends_with("_interval"))
+}
+
+/// A property with the time bound applied: never negative, never above [`MAX_SECONDS`].
+fn bounded(p: Cow<'_, PropertySpec>) -> Cow<'_, PropertySpec> {
+    if !is_time_property(&p) {
+        return p;
+    }
+    let within = p.min.is_some_and(|m| m >= 0) && p.max.is_some_and(|m| m <= MAX_SECONDS);
+    if within {
+        return p;
+    }
+    let mut q = p.into_owned();
+    q.min = Some(q.min.unwrap_or(0).max(0));
+    q.max = Some(q.max.unwrap_or(MAX_SECONDS).min(MAX_SECONDS));
+    Cow::Owned(q)
+}
 
 /// The schema entry of a resource property of a type, by name (case-insensitive).
 /// Query-only system properties are not part of the schema.
@@ -13,18 +40,22 @@ pub fn resource_property<'a>(
     name: &str,
 ) -> Option<Cow<'a, PropertySpec>> {
     if let Some(p) = spec.property(name) {
-        return Some(Cow::Borrowed(p));
+        return Some(bounded(Cow::Borrowed(p)));
     }
     let sys = system::lookup(name)?;
-    (sys.presence == Presence::Always).then(|| Cow::Owned(sys.to_spec()))
+    (sys.presence == Presence::Always).then(|| bounded(Cow::Owned(sys.to_spec())))
 }
 
 /// Every property a resource of this type has, type properties first.
 pub fn resource_schema(spec: &ResourceTypeSpec) -> Vec<Cow<'_, PropertySpec>> {
-    let mut out: Vec<Cow<'_, PropertySpec>> = spec.properties.iter().map(Cow::Borrowed).collect();
+    let mut out: Vec<Cow<'_, PropertySpec>> = spec
+        .properties
+        .iter()
+        .map(|p| bounded(Cow::Borrowed(p)))
+        .collect();
     for sys in system::RESOURCE_PROPERTIES {
         if sys.presence == Presence::Always && spec.property(sys.name).is_none() {
-            out.push(Cow::Owned(sys.to_spec()));
+            out.push(bounded(Cow::Owned(sys.to_spec())));
         }
     }
     out

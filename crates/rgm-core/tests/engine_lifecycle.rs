@@ -10,7 +10,7 @@ use rtreg::Method;
 
 fn create(h: &mut Harness, name: &str, group: &str, props: &[&str]) -> rgm_core::engine::RequestId {
     h.request(AdminRequest::CreateResource {
-        name: name.into(),
+        names: vec![name.into()],
         group: group.into(),
         type_name: "TEST.full".into(),
         edits: edits(props),

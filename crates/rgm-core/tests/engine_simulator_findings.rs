@@ -209,3 +209,25 @@ fn no_restart_for_a_resource_on_its_way_down() {
     let id = h.control(ControlTag::ResourceRestart, "rg1", "db", "n1");
     assert_eq!(h.err(id).code, rgm_core::ErrorCode::State);
 }
+
+/// A member of a group leaving a node while its start method runs — and then failing — is
+/// stopped (its cleanup STOP) before the group's POSTNET_STOPs run, as every STOP of the group
+/// is (seed 2286).
+#[test]
+fn postnet_stop_waits_for_the_cleanup_stop_of_a_failed_member() {
+    let mut cfg = cluster(&["n1"]);
+    group(&mut cfg, "rg1", &[]);
+    full(&mut cfg, "ip", "rg1", &[]);
+    full(&mut cfg, "app", "rg1", &["Resource_dependencies=ip"]);
+    let mut h = started(cfg, &["n1"]);
+    online(&mut h, &["rg1"]);
+    h.finish("ip", Method::PrenetStart, "n1", 0);
+    offline(&mut h, &["rg1"]);
+    assert!(h.find("ip", Method::PostnetStop, "n1").is_none());
+    h.finish("app", Method::PrenetStart, "n1", 1);
+    h.succeed_all();
+    let t = h.trace_on("n1");
+    let pos = |s: &str| t.iter().position(|x| x == s).unwrap_or(usize::MAX);
+    assert!(pos("app:STOP") < pos("ip:POSTNET_STOP"), "{t:?}");
+    assert_eq!(h.state("ip", "n1"), RState::Offline);
+}

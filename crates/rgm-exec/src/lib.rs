@@ -42,6 +42,7 @@ pub mod running;
 pub mod safety;
 pub mod signals;
 pub mod supervisor;
+pub mod tree;
 
 pub use argv::{ValidateArgs, ValidateMode, standard_args};
 pub use env::MethodEnv;

@@ -11,6 +11,8 @@ use std::path::Path;
 pub(crate) struct Stat {
     /// One of `R S D Z T t X I ...`.
     pub state: char,
+    /// Parent process id.
+    pub ppid: u32,
     /// Process group id.
     pub pgrp: u32,
     /// Start time, in clock ticks after boot.
@@ -36,12 +38,13 @@ pub(crate) fn parse_stat(text: &str) -> Option<Stat> {
     let rest = &text[text.rfind(')')? + 1..];
     let mut fields = rest.split_ascii_whitespace();
     let state = fields.next()?.chars().next()?;
-    let _ppid = fields.next()?;
+    let ppid = fields.next()?.parse().ok()?;
     let pgrp = fields.next()?.parse().ok()?;
     // Field 22 of the whole line is the start time; `state` was field 3.
     let start_time = fields.nth(22 - 3 - 3)?.parse().ok()?;
     Some(Stat {
         state,
+        ppid,
         pgrp,
         start_time,
     })
@@ -68,6 +71,7 @@ mod tests {
                     1000 100 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0";
         let s = parse_stat(line).unwrap();
         assert_eq!(s.state, 'S');
+        assert_eq!(s.ppid, 1);
         assert_eq!(s.pgrp, 4242);
         assert_eq!(s.start_time, 987654);
     }

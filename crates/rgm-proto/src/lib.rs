@@ -14,7 +14,7 @@ pub mod view;
 
 pub use frame::{FrameError, MAX_FRAME, decode, encode, read_frame, write_frame};
 pub use message::{Hello, HelloReply, PROTOCOL_VERSION, Query, Request, Response};
-pub use view::{ClusterView, GroupView, NodeView, ResourceNodeView, ResourceView};
+pub use view::{ClusterView, GroupView, NodeView, ResourceNodeView, ResourceView, ViewScope};
 
 /// The socket path when neither `--socket` nor `RGM_SOCKET` says otherwise.
 pub const DEFAULT_SOCKET: &str = "/run/rgm/rgmd.sock";

@@ -120,10 +120,23 @@ impl StateBound {
     /// "restarts":I,"rg_restarts":I},...}},`, and its two switches at their largest
     /// (`{"all":false,"nodes":{"n":false,...}}`).
     pub fn resource(&self, name: &str) -> usize {
-        let entry = 70 + 2 * MAX_STATE_JSON + 2 * MAX_INT_JSON;
         let switches = 2 * (30 + self.node_keys + 6 * self.nodes);
-        json_len(name) + 20 + self.node_keys + self.nodes * entry + switches
+        json_len(name) + 20 + self.node_keys + self.nodes * RESOURCE_ENTRY + switches
     }
+}
+
+/// A resource's state on one node: `{"state":S,"status":S,"status_msg":"","restarts":I,
+/// "rg_restarts":I}`.
+const RESOURCE_ENTRY: usize = 70 + 2 * MAX_STATE_JSON + 2 * MAX_INT_JSON;
+
+/// What a new node named `name` adds to the view of `config`: its entries in the node list and
+/// the configuration, and its key in every group's and resource's states and switches.
+pub fn node_growth(config: &ClusterConfig, name: &str) -> usize {
+    let key = json_len(name) + 2;
+    let node = 2 * (json_len(name) + 40 + MAX_INT_JSON);
+    let per_group = 2 * key + MAX_STATE_JSON;
+    let per_resource = key + RESOURCE_ENTRY + 2 * (key + 6);
+    node + config.groups.len() * per_group + config.resources.len() * per_resource
 }
 
 /// The bytes the status messages of an engine's resources add to its view: the JSON form of

@@ -76,6 +76,10 @@ impl Request {
 pub enum Query {
     /// The whole configuration and every state ([`crate::ClusterView`]).
     View,
+    /// The same, for only the objects a command asks about ([`crate::ViewScope`]).
+    Scoped(crate::view::ViewScope),
+    /// Where this rgmd writes its cluster log ([`Response::LogLocation`]).
+    LogLocation,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -91,6 +95,11 @@ pub enum Response {
         messages: Vec<String>,
     },
     View(Box<crate::view::ClusterView>),
+    /// The cluster log's files: the human lines and the JSON lines `cllog` reads.
+    LogLocation {
+        human: String,
+        json: String,
+    },
 }
 
 impl Response {

@@ -52,10 +52,111 @@ pub struct ResourceNodeView {
     pub rg_restarts: i64,
 }
 
+/// Which objects a narrow view holds ([`ClusterView::scoped`]): a `scha_*` query or a `cl*` read
+/// of a few objects costs what those objects cost, not what the cluster does.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewScope {
+    /// These resources, their groups (with their `Resource_list`), and the resources their
+    /// dependency lists name.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// These groups and every resource in them.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// These types (as a command names them: `Vendor.type[:version]` or `type`) and every
+    /// resource of them.
+    #[serde(default)]
+    pub types: Vec<String>,
+}
+
+impl ViewScope {
+    pub fn resource(name: &str) -> ViewScope {
+        ViewScope {
+            resources: vec![name.to_string()],
+            ..ViewScope::default()
+        }
+    }
+
+    pub fn group(name: &str) -> ViewScope {
+        ViewScope {
+            groups: vec![name.to_string()],
+            ..ViewScope::default()
+        }
+    }
+
+    pub fn rtype(name: &str) -> ViewScope {
+        ViewScope {
+            types: vec![name.to_string()],
+            ..ViewScope::default()
+        }
+    }
+
+    /// The part of `cfg` the scope covers: every node and every registered type (they are
+    /// few, and resolving a type name needs them all), and the groups and resources above.
+    pub fn select(&self, cfg: &ClusterConfig) -> ClusterConfig {
+        let mut out = ClusterConfig {
+            cluster_name: cfg.cluster_name.clone(),
+            nodes: cfg.nodes.clone(),
+            types: cfg.types.clone(),
+            ..ClusterConfig::default()
+        };
+        let add_resource = |out: &mut ClusterConfig, name: &str| {
+            if let Some(r) = cfg.resources.get(name) {
+                out.resources.insert(name.to_string(), r.clone());
+            }
+        };
+        for name in &self.resources {
+            let Some(r) = cfg.resources.get(name) else {
+                continue;
+            };
+            add_resource(&mut out, name);
+            if let Some(g) = cfg.groups.get(&r.group) {
+                out.groups.insert(g.name.clone(), g.clone());
+            }
+            for kind in rgm_core::DependencyKind::ALL {
+                for text in r.dependency_texts(kind) {
+                    if let Ok(e) = rgm_core::deps::DependencyEntry::parse(text) {
+                        add_resource(&mut out, &e.resource);
+                    }
+                }
+            }
+        }
+        for name in &self.groups {
+            let Some(g) = cfg.groups.get(name) else {
+                continue;
+            };
+            out.groups.insert(name.clone(), g.clone());
+            for r in &g.resources {
+                add_resource(&mut out, r);
+            }
+        }
+        for name in &self.types {
+            let Ok(t) = cfg.resolve_type(name) else {
+                continue;
+            };
+            let t = t.name().to_string();
+            for (rn, r) in &cfg.resources {
+                if r.type_name == t {
+                    out.resources.insert(rn.clone(), r.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
 impl ClusterView {
     /// The view of an engine, as the daemon on `node` sees it at `now`.
     pub fn of(engine: &Engine, node: &str, now: Time) -> ClusterView {
-        let cfg = engine.config();
+        ClusterView::build(engine, node, now, engine.config().clone())
+    }
+
+    /// The view of the objects `scope` names (and what answering about them needs).
+    pub fn scoped(engine: &Engine, node: &str, now: Time, scope: &ViewScope) -> ClusterView {
+        ClusterView::build(engine, node, now, scope.select(engine.config()))
+    }
+
+    fn build(engine: &Engine, node: &str, now: Time, cfg: ClusterConfig) -> ClusterView {
         let names = cfg.node_names();
         let nodes = names
             .iter()
@@ -104,10 +205,23 @@ impl ClusterView {
         ClusterView {
             cluster: cfg.cluster_name.clone(),
             node: node.to_string(),
-            config: cfg.clone(),
+            config: cfg,
             nodes,
             groups,
             resources,
+        }
+    }
+
+    /// This view cut down to what `scope` names (as [`ClusterView::scoped`] would build it).
+    pub fn narrowed(&self, scope: &ViewScope) -> ClusterView {
+        let config = scope.select(&self.config);
+        ClusterView {
+            cluster: self.cluster.clone(),
+            node: self.node.clone(),
+            nodes: self.nodes.clone(),
+            groups: keep(&self.groups, &config.groups),
+            resources: keep(&self.resources, &config.resources),
+            config,
         }
     }
 
@@ -122,4 +236,15 @@ impl ClusterView {
     pub fn resource_on(&self, resource: &str, node: &str) -> Option<&ResourceNodeView> {
         self.resources.get(resource)?.nodes.get(node)
     }
+}
+
+fn keep<V: Clone, W>(
+    views: &BTreeMap<String, V>,
+    kept: &BTreeMap<String, W>,
+) -> BTreeMap<String, V> {
+    views
+        .iter()
+        .filter(|(k, _)| kept.contains_key(*k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }

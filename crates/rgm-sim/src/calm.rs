@@ -1,5 +1,5 @@
-//! The calm phase: once faults stop, only what a healthy cluster does happens — owed fences
-//! are reported, nodes rejoin, pending runs succeed (oldest first), due timers fire — and the
+//! The calm phase: once faults stop, only what a healthy cluster does happens — fences asked
+//! for are reported done (a failed one is asked for again by its retry timer), nodes rejoin, pending runs succeed (oldest first), due timers fire — and the
 //! engine must become idle, with every request answered, within a bounded number of steps.
 //! It is a function of the state the fault phase left, so a replay repeats it exactly.
 
@@ -24,7 +24,7 @@ impl World {
                 .node_names()
                 .into_iter()
                 .find(|n| !self.alive.contains(n) && !self.fence_owed.contains(n));
-            let ev = if let Some(n) = self.fence_owed.first() {
+            let ev = if let Some(n) = self.fence_asked.first() {
                 Timed {
                     dt_ms: 10,
                     event: SimEvent::Fenced(n.clone()),
@@ -44,12 +44,13 @@ impl World {
                         outcome: Outcome::Success,
                     },
                 }
-            } else if !self.engine.is_idle() {
+            } else if !self.engine.is_idle() || !self.fence_owed.is_empty() {
+                // (A fence that failed is asked for again when its retry timer fires.)
                 let Some(at) = self.next_timer() else {
                     return Err(Violation::new(
                         Kind::Settle,
                         self.step,
-                        "the engine is not idle, yet nothing is in flight and no timer is armed"
+                        "the engine is not idle (or a fence is owed), yet nothing is in flight and no timer is armed"
                             .into(),
                     ));
                 };

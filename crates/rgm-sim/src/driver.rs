@@ -13,8 +13,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use rgm_core::ClusterConfig;
 use rgm_core::engine::log::msg;
 use rgm_core::engine::{
-    Action, ControlTag, Engine, Event, EventKind, MethodOutcome, MethodResult, MethodRun, RState,
-    RequestId, RunId, Time, TimerId,
+    Action, AdminRequest, ControlTag, Engine, Event, EventKind, MethodOutcome, MethodResult,
+    MethodRun, RState, RequestId, RunId, Snapshot, Time, TimerId,
 };
 
 use crate::event::{Outcome, SimEvent, Timed};
@@ -28,6 +28,8 @@ pub struct Pending {
     pub launched: Time,
     /// The engine asked for it to be killed: it ends as cancelled.
     pub killed: bool,
+    /// Launched by an engine before the last restart.
+    pub restored: bool,
 }
 
 /// The engine and the world around it.
@@ -39,11 +41,17 @@ pub struct World {
     run_timer: HashMap<RunId, (Time, TimerId)>,
     /// Nodes that are cluster members (joined, not died or fenced since).
     pub alive: BTreeSet<String>,
-    /// Nodes the engine asked to fence that have not been reported fenced.
+    /// Nodes the engine is fencing (asked, and neither reported fenced nor confirmed down).
     pub fence_owed: BTreeSet<String>,
+    /// Fence actions asked for and not yet answered (done or failed).
+    pub fence_asked: BTreeSet<String>,
+    /// Nodes that asked to join while owed a fence: the engine lets them join once fenced.
+    pub join_after_fence: BTreeSet<String>,
     /// Requests sent and not yet answered.
     pub outstanding: BTreeSet<RequestId>,
     pub shadow: Shadow,
+    /// The runtime records as a store that writes each step's change set holds them.
+    pub stored: Snapshot,
     next_request: u64,
     /// Events applied so far (the step number of the next one).
     pub step: usize,
@@ -72,14 +80,19 @@ pub struct World {
 
 impl World {
     pub fn new(config: ClusterConfig) -> World {
+        let mut engine = Engine::new(config);
+        engine.take_changes();
         World {
-            engine: Engine::new(config),
+            stored: engine.snapshot(),
+            engine,
             now: Time(1_000),
             pending: BTreeMap::new(),
             timers: BTreeSet::new(),
             run_timer: HashMap::new(),
             alive: BTreeSet::new(),
             fence_owed: BTreeSet::new(),
+            fence_asked: BTreeSet::new(),
+            join_after_fence: BTreeSet::new(),
             outstanding: BTreeSet::new(),
             shadow: Shadow::default(),
             next_request: 1,
@@ -132,6 +145,16 @@ impl World {
             .map(|(id, _)| *id)
     }
 
+    /// A node is fenced: nothing of it runs; if it asked to join meanwhile, it joins now.
+    fn now_fenced(&mut self, n: &str) {
+        self.fence_owed.remove(n);
+        self.alive.remove(n);
+        self.drop_runs_on(n);
+        if self.join_after_fence.remove(n) {
+            self.alive.insert(n.to_string());
+        }
+    }
+
     /// Forgets the runs of a node whose processes are gone.
     fn drop_runs_on(&mut self, node: &str) {
         let gone: Vec<RunId> = self
@@ -168,10 +191,14 @@ impl World {
             SimEvent::Join(_) => "join",
             SimEvent::Die(_) => "death",
             SimEvent::Fenced(_) => "fenced",
+            SimEvent::FenceFails(_) => "fence failure",
             SimEvent::Complete { outcome, .. } if *outcome == Outcome::Success => "completion",
             SimEvent::Complete { .. } => "failing completion",
             SimEvent::Lose { .. } => "lost result",
             SimEvent::FireTimers => "timers firing",
+            SimEvent::Restart => "rgmd restart",
+            SimEvent::Gone { .. } => "resource gone",
+            SimEvent::Health { .. } => "node health",
             SimEvent::Admin(_) => "admin request",
             SimEvent::Control { .. } => "scha_control",
             SimEvent::Status { .. } => "status update",
@@ -197,29 +224,50 @@ impl World {
         self.step += 1;
         let kinds: Vec<EventKind> = match &timed.event {
             SimEvent::Join(n) => {
-                if !self.engine.config().nodes.contains_key(n)
-                    || self.alive.contains(n)
-                    || self.fence_owed.contains(n)
-                {
+                if !self.engine.config().nodes.contains_key(n) {
                     return Ok(false);
                 }
-                self.alive.insert(n.clone());
+                if self.fence_owed.contains(n) {
+                    // It joins once fenced, not before.
+                    if !self.join_after_fence.insert(n.clone()) {
+                        return Ok(false);
+                    }
+                } else if !self.alive.insert(n.clone()) {
+                    return Ok(false);
+                }
                 vec![EventKind::NodeJoined { node: n.clone() }]
             }
             SimEvent::Die(n) => {
                 if !self.alive.remove(n) {
                     return Ok(false);
                 }
+                self.join_after_fence.remove(n);
                 self.drop_runs_on(n);
                 vec![EventKind::NodeDied { node: n.clone() }]
             }
             SimEvent::Fenced(n) => {
-                if !self.fence_owed.remove(n) {
+                if !self.fence_asked.remove(n) {
                     return Ok(false);
                 }
-                self.alive.remove(n);
-                self.drop_runs_on(n);
+                // A late report (confirmed down meanwhile) changes nothing.
+                if self.fence_owed.contains(n) {
+                    self.now_fenced(n);
+                }
                 vec![EventKind::NodeFenced { node: n.clone() }]
+            }
+            SimEvent::FenceFails(n) => {
+                if !self.fence_asked.remove(n) {
+                    return Ok(false);
+                }
+                if self.alive.contains(n) {
+                    // A member's fence that fails leaves it a member, STOP_FAILED.
+                    self.fence_owed.remove(n);
+                    self.join_after_fence.remove(n);
+                }
+                vec![EventKind::FenceFailed {
+                    node: n.clone(),
+                    reason: "the fence command failed".into(),
+                }]
             }
             SimEvent::Complete {
                 resource,
@@ -235,6 +283,12 @@ impl World {
                     self.timers.remove(&t);
                 }
                 let result = self.result(&p, *outcome);
+                if result.outcome == MethodOutcome::Unknown && p.run.method == rtreg::Method::Start
+                {
+                    // The START of a resource restart is redone as a restart (STOP, START),
+                    // which may begin and end within the step.
+                    self.bounced.insert((resource.clone(), node.clone()));
+                }
                 if p.killed {
                     self.last_note = Some("killed on request: cancelled".into());
                 } else if *outcome != Outcome::Timeout
@@ -269,10 +323,39 @@ impl World {
                     .map(|timer| EventKind::TimerFired { timer })
                     .collect()
             }
-            SimEvent::Admin(request) => vec![EventKind::Request {
-                id: self.request_id(),
-                request: request.clone(),
+            SimEvent::Restart => self.restart(),
+            SimEvent::Health { node, healthy } => vec![EventKind::NodeHealth {
+                node: node.clone(),
+                healthy: *healthy,
+                reason: if *healthy {
+                    "monitor passed"
+                } else {
+                    "monitor failed"
+                }
+                .into(),
             }],
+            SimEvent::Gone { resource, node } => {
+                // Its restart (a bounce) may begin and end within the step.
+                self.bounce_candidates(resource, node, true);
+                vec![EventKind::ResourceGone {
+                    resource: resource.clone(),
+                    node: node.clone(),
+                    reason: "no sign of life".into(),
+                }]
+            }
+            SimEvent::Admin(request) => {
+                if let AdminRequest::ConfirmNodeDown { node } = request
+                    && self.fence_owed.contains(node)
+                    && !self.alive.contains(node)
+                {
+                    // The engine takes it as fenced.
+                    self.now_fenced(node);
+                }
+                vec![EventKind::Request {
+                    id: self.request_id(),
+                    request: request.clone(),
+                }]
+            }
             SimEvent::Control {
                 tag,
                 group,
@@ -326,6 +409,8 @@ impl World {
                 }
             };
             found.extend(self.absorb(&actions, checker, step));
+            let changes = self.engine.take_changes();
+            self.stored.apply(&changes, &self.engine);
             if self.keep_actions {
                 self.last_actions.extend(actions);
             }
@@ -363,6 +448,7 @@ impl World {
                 Outcome::Signal(s) => MethodOutcome::Signaled(s),
                 Outcome::NotRun => MethodOutcome::NotRun("no such file".into()),
                 Outcome::Timeout => MethodOutcome::TimedOut { killed: false },
+                Outcome::Unknown => MethodOutcome::Unknown,
             }
         };
         MethodResult {
@@ -370,6 +456,35 @@ impl World {
             duration_ms: age.min(timeout_ms),
             output: String::new(),
         }
+    }
+
+    /// rgmd restarts: a new engine from the store; the runs in flight are now a previous
+    /// rgmd's, the requests in flight lost, the timers gone (the new engine arms them again).
+    /// Its first event is a member rejoining, as the daemon's is.
+    fn restart(&mut self) -> Vec<EventKind> {
+        let config = self.engine.config().clone();
+        self.engine = Engine::restore(config, self.stored.clone());
+        let changes = self.engine.take_changes();
+        self.stored.apply(&changes, &self.engine);
+        self.outstanding.clear();
+        self.timers.clear();
+        self.run_timer.clear();
+        for p in self.pending.values_mut() {
+            p.restored = true;
+        }
+        // With no member left, a timer that is not armed is the event that brings the time.
+        let first = match self.alive.first() {
+            Some(n) => {
+                if self.fence_owed.contains(n) {
+                    self.join_after_fence.insert(n.clone());
+                }
+                EventKind::NodeJoined { node: n.clone() }
+            }
+            None => EventKind::TimerFired {
+                timer: TimerId(u64::MAX),
+            },
+        };
+        vec![first]
     }
 
     /// Takes in the engine's actions in order, judging each as it comes; returns the
@@ -422,6 +537,7 @@ impl World {
                             run: run.clone(),
                             launched: self.now,
                             killed: false,
+                            restored: false,
                         },
                     );
                 }
@@ -445,6 +561,7 @@ impl World {
                 Action::FenceNode { node, .. } => {
                     self.count("engine: fence requested");
                     self.fence_owed.insert(node.clone());
+                    self.fence_asked.insert(node.clone());
                 }
                 Action::ArmTimer { timer, at } => {
                     self.timers.insert((*at, *timer));

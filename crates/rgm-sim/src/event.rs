@@ -19,6 +19,8 @@ pub enum Outcome {
     Timeout,
     /// The launcher could not run the program.
     NotRun,
+    /// A run of a previous rgmd that ended without a result that can be known.
+    Unknown,
 }
 
 impl fmt::Display for Outcome {
@@ -29,6 +31,7 @@ impl fmt::Display for Outcome {
             Outcome::Signal(s) => write!(f, "signal {s}"),
             Outcome::Timeout => f.write_str("timeout"),
             Outcome::NotRun => f.write_str("not run"),
+            Outcome::Unknown => f.write_str("result unknown"),
         }
     }
 }
@@ -42,6 +45,8 @@ pub enum SimEvent {
     Die(String),
     /// The daemon reports that a node it was asked to fence is fenced.
     Fenced(String),
+    /// The daemon reports that it could not fence the node.
+    FenceFails(String),
     /// The oldest pending run of `method` for `resource` on `node` ends.
     Complete {
         resource: String,
@@ -57,11 +62,24 @@ pub enum SimEvent {
     },
     /// Every timer due by now fires.
     FireTimers,
+    /// rgmd restarts on the same boot: a new engine restored from what the store holds; the
+    /// runs in flight go on, requests in flight are lost with their connections.
+    Restart,
     Admin(AdminRequest),
     /// `scha_control -O tag -G group -R resource`, called on `node`.
     Control {
         tag: ControlTag,
         group: String,
+        resource: String,
+        node: String,
+    },
+    /// A node's health changes (its event scripts' monitor).
+    Health {
+        node: String,
+        healthy: bool,
+    },
+    /// After a restart, a resource shows no sign of life on a node.
+    Gone {
         resource: String,
         node: String,
     },
@@ -86,6 +104,7 @@ impl fmt::Display for SimEvent {
             SimEvent::Join(n) => write!(f, "node {n} joins"),
             SimEvent::Die(n) => write!(f, "node {n} dies"),
             SimEvent::Fenced(n) => write!(f, "node {n} is fenced"),
+            SimEvent::FenceFails(n) => write!(f, "the fence of node {n} fails"),
             SimEvent::Complete {
                 resource,
                 node,
@@ -106,6 +125,15 @@ impl fmt::Display for SimEvent {
                 method.keyword()
             ),
             SimEvent::FireTimers => f.write_str("due timers fire"),
+            SimEvent::Restart => f.write_str("rgmd restarts"),
+            SimEvent::Health { node, healthy } => write!(
+                f,
+                "node {node} is {}",
+                if *healthy { "healthy" } else { "unhealthy" }
+            ),
+            SimEvent::Gone { resource, node } => {
+                write!(f, "{resource} on {node} shows no sign of life")
+            }
             SimEvent::Admin(req) => write!(f, "admin: {}", command(req)),
             SimEvent::Control {
                 tag,
@@ -247,6 +275,9 @@ pub fn command(req: &AdminRequest) -> String {
         R::Unmonitor { resources, nodes } => {
             format!("clrs unmonitor{} {}", nodes_opt(nodes), operands(resources))
         }
+        R::ConfirmNodeDown { node } => format!("clnode confirm-down {node}"),
+        R::AddNode { name } => format!("clnode add {name}"),
+        R::RemoveNode { name } => format!("clnode remove {name}"),
         R::ClearStopFailed { resources, nodes } => format!(
             "clrs clear -f STOP_FAILED -n {} {}",
             nodes.join(","),

@@ -20,6 +20,8 @@
 //! - **panic**: the engine never panics; **hang**: it returns from every event (judged by the
 //!   runner's watchdog); **unlogged-state**: every state and primaries change appears in the
 //!   engine's log (the shadow equals the engine's state after each step).
+//! - **persist**: the change sets the engine names after each event, applied to a store, give
+//!   exactly the engine's snapshot (no record changes without being named).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -43,13 +45,15 @@ pub enum Kind {
     Panic,
     Hang,
     UnloggedState,
+    /// The change sets, applied to a store, do not reproduce the engine's snapshot.
+    Persist,
     /// A predicate given by the caller (tests of the simulator itself).
     Custom(&'static str),
 }
 
 impl Kind {
     /// The built-in invariants.
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Placement,
         Kind::StartOrder,
         Kind::StopOrder,
@@ -61,6 +65,7 @@ impl Kind {
         Kind::Panic,
         Kind::Hang,
         Kind::UnloggedState,
+        Kind::Persist,
     ];
 
     pub fn from_name(name: &str) -> Option<Kind> {
@@ -80,6 +85,7 @@ impl Kind {
             Kind::Panic => "panic",
             Kind::Hang => "hang",
             Kind::UnloggedState => "unlogged-state",
+            Kind::Persist => "persist",
             Kind::Custom(name) => name,
         }
     }
@@ -162,7 +168,11 @@ impl Checker<'_> {
                 .start_rule(w, step, r, n, how)
                 .or_else(|| self.stop_failed_rule(w, step, r, n, how));
         }
-        if v.is_none() && next == RState::Stopped && prev != RState::Stopping {
+        // (Back from POSTNET_STOP to stopped is that step redone, not a stop.)
+        if v.is_none()
+            && next == RState::Stopped
+            && !matches!(prev, RState::Stopping | RState::PostnetStopping)
+        {
             v = self.stop_rule(w, step, r, n, "becoming stopped without STOP");
         }
         if v.is_none() && prev == RState::Offline && next != RState::Offline {
@@ -238,6 +248,7 @@ impl Checker<'_> {
             ));
         }
         out.extend(self.shadow_matches(w, step));
+        out.extend(persisted(w, step));
         if let Some((name, extra)) = self.extra
             && let Some(why) = extra(w)
         {
@@ -342,4 +353,32 @@ impl Checker<'_> {
             ),
         ))
     }
+}
+
+/// The store that took every change set holds what the engine's snapshot says.
+fn persisted(w: &World, step: usize) -> Option<Violation> {
+    let now = w.engine.snapshot();
+    if w.stored == now {
+        return None;
+    }
+    let s = &w.stored;
+    let differ: Vec<&str> = [
+        ("groups", s.groups != now.groups),
+        ("resources", s.resources != now.resources),
+        ("nodes", s.nodes != now.nodes),
+        ("runs", s.runs != now.runs),
+        ("next_run", s.next_run != now.next_run),
+    ]
+    .into_iter()
+    .filter(|(_, d)| *d)
+    .map(|(k, _)| k)
+    .collect();
+    Some(Violation::new(
+        Kind::Persist,
+        step,
+        format!(
+            "the change sets applied to a store differ from the engine's snapshot in: {}",
+            differ.join(", ")
+        ),
+    ))
 }

@@ -2,7 +2,8 @@
 //! complete a pending run (success, non-zero exit, signal, timeout, not run; after a random
 //! delay), lose a result, fire due timers, an administrator's request on random groups,
 //! resources and nodes, a scha_control from a (mostly) started resource, a status update, a
-//! node death, the owed `NodeFenced`, a rejoin.
+//! node death, the owed `NodeFenced`, a rejoin, rgmd restarting (the runs it leaves then often
+//! end with a result that cannot be known).
 
 use rgm_core::ClusterConfig;
 use rgm_core::PropertyEdit;
@@ -70,6 +71,7 @@ impl Scheduler {
             .collect();
         let alive: Vec<String> = w.alive.iter().cloned().collect();
         let owed: Vec<String> = w.fence_owed.iter().cloned().collect();
+        let asked: Vec<String> = w.fence_asked.iter().cloned().collect();
         let pending = !w.pending.is_empty();
         let weights = [
             if pending { 60 } else { 0 },
@@ -80,8 +82,18 @@ impl Scheduler {
             1,
             // Rare: a death brings a fence, a rejoin and BOOTs; most time goes to the groups.
             if alive.is_empty() { 0 } else { 1 },
-            if owed.is_empty() { 0 } else { 15 },
+            if asked.is_empty() { 0 } else { 15 },
             if down.is_empty() { 0 } else { 5 },
+            // A node owed a fence asks to join (it may only once fenced).
+            if owed.is_empty() { 0 } else { 2 },
+            // Rare: rgmd restarts on the same boot.
+            1,
+            // A resource found dead.
+            2,
+            // A node's health changes.
+            2,
+            // A fence fails.
+            if asked.is_empty() { 0 } else { 4 },
         ];
         let event = match self.rng.weighted(&weights) {
             0 => self.complete(w),
@@ -107,20 +119,30 @@ impl Scheduler {
                 status: *self.rng.pick(&STATUSES),
             },
             6 => SimEvent::Die(self.rng.pick(&alive).clone()),
-            7 => SimEvent::Fenced(self.rng.pick(&owed).clone()),
-            _ => SimEvent::Join(self.rng.pick(&down).clone()),
+            7 => SimEvent::Fenced(self.rng.pick(&asked).clone()),
+            8 => SimEvent::Join(self.rng.pick(&down).clone()),
+            9 => SimEvent::Join(self.rng.pick(&owed).clone()),
+            10 => SimEvent::Restart,
+            11 => self.gone(w),
+            12 => SimEvent::Health {
+                node: self.rng.pick(&cfg.node_names()).clone(),
+                healthy: self.rng.percent(50),
+            },
+            _ => SimEvent::FenceFails(self.rng.pick(&asked).clone()),
         };
         Timed { dt_ms, event }
     }
 
     fn complete(&mut self, w: &World) -> SimEvent {
-        let p = &w
+        let pending = w
             .pending
             .values()
             .nth(self.rng.index(w.pending.len()))
-            .expect("pending")
-            .run;
+            .expect("pending");
+        let p = &pending.run;
         let outcome = match self.rng.weighted(&[88, 6, 2, 3, 1]) {
+            // A previous rgmd's run: the new one often cannot know how it ended.
+            _ if pending.restored && self.rng.percent(50) => Outcome::Unknown,
             0 => Outcome::Success,
             1 => Outcome::Exit(*self.rng.pick(&[1, 2, 100])),
             2 => Outcome::Signal(*self.rng.pick(&[9, 11, 15])),
@@ -193,10 +215,9 @@ impl Scheduler {
         use AdminRequest as R;
         let cfg = w.engine.config();
         let flag = |rng: &mut Rng| rng.percent(10);
-        match self
-            .rng
-            .weighted(&[14, 10, 8, 5, 6, 6, 3, 3, 2, 2, 2, 2, 3, 3, 3, 2, 1, 1])
-        {
+        match self.rng.weighted(&[
+            14, 10, 8, 5, 6, 6, 3, 3, 2, 2, 2, 2, 3, 3, 3, 2, 1, 1, 2, 1, 1,
+        ]) {
             0 => R::Online {
                 groups: self.groups(cfg),
                 nodes: if self.rng.percent(30) {
@@ -274,8 +295,23 @@ impl Scheduler {
             16 => R::Manage {
                 groups: self.groups(cfg),
             },
-            _ => R::Unmanage {
+            17 => R::Unmanage {
                 groups: self.groups(cfg),
+            },
+            18 => {
+                let owed: Vec<String> = w.fence_owed.iter().cloned().collect();
+                let node = if !owed.is_empty() && self.rng.percent(90) {
+                    self.rng.pick(&owed).clone()
+                } else {
+                    self.rng.pick(&cfg.node_names()).clone()
+                };
+                R::ConfirmNodeDown { node }
+            }
+            19 => R::RemoveNode {
+                name: self.rng.pick(&cfg.node_names()).clone(),
+            },
+            _ => R::AddNode {
+                name: format!("n{}", cfg.nodes.len() + 1 + self.rng.below(2) as usize),
             },
         }
     }
@@ -323,6 +359,28 @@ impl Scheduler {
             resources: Operands::Named(vec![r]),
             nodes: vec![n],
         }
+    }
+
+    /// A resource found dead, usually one that is started there.
+    fn gone(&mut self, w: &World) -> SimEvent {
+        let cfg = w.engine.config();
+        let started: Vec<(String, String)> = cfg
+            .resources
+            .keys()
+            .flat_map(|r| {
+                w.shadow
+                    .started_nodes(r)
+                    .into_iter()
+                    .map(|n| (r.clone(), n))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let (resource, node) = if !started.is_empty() && self.rng.percent(90) {
+            self.rng.pick(&started).clone()
+        } else {
+            (self.resource(cfg), self.rng.pick(&cfg.node_names()).clone())
+        };
+        SimEvent::Gone { resource, node }
     }
 
     /// A scha_control, usually from a resource started on the calling node.

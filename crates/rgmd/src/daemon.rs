@@ -1,6 +1,7 @@
-//! Starting rgmd: the state directory and its lock, the stored configuration and state (and
-//! whether to trust the state: the same boot, or a node that rebooted), the cluster log, the
-//! launcher, the socket, the signals; then the event loop.
+//! Starting rgmd: the state directory and its store (migrating an older rgm's files into it),
+//! the stored configuration and state (and whether to trust the state: the same boot, or a
+//! node that rebooted), the cluster log, the launcher, the socket, the signals; then the event
+//! loop.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,8 +18,10 @@ use crate::event_loop::{Daemon, Exit, LoopEvent};
 use crate::executor::LauncherExecutor;
 use crate::fence::Fencer;
 use crate::options::Options;
+use crate::persist::{Persistence, boot_id};
 use crate::server::{AccessPolicy, ClientLimits, Identity, serve};
-use crate::store::{LocalStore, Store, boot_id};
+use rgm_store::migrate::{Migration, migrate};
+use rgm_store::{Layout, LocalStore};
 
 pub async fn run(options: Options) -> anyhow::Result<Exit> {
     if options.store != "local" {
@@ -33,14 +36,19 @@ pub async fn run(options: Options) -> anyhow::Result<Exit> {
     }
     let state_dir = options.state_dir();
     let socket = options.socket(&state_dir);
-    let mut store = LocalStore::open(&state_dir)?;
-    let config = match store.load_config()? {
+    let store = LocalStore::open(&state_dir)?;
+    let layout = Layout::local();
+    let migration = migrate(&store, &layout)?;
+    let this_boot = boot_id();
+    let mut persist = Persistence::new(Box::new(store), layout, &node, &this_boot);
+    let loaded = persist.load().await?;
+    let config = match loaded.config {
         Some(c) => {
             // A store edited by hand (or by an older rgm) must still obey every rule.
             if let Err(e) = c.check() {
                 anyhow::bail!(
                     "{}: the stored configuration breaks rgm's rules; fix it or restore a backup:\n{e}",
-                    store.config_path().display()
+                    persist.describe()
                 );
             }
             c
@@ -48,33 +56,30 @@ pub async fn run(options: Options) -> anyhow::Result<Exit> {
         None => {
             let mut c = ClusterConfig::new(options.cluster.clone().unwrap_or_else(|| node.clone()));
             c.apply(&Change::AddNode { name: node.clone() }, &NothingRunning)?;
-            store.save_config(&c)?;
+            persist.save_config(&c).await?;
             c
         }
     };
-    let this_boot = boot_id();
-    let (stored, unreadable) = store.load_state();
-    let (engine, how) = match stored {
-        Some(s) if s.node == node && s.boot_id == this_boot => (
-            Engine::restore(config, s.snapshot),
+    let (engine, how) = match (loaded.state, loaded.boot_id) {
+        (Some(s), Some(b)) if b == this_boot => (
+            Engine::restore(config, s),
             "recovering from the saved runtime state (rgmd restarted; the node did not reboot)"
                 .to_string(),
         ),
-        Some(s) if s.node != node => (
-            Engine::new(config),
-            format!("saved state belongs to node {}; starting afresh", s.node),
-        ),
-        Some(_) => (
+        (Some(_), Some(_)) => (
             Engine::new(config),
             "the node rebooted since the saved state: starting as a new cluster".to_string(),
         ),
-        None => (
+        (Some(_), None) => (
+            Engine::new(config),
+            "the saved state records no boot of this node: starting as a new cluster".to_string(),
+        ),
+        (None, _) => (
             Engine::new(config),
             "no saved runtime state: starting as a new cluster".to_string(),
         ),
     };
-    let log = ClusterLog::open(&state_dir, options.log_max_bytes)
-        .with_context(|| format!("cannot open the cluster log in {}", state_dir.display()))?;
+    let log = ClusterLog::for_daemon(&options, &state_dir)?;
 
     let launcher = Launcher::new(LauncherConfig::default());
     if launcher.uses_cgroups() {
@@ -95,39 +100,49 @@ pub async fn run(options: Options) -> anyhow::Result<Exit> {
         tx.clone(),
         &node,
     );
-    let mut daemon = Daemon::new(
-        engine,
-        node.clone(),
-        Box::new(store),
-        log,
-        Box::new(executor),
-        fencer,
-        this_boot,
-    );
-    if let Some(why) = unreadable {
+    let store_name = persist.describe();
+    let host = crate::host::Host::new(engine, persist);
+    let mut daemon = Daemon::new(host, node.clone(), log, Box::new(executor), fencer);
+    if let Migration::Done {
+        config,
+        state,
+        state_skipped,
+    } = &migration
+    {
         daemon.note(
-            Severity::Warning,
-            format!("ignoring unreadable runtime state: {why}"),
+            Severity::Notice,
+            format!(
+                "moved the older state files into the store {store_name} (configuration: {}, runtime state: {})",
+                if *config { "yes" } else { "none" },
+                if *state { "yes" } else { "no" }
+            ),
         );
+        if let Some(why) = state_skipped {
+            daemon.note(
+                Severity::Warning,
+                format!("the older runtime state could not be read and was not moved: {why}"),
+            );
+        }
     }
     daemon.note(
         Severity::Notice,
         format!(
-            "rgmd {} starting on node {node}, state in {}, socket {}: {how}",
+            "rgmd {} starting on node {node}, store {store_name}, socket {}: {how}",
             env!("CARGO_PKG_VERSION"),
-            state_dir.display(),
             socket.display()
         ),
     );
 
     let policy = Arc::new(access_policy(&options)?);
     let identity = Arc::new(Identity {
-        cluster: daemon.engine.config().cluster_name.clone(),
+        cluster: daemon.host.engine.config().cluster_name.clone(),
         node: node.clone(),
     });
     let limits = ClientLimits::from(&options);
     tokio::spawn(serve(listener, tx.clone(), policy, identity, limits));
     spawn_signals(tx.clone())?;
+    crate::cluster_log::reopen_on_sighup(daemon.log.clone(), &node)?;
+    crate::notify::ready(&socket, &node)?;
     if launcher.uses_cgroups() {
         tokio::spawn(sweep_cgroups(launcher.clone()));
     }
@@ -136,7 +151,7 @@ pub async fn run(options: Options) -> anyhow::Result<Exit> {
     match &exit {
         Exit::Clean => {
             // The next start is a new cluster: Auto_start_on_new_cluster decides.
-            daemon.forget_state();
+            daemon.forget_state().await;
             daemon.note(Severity::Notice, format!("rgmd on node {node} stopped; its resource groups are offline"));
         }
         Exit::Unclean(why) => daemon.note(

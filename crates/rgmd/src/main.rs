@@ -2,6 +2,7 @@
 //! group of this node offline), 1 after a stop that could not take everything offline, 2 when
 //! it cannot start or must stop on an error (cannot save the configuration).
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -32,6 +33,8 @@ fn main() -> ExitCode {
     }
 }
 
+/// Diagnostics on stderr: coloured only on a terminal; under systemd (stderr is the journal)
+/// plain and without a timestamp of their own, since the journal stamps every line.
 fn init_tracing(verbose: u8) {
     let level = match verbose {
         0 => "warn",
@@ -41,8 +44,14 @@ fn init_tracing(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    tracing_subscriber::fmt()
+    let journal = rgmd::journal::stderr_is_journal();
+    let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .init();
+        .with_ansi(!journal && std::io::stderr().is_terminal());
+    if journal {
+        fmt.without_time().init();
+    } else {
+        fmt.init();
+    }
 }

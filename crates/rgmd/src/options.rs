@@ -2,14 +2,26 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
+
+/// `--journal`: whether cluster-log records also go to the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum JournalMode {
+    /// When stderr is the journal (`JOURNAL_STREAM` names it: rgmd runs under systemd).
+    #[default]
+    Auto,
+    /// Always (the journal's socket is `--journal-socket`).
+    Always,
+    /// Never: the files in the state directory only.
+    Never,
+}
 
 /// rgmd — the resource group manager daemon. Runs in the foreground (systemd style).
 #[derive(Debug, Clone, Parser)]
 #[command(name = "rgmd", version, about, long_about = None)]
 pub struct Options {
-    /// This node's name (default: the host name).
-    #[arg(long)]
+    /// This node's name (default: the host name up to its first dot).
+    #[arg(long, value_name = "NAME")]
     pub node: Option<String>,
     /// Where the configuration, runtime state and cluster log live
     /// (default: /var/lib/rgm as root, else $XDG_STATE_HOME/rgm or ~/.local/state/rgm).
@@ -20,10 +32,10 @@ pub struct Options {
     #[arg(long, value_name = "PATH")]
     pub socket: Option<PathBuf>,
     /// The configuration store: `local` (files in the state directory).
-    #[arg(long, default_value = "local")]
+    #[arg(long, default_value = "local", value_name = "STORE")]
     pub store: String,
     /// The cluster's name, for a new configuration (default: the node name).
-    #[arg(long)]
+    #[arg(long, value_name = "NAME")]
     pub cluster: Option<String>,
     /// Members of this group may change the configuration (root and rgmd's own user always may).
     #[arg(long, value_name = "GROUP")]
@@ -36,9 +48,15 @@ pub struct Options {
     /// Seconds between SIGTERM and SIGKILL for a method past its timeout.
     #[arg(long, default_value_t = 10, value_name = "SECONDS")]
     pub grace: u64,
-    /// Rotate the cluster log when it grows past this many bytes.
+    /// Rotate the cluster log when either of its files would grow past this many bytes.
     #[arg(long, default_value_t = 10 << 20, value_name = "BYTES")]
     pub log_max_bytes: u64,
+    /// Also send every cluster-log record to the journal, with its id and objects as fields.
+    #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
+    pub journal: JournalMode,
+    /// journald's socket for native entries.
+    #[arg(long, default_value = crate::journal::SOCKET, value_name = "PATH")]
+    pub journal_socket: PathBuf,
     /// The most connections served at once; more are refused with a message. A user other
     /// than root and rgmd's own may hold a quarter of them.
     #[arg(long, default_value_t = 256, value_name = "N")]

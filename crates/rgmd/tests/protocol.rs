@@ -148,9 +148,11 @@ fn sigterm_stops_cleanly_and_the_configuration_stays() {
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
     let status = d.child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
-    assert!(d.dir.path().join("config.json").exists());
+    let store = rgm_store::LocalStore::open_read_only(d.dir.path()).unwrap();
+    assert!(store.get("config/cluster").unwrap().is_some());
+    assert!(store.get("config/node/n1").unwrap().is_some());
     assert!(
-        !d.dir.path().join("state.json").exists(),
+        store.range("state/").unwrap().kvs.is_empty(),
         "a clean stop forgets the runtime state"
     );
     let log = std::fs::read_to_string(d.dir.path().join("cluster.log")).unwrap();
@@ -184,7 +186,7 @@ fn a_stored_configuration_that_breaks_the_rules_is_refused_not_rewritten() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("config.json: the stored configuration breaks rgm's rules"),
+        err.contains("config.json: cannot migrate: the stored configuration breaks rgm's rules"),
         "{err}"
     );
     assert!(

@@ -27,6 +27,7 @@ pub struct Clrg {
 /// Groups named, or `+` for all.
 #[derive(Debug, clap::Args)]
 struct Groups {
+    /// The groups, or + for every group.
     #[arg(required = true, value_name = "+|GROUP")]
     operands: Vec<String>,
 }
@@ -54,8 +55,10 @@ struct Bring {
 /// Options of the read subcommands.
 #[derive(Debug, clap::Args)]
 struct Read {
+    /// How to print: text (tables and listings) or json.
     #[arg(short = 'o', long = "output", value_enum, default_value_t)]
     output: Output,
+    /// The groups (default: every group).
     #[arg(value_name = "+|GROUP")]
     operands: Vec<String>,
 }
@@ -70,13 +73,16 @@ enum Sub {
         /// The Nodelist.
         #[command(flatten)]
         nodes: Nodes,
+        /// A group property to set (name=value; repeats).
         #[arg(short = 'p', long = "property", value_name = "NAME=VALUE")]
         property: Vec<String>,
+        /// The new groups.
         #[arg(required = true, value_name = "GROUP")]
         operands: Vec<String>,
     },
     /// Delete groups (-F: with their resources).
     Delete {
+        /// Delete the groups' resources too.
         #[arg(short = 'F', long = "force")]
         force: bool,
         #[command(flatten)]
@@ -106,6 +112,7 @@ enum Sub {
     Switch {
         #[command(flatten)]
         bring: Bring,
+        /// The nodes that become the groups' primaries.
         #[arg(short = 'n', long = "node", value_delimiter = ',', required = true)]
         nodes: Vec<String>,
         #[command(flatten)]
@@ -120,6 +127,7 @@ enum Sub {
     },
     /// Suspend automatic recovery (-k: kill running methods).
     Suspend {
+        /// Kill the groups' running methods.
         #[arg(short = 'k', long = "kill")]
         kill: bool,
         #[command(flatten)]
@@ -129,6 +137,7 @@ enum Sub {
     Resume(Groups),
     /// Stop recovery churn and wait until quiescent (-k: kill running methods).
     Quiesce {
+        /// Kill the groups' running methods instead of waiting for them.
         #[arg(short = 'k', long = "kill")]
         kill: bool,
         #[command(flatten)]
@@ -136,8 +145,10 @@ enum Sub {
     },
     /// Move every group off -n nodes and keep them off for -T seconds.
     Evacuate {
+        /// The nodes to empty.
         #[arg(short = 'n', long = "node", value_delimiter = ',', required = true)]
         nodes: Vec<String>,
+        /// Keep the groups off the nodes this long.
         #[arg(
             short = 'T',
             long = "time",
@@ -153,6 +164,7 @@ enum Sub {
     Remaster(Groups),
     /// Set group properties.
     Set {
+        /// A group property to set (name=value, name+=value, name-=value; repeats).
         #[arg(
             short = 'p',
             long = "property",
@@ -172,6 +184,7 @@ enum Sub {
     },
     /// List groups.
     List {
+        /// Show each group's Nodelist too.
         #[arg(short = 'v', long)]
         verbose: bool,
         /// Only groups whose Nodelist has these nodes.
@@ -190,6 +203,7 @@ enum Sub {
     },
     /// Add nodes to Nodelists.
     AddNode {
+        /// The nodes to add to the Nodelists.
         #[arg(short = 'n', long = "node", value_delimiter = ',', required = true)]
         nodes: Vec<String>,
         #[command(flatten)]
@@ -197,6 +211,7 @@ enum Sub {
     },
     /// Remove nodes from Nodelists.
     RemoveNode {
+        /// The nodes to remove from the Nodelists.
         #[arg(short = 'n', long = "node", value_delimiter = ',', required = true)]
         nodes: Vec<String>,
         #[command(flatten)]
@@ -230,15 +245,12 @@ impl ClCommand for Clrg {
                         "create names the groups to create; `+` is not accepted",
                     ));
                 }
-                let requests = operands
-                    .into_iter()
-                    .map(|name| A::CreateGroup {
-                        name,
-                        scalable,
-                        edits: edits.clone(),
-                    })
-                    .collect();
-                return ctx.admin_all(requests);
+                // One request for every group: all are created, or none.
+                A::CreateGroup {
+                    names: operands,
+                    scalable,
+                    edits,
+                }
             }
             Sub::Delete { force, groups } => A::DeleteGroup {
                 groups: groups.all(),
@@ -344,7 +356,7 @@ fn nodelist_edit(op: EditOp, nodes: &[String]) -> PropertyEdit {
 }
 
 fn show(ctx: &mut Ctx<'_>, options: ShowOptions, read: Read) -> Result<(), Failure> {
-    let view = ctx.view()?;
+    let view = ctx.view_for(select::group_scope(&read.operands))?;
     let groups = select::groups(&view, &read.operands)?;
     let detail = options.detail();
     ctx.print_each(
@@ -356,7 +368,7 @@ fn show(ctx: &mut Ctx<'_>, options: ShowOptions, read: Read) -> Result<(), Failu
 }
 
 fn list(ctx: &mut Ctx<'_>, verbose: bool, nodes: &[String], read: Read) -> Result<(), Failure> {
-    let view = ctx.view()?;
+    let view = ctx.view_for(select::group_scope(&read.operands))?;
     select::check_nodes(&view, nodes)?;
     let groups: Vec<_> = select::groups(&view, &read.operands)?
         .into_iter()
@@ -373,7 +385,7 @@ fn list(ctx: &mut Ctx<'_>, verbose: bool, nodes: &[String], read: Read) -> Resul
 }
 
 fn status(ctx: &mut Ctx<'_>, nodes: &[String], read: Read) -> Result<(), Failure> {
-    let view = ctx.view()?;
+    let view = ctx.view_for(select::group_scope(&read.operands))?;
     select::check_nodes(&view, nodes)?;
     let groups = select::groups(&view, &read.operands)?;
     ctx.print_each(

@@ -40,6 +40,7 @@ struct Which {
     /// Only resources of these types.
     #[arg(short = 't', long = "type", value_delimiter = ',', value_name = "TYPE")]
     types: Vec<String>,
+    /// The resources, or + for every resource (of -g and -t).
     #[arg(value_name = "+|RESOURCE")]
     operands: Vec<String>,
 }
@@ -47,6 +48,7 @@ struct Which {
 /// Options of the read subcommands.
 #[derive(Debug, clap::Args)]
 struct Read {
+    /// How to print: text (tables and listings) or json.
     #[arg(short = 'o', long = "output", value_enum, default_value_t)]
     output: Output,
     #[command(flatten)]
@@ -57,6 +59,7 @@ struct Read {
 enum Sub {
     /// Create a resource (enabled unless -d).
     Create {
+        /// The group the resources go in.
         #[arg(
             short = 'g',
             long = "resourcegroup",
@@ -64,6 +67,7 @@ enum Sub {
             value_name = "GROUP"
         )]
         group: String,
+        /// The resources' type (full or short name).
         #[arg(short = 't', long = "type", required = true, value_name = "TYPE")]
         rtype: String,
         /// Any property: name=value or "name{node,..}"=value.
@@ -78,11 +82,13 @@ enum Sub {
         /// Create it disabled.
         #[arg(short = 'd', long = "disable")]
         disabled: bool,
+        /// The new resources.
         #[arg(required = true, value_name = "RESOURCE")]
         operands: Vec<String>,
     },
     /// Delete resources (-F: disable them first).
     Delete {
+        /// Disable the resources first.
         #[arg(short = 'F', long = "force")]
         force: bool,
         #[command(flatten)]
@@ -90,6 +96,7 @@ enum Sub {
     },
     /// Enable resources (on -n nodes; -r: and what they depend on).
     Enable {
+        /// Also enable the resources they depend on.
         #[arg(short = 'r', long = "recursive")]
         recursive: bool,
         #[command(flatten)]
@@ -99,6 +106,7 @@ enum Sub {
     },
     /// Disable resources (on -n nodes; -r: and their dependents).
     Disable {
+        /// Also disable the resources that depend on them.
         #[arg(short = 'r', long = "recursive")]
         recursive: bool,
         #[command(flatten)]
@@ -122,10 +130,13 @@ enum Sub {
     },
     /// Set properties.
     Set {
+        /// Any property: name=value, name+=value, name-=value or "name{node,..}"=value (repeats).
         #[arg(short = 'p', long = "property", value_name = "NAME=VALUE")]
         property: Vec<String>,
+        /// An extension property (as -p).
         #[arg(short = 'x', long = "extension-property", value_name = "NAME=VALUE")]
         extension: Vec<String>,
+        /// A standard property (as -p).
         #[arg(short = 'y', long = "standard-property", value_name = "NAME=VALUE")]
         standard: Vec<String>,
         #[command(flatten)]
@@ -140,6 +151,7 @@ enum Sub {
     },
     /// List resources.
     List {
+        /// Show each resource's type and group too.
         #[arg(short = 'v', long)]
         verbose: bool,
         #[command(flatten)]
@@ -147,6 +159,7 @@ enum Sub {
     },
     /// List the properties of resources.
     ListProps {
+        /// Show each property's class, type, tunability and default.
         #[arg(short = 'v', long)]
         verbose: bool,
         #[command(flatten)]
@@ -162,6 +175,7 @@ enum Sub {
     },
     /// Clear an error flag (STOP_FAILED) on -n nodes (default: every node).
     Clear {
+        /// The error flag to clear: STOP_FAILED.
         #[arg(
             short = 'f',
             long = "flag",
@@ -199,18 +213,14 @@ impl ClCommand for Clrs {
                         "create names the resources to create; `+` is not accepted",
                     ));
                 }
-                let edits = ordered_edits(m, &EDITS)?;
-                let requests = operands
-                    .into_iter()
-                    .map(|name| A::CreateResource {
-                        name,
-                        group: group.clone(),
-                        type_name: rtype.clone(),
-                        edits: edits.clone(),
-                        enabled: !disabled,
-                    })
-                    .collect();
-                return ctx.admin_all(requests);
+                // One request for every resource: all are created, or none.
+                A::CreateResource {
+                    names: operands,
+                    group,
+                    type_name: rtype,
+                    edits: ordered_edits(m, &EDITS)?,
+                    enabled: !disabled,
+                }
             }
             Sub::Delete { force, which } => A::DeleteResource {
                 resources: chosen(ctx, which)?,
@@ -302,6 +312,10 @@ fn chosen(ctx: &Ctx<'_>, which: Which) -> Result<Operands, Failure> {
     Ok(Operands::Named(names))
 }
 
+fn scope(which: &Which) -> Option<rgm_proto::ViewScope> {
+    select::resource_scope(&which.operands, &which.groups, &which.types)
+}
+
 fn pick<'v>(
     view: &'v rgm_proto::ClusterView,
     which: &Which,
@@ -310,7 +324,7 @@ fn pick<'v>(
 }
 
 fn show(ctx: &mut Ctx<'_>, options: ShowOptions, read: Read) -> Result<(), Failure> {
-    let view = ctx.view()?;
+    let view = ctx.view_for(scope(&read.which))?;
     let rs = pick(&view, &read.which)?;
     let detail = options.detail();
     ctx.print_each(
@@ -322,7 +336,7 @@ fn show(ctx: &mut Ctx<'_>, options: ShowOptions, read: Read) -> Result<(), Failu
 }
 
 fn list(ctx: &mut Ctx<'_>, verbose: bool, read: Read) -> Result<(), Failure> {
-    let view = ctx.view()?;
+    let view = ctx.view_for(scope(&read.which))?;
     let rs = pick(&view, &read.which)?;
     ctx.print_list(
         read.output,
@@ -335,7 +349,7 @@ fn list(ctx: &mut Ctx<'_>, verbose: bool, read: Read) -> Result<(), Failure> {
 }
 
 fn list_props(ctx: &mut Ctx<'_>, verbose: bool, read: Read) -> Result<(), Failure> {
-    let view = ctx.view()?;
+    let view = ctx.view_for(scope(&read.which))?;
     let rs = pick(&view, &read.which)?;
     let schema_of = |r: &rgm_core::Resource| {
         view.config
@@ -359,7 +373,7 @@ fn list_props(ctx: &mut Ctx<'_>, verbose: bool, read: Read) -> Result<(), Failur
 }
 
 fn status(ctx: &mut Ctx<'_>, nodes: &[String], read: Read) -> Result<(), Failure> {
-    let view = ctx.view()?;
+    let view = ctx.view_for(scope(&read.which))?;
     select::check_nodes(&view, nodes)?;
     let rs = pick(&view, &read.which)?;
     ctx.print_each(

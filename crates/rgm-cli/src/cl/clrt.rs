@@ -25,7 +25,8 @@ pub struct Clrt {
 
 #[derive(Debug, Subcommand)]
 enum Sub {
-    /// Register a type from its RTR file (-f, else searched for by name).
+    /// Register a type from its RTR file (-f, else searched for by name), or an OCF
+    /// resource agent as `ocf:PROVIDER:AGENT`.
     Register {
         /// The RTR file.
         #[arg(short = 'f', long = "rtrfile", value_name = "FILE")]
@@ -39,67 +40,85 @@ enum Sub {
         /// RT_system=TRUE|FALSE or Installed_nodes=n1,n2.
         #[arg(short = 'p', long = "property", value_name = "NAME=VALUE")]
         property: Vec<String>,
-        /// The type (optional with -f).
+        /// The type (optional with -f), or ocf:PROVIDER:AGENT.
         #[arg(value_name = "TYPE")]
         operands: Vec<String>,
     },
     /// Unregister types (refused while resources of the type exist).
     Unregister {
+        /// The types, or + for every type.
         #[arg(required = true, value_name = "+|TYPE")]
         operands: Vec<String>,
     },
     /// List registered types by full name.
     List {
+        /// Show the nodes each type is installed on too.
         #[arg(short = 'v', long)]
         verbose: bool,
         /// Only types installed on these nodes.
         #[arg(short = 'n', long = "node", value_delimiter = ',', value_name = "NODE")]
         nodes: Vec<String>,
+        /// How to print: text or json.
         #[arg(short = 'o', long = "output", value_enum, default_value_t)]
         output: Output,
+        /// The types (default: every type).
         #[arg(value_name = "+|TYPE")]
         operands: Vec<String>,
     },
     /// List the properties of a type's resources.
     ListProps {
+        /// Show each property's class, type, tunability and default.
         #[arg(short = 'v', long)]
         verbose: bool,
+        /// How to print: text or json.
         #[arg(short = 'o', long = "output", value_enum, default_value_t)]
         output: Output,
+        /// The types (default: every type).
         #[arg(value_name = "+|TYPE")]
         operands: Vec<String>,
     },
     /// Show registered types.
     Show {
+        /// Show the methods too.
         #[arg(short = 'v', long)]
         verbose: bool,
+        /// How to print: text or json.
         #[arg(short = 'o', long = "output", value_enum, default_value_t)]
         output: Output,
+        /// The types (default: every type).
         #[arg(value_name = "+|TYPE")]
         operands: Vec<String>,
     },
     /// Set Installed_nodes (-n, -N, -p Installed_nodes[+-]=...) or RT_system (-p).
     Set {
+        /// Installed_nodes: exactly these nodes.
         #[arg(short = 'n', long = "node", value_delimiter = ',', value_name = "NODE")]
         nodes: Vec<String>,
+        /// Installed on all nodes, present and future.
         #[arg(short = 'N', long = "allnodes", conflicts_with = "nodes")]
         all_nodes: bool,
+        /// Installed_nodes[+-]=n1,n2 or RT_system=TRUE|FALSE (repeats).
         #[arg(short = 'p', long = "property", value_name = "NAME=VALUE")]
         property: Vec<String>,
+        /// The types, or + for every type.
         #[arg(required = true, value_name = "+|TYPE")]
         operands: Vec<String>,
     },
     /// Add nodes to Installed_nodes.
     AddNode {
+        /// The nodes to add to Installed_nodes.
         #[arg(short = 'n', long = "node", value_delimiter = ',', required = true)]
         nodes: Vec<String>,
+        /// The types, or + for every type.
         #[arg(required = true, value_name = "+|TYPE")]
         operands: Vec<String>,
     },
     /// Remove nodes from Installed_nodes.
     RemoveNode {
+        /// The nodes to remove from Installed_nodes.
         #[arg(short = 'n', long = "node", value_delimiter = ',', required = true)]
         nodes: Vec<String>,
+        /// The types, or + for every type.
         #[arg(required = true, value_name = "+|TYPE")]
         operands: Vec<String>,
     },
@@ -153,7 +172,8 @@ impl ClCommand for Clrt {
                 output,
                 operands,
             } => {
-                let view = ctx.view()?;
+                // Every type is in every view; list-props needs no group or resource.
+                let view = ctx.view_for(Some(rgm_proto::ViewScope::default()))?;
                 let types = select::types(&view, &operands)?;
                 let schemas: Vec<_> = types
                     .iter()
@@ -177,7 +197,7 @@ impl ClCommand for Clrt {
                 output,
                 operands,
             } => {
-                let view = ctx.view()?;
+                let view = ctx.view_for(select::type_scope(&operands))?;
                 let types = select::types(&view, &operands)?;
                 ctx.print_each(
                     output,
@@ -225,7 +245,7 @@ fn list(
     verbose: bool,
     output: Output,
 ) -> Result<(), Failure> {
-    let view = ctx.view()?;
+    let view = ctx.view_for(Some(rgm_proto::ViewScope::default()))?;
     select::check_nodes(&view, nodes)?;
     let types: Vec<_> = select::types(&view, operands)?
         .into_iter()

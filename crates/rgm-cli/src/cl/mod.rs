@@ -39,6 +39,7 @@ pub enum Output {
 /// `-n node[,node...]`.
 #[derive(Debug, clap::Args)]
 pub struct Nodes {
+    /// Nodes (comma-separated; the option may repeat).
     #[arg(short = 'n', long = "node", value_delimiter = ',', value_name = "NODE")]
     pub nodes: Vec<String>,
 }
@@ -46,6 +47,7 @@ pub struct Nodes {
 /// `-v` and `-p name[,name...]` of `show`.
 #[derive(Debug, clap::Args)]
 pub struct ShowOptions {
+    /// Every property, not only the usual ones.
     #[arg(short = 'v', long)]
     verbose: bool,
     /// Only these properties.
@@ -87,6 +89,14 @@ impl Ctx<'_> {
     /// The cluster view, on a connection of its own.
     pub fn view(&self) -> Result<ClusterView, Failure> {
         self.connect()?.view()
+    }
+
+    /// The view of the objects `scope` names, or the whole view for `None`.
+    pub fn view_for(&self, scope: Option<rgm_proto::ViewScope>) -> Result<ClusterView, Failure> {
+        match scope {
+            Some(scope) => self.connect()?.view_scoped(scope),
+            None => self.view(),
+        }
     }
 
     /// Sends a change and prints the daemon's notes (VALIDATE's output, ...) on stdout.
@@ -183,6 +193,9 @@ where
     T: Into<OsString> + Clone,
 {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    if crate::complete::asked(&args) {
+        return crate::complete::run(&args, out);
+    }
     let program = crate::failure::program_name(args.first().map(OsString::as_os_str), C::NAME);
     // clap keeps names for the life of the process; one short string per run.
     let name: &'static str = Box::leak(program.clone().into_boxed_str());

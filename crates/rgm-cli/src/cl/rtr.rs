@@ -3,13 +3,20 @@
 //!
 //! Where the file is found when `-f` is not given:
 //! The directories, in order: each of `$RGM_RTR_PATH` (colon-separated), `/etc/rgm/rt_reg`,
-//! `/usr/lib/rgm/rt_reg`, and `<directory of the running binary>/../../rt_reg` (so that
+//! `/usr/lib/rgm/rt_reg`, `<directory of the running binary>/../lib/rgm/rt_reg` (`cargo xtask
+//! install --prefix /opt/rgm`), and `<directory of the running binary>/../../rt_reg` (so that
 //! `target/release/clrt` of a checkout finds the repository's `rt_reg/`). In each directory
 //! the file names tried are the operand as written (`ACME.rec:1`) and then, for a versioned
 //! operand, the operand without its `:version` (`ACME.rec`, Solaris's convention). The first
 //! regular file that parses and registers the named type wins: its full name, its name
 //! without version, or its bare Resource_type equals the operand. Files that register another
 //! type (another version, say) are passed over and named if nothing matches.
+//!
+//! `ocf:PROVIDER:AGENT` registers an OCF resource agent instead: the type is made from the
+//! agent's meta-data (`rgm_agents::ocf`), the agent looked for under `$OCF_ROOT` (default
+//! `/usr/lib/ocf`). In an RTR file, `@RGM_BINDIR@` stands for the directory of the built-in
+//! types' methods (`<prefix>/lib/rgm/methods` when installed, else where this command is), so
+//! the built-in types' files in `rt_reg/` find their methods.
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +44,7 @@ pub fn directories() -> Vec<PathBuf> {
         .ok()
         .and_then(|e| e.parent().map(Path::to_path_buf))
     {
+        dirs.push(bin_dir.join("../lib/rgm/rt_reg")); // an install under another prefix
         dirs.push(bin_dir.join("../../rt_reg"));
     }
     dirs
@@ -115,6 +123,13 @@ pub fn load_spec(
             "register needs -f FILE or exactly one type to search for",
         ));
     };
+    if let Some((provider, agent)) = rgm_agents::ocf::parse_operand(operand) {
+        let methods = rgm_agents::run::bin_dir().unwrap_or_default();
+        let root = rgm_agents::ocf::ocf_root();
+        return rgm_agents::ocf::type_spec(provider, agent, &root, &methods)
+            .map(|(spec, _)| spec)
+            .map_err(|e| Failure::new(ErrorCode::Rt, e));
+    }
     let dirs = directories();
     let mut others = Vec::new();
     for path in candidates(&dirs, operand) {
@@ -138,6 +153,7 @@ pub fn load_spec(
 fn parse_file(path: &Path, ctx: &mut Ctx<'_>) -> Result<ResourceTypeSpec, Failure> {
     let bytes = crate::rtreg_cmd::read_file(path)
         .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+    let bytes = substitute_bindir(bytes);
     let parsed = rtreg::parse(&bytes);
     let rendered = parsed
         .diagnostics
@@ -153,6 +169,20 @@ fn parse_file(path: &Path, ctx: &mut Ctx<'_>) -> Result<ResourceTypeSpec, Failur
         let _ = writeln!(ctx.err, "{}: {note}", ctx.program);
     }
     Ok(spec)
+}
+
+/// Replaces `@RGM_BINDIR@` with the directory of the built-in types' methods.
+fn substitute_bindir(bytes: Vec<u8>) -> Vec<u8> {
+    const TOKEN: &str = "@RGM_BINDIR@";
+    let Ok(text) = String::from_utf8(bytes.clone()) else {
+        return bytes;
+    };
+    match rgm_agents::run::methods_dir() {
+        Some(dir) if text.contains(TOKEN) => {
+            text.replace(TOKEN, &dir.to_string_lossy()).into_bytes()
+        }
+        _ => bytes,
+    }
 }
 
 /// A relative RT_basedir (and so every method path under it) is taken as relative to the RTR

@@ -3,13 +3,53 @@
 //! are for, and a resource's state on one of them.
 
 use rgm_core::{ConfigError, ErrorCode, RegisteredType, Resource, ResourceGroup};
-use rgm_proto::{ClusterView, ResourceNodeView};
+use rgm_proto::{ClusterView, ResourceNodeView, ViewScope};
 
 use crate::failure::Failure;
 
 /// Whether operands mean every object: none given, or `+`.
 pub fn is_all(operands: &[String]) -> bool {
     operands.is_empty() || operands.iter().any(|o| o == "+")
+}
+
+/// The narrow view a read of resources needs (`None`: the whole view): the named resources,
+/// or every resource of the `-g` groups or of the `-t` types.
+pub fn resource_scope(
+    operands: &[String],
+    groups: &[String],
+    types: &[String],
+) -> Option<ViewScope> {
+    if !is_all(operands) {
+        return Some(ViewScope {
+            resources: operands.to_vec(),
+            groups: groups.to_vec(),
+            ..ViewScope::default()
+        });
+    }
+    if groups.is_empty() && types.is_empty() {
+        return None;
+    }
+    Some(ViewScope {
+        groups: groups.to_vec(),
+        types: types.to_vec(),
+        ..ViewScope::default()
+    })
+}
+
+/// The narrow view a read of groups needs (`None`: the whole view).
+pub fn group_scope(operands: &[String]) -> Option<ViewScope> {
+    (!is_all(operands)).then(|| ViewScope {
+        groups: operands.to_vec(),
+        ..ViewScope::default()
+    })
+}
+
+/// The narrow view a read of types needs (`None`: the whole view).
+pub fn type_scope(operands: &[String]) -> Option<ViewScope> {
+    (!is_all(operands)).then(|| ViewScope {
+        types: operands.to_vec(),
+        ..ViewScope::default()
+    })
 }
 
 /// The objects named, each looked up by `find` (in the order given), or `all` of them when

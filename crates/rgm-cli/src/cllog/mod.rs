@@ -3,8 +3,12 @@
 //! <text>`), filtered by group, resource, node, message id, severity and time; `-f` follows
 //! the log as it grows (and across truncation or replacement).
 //!
-//! STATE_DIR is `--state-dir`, else `$RGM_STATE_DIR`, else `/var/lib/rgm`.
+//! The log is `STATE_DIR/cluster.log.json` with STATE_DIR `--state-dir`, else
+//! `$RGM_STATE_DIR`; else the file the running rgmd names (asked over its socket:
+//! `--socket`, else `$RGM_SOCKET`, else `/run/rgm/rgmd.sock`, briefly); else
+//! `/var/lib/rgm/cluster.log.json`.
 
+pub mod locate;
 pub mod time;
 
 use std::collections::BTreeMap;
@@ -32,13 +36,17 @@ pub const LOG_FILE: &str = "cluster.log.json";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
 enum Severity {
+    /// Every record.
     Notice,
+    /// Warnings and errors.
     Warning,
+    /// Errors only.
     Error,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 enum Output {
+    /// The human lines, as in cluster.log.
     #[default]
     Text,
     /// The records as they are stored, one JSON object per line.
@@ -49,9 +57,13 @@ enum Output {
 #[derive(Debug, Parser)]
 #[command(name = "cllog", version)]
 struct Args {
-    /// The daemon's state directory (default: $RGM_STATE_DIR, else /var/lib/rgm).
+    /// The daemon's state directory (default: $RGM_STATE_DIR, else where the running rgmd
+    /// writes its log, else /var/lib/rgm).
     #[arg(long, value_name = "DIR")]
     state_dir: Option<PathBuf>,
+    /// The rgmd socket asked where the log is (default: $RGM_SOCKET, else /run/rgm/rgmd.sock).
+    #[arg(long, value_name = "PATH")]
+    socket: Option<PathBuf>,
     /// Only records about this resource group.
     #[arg(short = 'g', long = "resourcegroup", value_name = "GROUP")]
     group: Option<String>,
@@ -73,6 +85,7 @@ struct Args {
     /// Keep reading as the log grows.
     #[arg(short = 'f', long)]
     follow: bool,
+    /// How to print the records: text (the human lines) or json (as stored).
     #[arg(short = 'o', long = "output", value_enum, default_value_t)]
     output: Output,
 }
@@ -141,6 +154,11 @@ fn human(r: &Record) -> String {
     escape_controls(&line).into_owned()
 }
 
+/// The command line this command parses (for its man page and completions).
+pub fn command() -> clap::Command {
+    <Args as clap::CommandFactory>::command()
+}
+
 /// Runs `cllog`; returns the exit status.
 pub fn run(
     args: impl IntoIterator<Item = OsString>,
@@ -148,6 +166,9 @@ pub fn run(
     err: &mut dyn Write,
 ) -> u8 {
     let args: Vec<OsString> = args.into_iter().collect();
+    if crate::complete::asked(&args) {
+        return crate::complete::run(&args, out);
+    }
     let program = crate::failure::program_name(args.first().map(OsString::as_os_str), "cllog");
     let a = match Args::try_parse_from(&args) {
         Ok(a) => a,
@@ -225,13 +246,15 @@ fn filter(args: Args) -> Result<Filter, Failure> {
     Ok(Filter { args, since })
 }
 
-fn log_path(option: Option<&Path>) -> PathBuf {
-    let dir = option.map(Path::to_path_buf).unwrap_or_else(|| {
-        std::env::var_os(STATE_DIR_ENV)
-            .filter(|d| !d.is_empty())
-            .map_or_else(|| PathBuf::from(DEFAULT_STATE_DIR), PathBuf::from)
-    });
-    dir.join(LOG_FILE)
+fn log_path(args: &Args) -> PathBuf {
+    if let Some(dir) = &args.state_dir {
+        return dir.join(LOG_FILE);
+    }
+    if let Some(dir) = std::env::var_os(STATE_DIR_ENV).filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join(LOG_FILE);
+    }
+    let socket = crate::client::socket_path(args.socket.as_deref());
+    locate::ask_rgmd(&socket).unwrap_or_else(|| Path::new(DEFAULT_STATE_DIR).join(LOG_FILE))
 }
 
 /// Why reading the log stopped.
@@ -241,7 +264,7 @@ enum Failed {
 }
 
 fn read_log(f: &Filter, out: &mut dyn Write) -> Result<(), Failed> {
-    let path = log_path(f.args.state_dir.as_deref());
+    let path = log_path(&f.args);
     let unreadable = |e: std::io::Error| {
         Failure::internal(format!(
             "cannot read the cluster log {}: {}",

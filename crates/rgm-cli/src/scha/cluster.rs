@@ -29,6 +29,11 @@ struct Args {
     args: Vec<String>,
 }
 
+/// The command line this command parses (for its man page and completions).
+pub fn command() -> clap::Command {
+    <Args as clap::CommandFactory>::command()
+}
+
 /// Runs `scha_cluster_get`; returns the exit status.
 pub fn run(
     args: impl IntoIterator<Item = OsString>,

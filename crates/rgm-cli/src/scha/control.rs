@@ -25,8 +25,10 @@ struct ControlArgs {
     /// CHANGE_STATE_OFFLINE (case-insensitive).
     #[arg(short = 'O', value_name = "OPTAG")]
     optag: String,
+    /// The resource's group.
     #[arg(short = 'G', value_name = "GROUP")]
     group: String,
+    /// The resource.
     #[arg(short = 'R', value_name = "RESOURCE")]
     resource: String,
     #[command(flatten)]
@@ -37,8 +39,10 @@ struct ControlArgs {
 #[derive(Debug, Parser)]
 #[command(name = "scha_resource_setstatus", version)]
 struct SetStatusArgs {
+    /// The resource.
     #[arg(short = 'R', value_name = "RESOURCE")]
     resource: String,
+    /// The resource's group.
     #[arg(short = 'G', value_name = "GROUP")]
     group: String,
     /// OK, DEGRADED, FAULTED, UNKNOWN or OFFLINE (case-insensitive).
@@ -49,6 +53,16 @@ struct SetStatusArgs {
     message: Option<String>,
     #[command(flatten)]
     common: Common,
+}
+
+/// `scha_control`'s command line (for its man page and completions).
+pub fn control_command() -> clap::Command {
+    <ControlArgs as clap::CommandFactory>::command()
+}
+
+/// `scha_resource_setstatus`'s command line (for its man page and completions).
+pub fn setstatus_command() -> clap::Command {
+    <SetStatusArgs as clap::CommandFactory>::command()
 }
 
 /// Runs `scha_control`; returns the exit status.

@@ -23,12 +23,18 @@ struct Args {
     /// The optag (case-insensitive).
     #[arg(short = 'O', value_name = "OPTAG")]
     optag: String,
+    /// The resource group.
     #[arg(short = 'G', value_name = "GROUP")]
     group: String,
     #[command(flatten)]
     common: Common,
     /// Arguments of the optag (a node).
     args: Vec<String>,
+}
+
+/// The command line this command parses (for its man page and completions).
+pub fn command() -> clap::Command {
+    <Args as clap::CommandFactory>::command()
 }
 
 /// Runs `scha_resourcegroup_get`; returns the exit status.
@@ -38,7 +44,9 @@ pub fn run(
     err: &mut dyn Write,
 ) -> u8 {
     super::run(args, NAME, out, err, |a: Args| {
-        let view = a.common.view(NAME)?;
+        let view = a
+            .common
+            .view_for(NAME, Some(rgm_proto::ViewScope::group(&a.group)))?;
         let g = view.config.group(&a.group)?;
         answer(&view, g, &a.optag, &a.args)
     })

@@ -46,6 +46,19 @@ impl Common {
     pub fn view(&self, client: &str) -> Result<ClusterView, Failure> {
         self.connect(client)?.view()
     }
+
+    /// The view of the objects `scope` names (`None`: the whole view).
+    pub fn view_for(
+        &self,
+        client: &str,
+        scope: Option<rgm_proto::ViewScope>,
+    ) -> Result<ClusterView, Failure> {
+        let mut c = self.connect(client)?;
+        match scope {
+            Some(s) => c.view_scoped(s),
+            None => c.view(),
+        }
+    }
 }
 
 /// Runs a scha_* command named `name`: parses its line into `P`, works out the answer from
@@ -57,7 +70,11 @@ pub fn run<P: Parser>(
     err: &mut dyn Write,
     answer: impl FnOnce(P) -> Result<Vec<String>, Failure>,
 ) -> u8 {
-    let (program, p) = match parse::<P>(args.into_iter().collect(), name, err, out) {
+    let args: Vec<OsString> = args.into_iter().collect();
+    if crate::complete::asked(&args) {
+        return crate::complete::run(&args, out);
+    }
+    let (program, p) = match parse::<P>(args, name, err, out) {
         Ok(x) => x,
         Err(code) => return code,
     };

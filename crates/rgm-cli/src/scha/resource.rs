@@ -17,7 +17,7 @@ use clap::Parser;
 use rgm_core::derived::{dependency_forms, network_resources_used};
 use rgm_core::schema::resource_property;
 use rgm_core::{DependencyKind, ErrorCode, Resource};
-use rgm_proto::ClusterView;
+use rgm_proto::{ClusterView, ViewScope};
 
 use super::{Common, arity, line, lines, node, split_node, unknown_tag};
 use crate::cl::select::resource_on;
@@ -32,6 +32,7 @@ struct Args {
     /// The optag (case-insensitive).
     #[arg(short = 'O', value_name = "OPTAG")]
     optag: String,
+    /// The resource.
     #[arg(short = 'R', value_name = "RESOURCE")]
     resource: String,
     /// The resource's group (checked when given).
@@ -43,6 +44,11 @@ struct Args {
     args: Vec<String>,
 }
 
+/// The command line this command parses (for its man page and completions).
+pub fn command() -> clap::Command {
+    <Args as clap::CommandFactory>::command()
+}
+
 /// Runs `scha_resource_get`; returns the exit status.
 pub fn run(
     args: impl IntoIterator<Item = OsString>,
@@ -50,7 +56,13 @@ pub fn run(
     err: &mut dyn Write,
 ) -> u8 {
     super::run(args, NAME, out, err, |a: Args| {
-        let view = a.common.view(NAME)?;
+        // RESOURCE_LIST (of the resource's type) needs every resource: the whole view.
+        let scope = (!a.optag.eq_ignore_ascii_case("RESOURCE_LIST")).then(|| ViewScope {
+            resources: vec![a.resource.clone()],
+            groups: a.group.iter().cloned().collect(),
+            ..ViewScope::default()
+        });
+        let view = a.common.view_for(NAME, scope)?;
         let r = find(&view, &a.resource, a.group.as_deref())?;
         answer(&view, r, &a.optag, &a.args)
     })

@@ -33,6 +33,11 @@ struct Args {
     args: Vec<String>,
 }
 
+/// The command line this command parses (for its man page and completions).
+pub fn command() -> clap::Command {
+    <Args as clap::CommandFactory>::command()
+}
+
 /// Runs `scha_resourcetype_get`; returns the exit status.
 pub fn run(
     args: impl IntoIterator<Item = OsString>,
@@ -40,7 +45,13 @@ pub fn run(
     err: &mut dyn Write,
 ) -> u8 {
     super::run(args, NAME, out, err, |a: Args| {
-        let view = a.common.view(NAME)?;
+        // Only RESOURCE_LIST needs the type's resources; every view has every type.
+        let scope = if a.optag.eq_ignore_ascii_case("RESOURCE_LIST") {
+            rgm_proto::ViewScope::rtype(&a.rtype)
+        } else {
+            rgm_proto::ViewScope::default()
+        };
+        let view = a.common.view_for(NAME, Some(scope))?;
         let t = view.config.resolve_type(&a.rtype)?;
         let optag = a.optag.to_ascii_uppercase();
         answer(&view, t, &optag, &a.args)?.ok_or_else(|| unknown_tag(&a.optag))

@@ -21,7 +21,7 @@ use rtreg::{PropertyType, Value};
 
 type Answer = dyn Fn(&Request) -> Response + Send + Sync;
 
-/// A fake rgmd: every connection is greeted, `Query::View` gets the view, anything else the
+/// A fake rgmd: every connection is greeted, a query gets the view (narrowed to its scope), anything else the
 /// answer function's response; every request is recorded.
 pub struct FakeDaemon {
     _dir: tempfile::TempDir,
@@ -68,7 +68,7 @@ impl FakeDaemon {
     pub fn changes(&self) -> Vec<Request> {
         self.requests()
             .into_iter()
-            .filter(|r| *r != Request::Query(Query::View))
+            .filter(|r| !matches!(r, Request::Query(_)))
             .collect()
     }
 
@@ -106,6 +106,7 @@ fn serve(mut stream: UnixStream, view: &ClusterView, seen: &Mutex<Vec<Request>>,
         seen.lock().unwrap().push(request.clone());
         let response = match request {
             Request::Query(Query::View) => Response::View(Box::new(view.clone())),
+            Request::Query(Query::Scoped(scope)) => Response::View(Box::new(view.narrowed(&scope))),
             other => answer(&other),
         };
         if write_frame(&mut stream, &response).is_err() {

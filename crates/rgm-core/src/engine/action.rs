@@ -34,7 +34,7 @@ pub enum Action {
 }
 
 /// One method run: `path -R resource -T type -G group` plus, for VALIDATE, its options.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MethodRun {
     pub run: RunId,
     pub node: String,

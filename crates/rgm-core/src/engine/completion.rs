@@ -8,11 +8,11 @@ use std::collections::BTreeSet;
 use rtreg::Method;
 
 use crate::config::FailoverMode;
+use crate::engine::Engine;
 use crate::engine::event::{MethodOutcome, MethodResult, RunId};
 use crate::engine::log::{LogRecord, RunSubject, Severity, msg};
 use crate::engine::runtime::{Run, RunPurpose};
 use crate::engine::state::RState;
-use crate::engine::{Action, Engine};
 
 impl Engine {
     pub(crate) fn method_finished(&mut self, run: RunId, result: MethodResult) {
@@ -55,7 +55,12 @@ impl Engine {
         match info.purpose {
             RunPurpose::Transition => self.transition_finished(&info, &result),
             RunPurpose::Op(id) => self.op_run_finished(id, run, &info, &result),
+            RunPurpose::Boot if result.outcome == MethodOutcome::Unknown => {
+                self.boot_unknown(&info);
+                self.boot_finished(&info);
+            }
             RunPurpose::Boot => self.boot_finished(&info),
+            RunPurpose::Orphan => self.orphan_finished(&info, &result),
         }
     }
 
@@ -81,6 +86,7 @@ impl Engine {
             }
             MethodOutcome::TimedOut { killed } => LogRecord::timed_out(&s, *killed),
             MethodOutcome::NotRun(reason) => LogRecord::not_run(&s, reason),
+            MethodOutcome::Unknown => LogRecord::unknown(&s),
         };
         self.log(record);
     }
@@ -91,6 +97,10 @@ impl Engine {
             return;
         }
         self.rt.res_mut(r, n).busy = None;
+        if result.outcome == MethodOutcome::Unknown {
+            self.unknown_step(r, n, info.method);
+            return;
+        }
         if result.success() {
             let next = match info.method {
                 Method::PrenetStart => RState::PrenetStarted,
@@ -132,8 +142,7 @@ impl Engine {
         let mode = self.cfg.failover_mode(res);
         let g = &self.cfg.groups[&group];
         let suspended = g.suspended() || self.rt.group(&group).is_some_and(|x| x.quiescing);
-        let grt = self.rt.group_mut(&group);
-        grt.nodes.entry(n.to_string()).or_default().failed_at = Some(self.now);
+        self.rt.group_node_mut(&group, n).failed_at = Some(self.now);
         let x = self.rt.res_mut(r, n);
         x.bounce = None;
         if std::mem::take(&mut x.ignore_failed_start) {
@@ -206,28 +215,5 @@ impl Engine {
             ),
             &[("resource", r), ("group", &group), ("node", n)],
         ));
-    }
-
-    /// Asks the daemon to fence a node; until it reports NodeFenced the node masters nothing
-    /// and its groups do not start elsewhere.
-    pub(crate) fn fence(&mut self, n: &str, reason: &str) {
-        let x = self.rt.nodes.entry(n.to_string()).or_default();
-        if x.fencing {
-            return;
-        }
-        x.fencing = true;
-        self.state_changed = true;
-        self.log(LogRecord::decision(
-            msg::FENCE,
-            Severity::Error,
-            format!("fencing node {n}: {reason}"),
-            &[("node", n)],
-        ));
-        self.emit(Action::FenceNode {
-            node: n.to_string(),
-            reason: reason.to_string(),
-        });
-        let groups: Vec<String> = self.cfg.groups.keys().cloned().collect();
-        self.dirty.extend(groups);
     }
 }

@@ -156,15 +156,9 @@ impl Engine {
                 if tag == ControlTag::CheckRestart {
                     return Ok(None);
                 }
-                let gn = self
-                    .rt
-                    .group_mut(group)
-                    .nodes
-                    .entry(node.to_string())
-                    .or_default();
+                let gn = self.rt.group_node_mut(group, node);
                 gn.restarts.push(self.now);
                 gn.restarting = true;
-                self.state_changed = true;
                 self.log(LogRecord::decision(
                     msg::RESTART,
                     Severity::Notice,
@@ -201,16 +195,14 @@ impl Engine {
                     ));
                 }
                 if mode == FailoverMode::RestartOnly {
-                    let limit = self.cfg.resource_int(r, "Retry_count").unwrap_or(0);
-                    let done = self.num_resource_restarts(resource, node, self.now);
-                    if limit >= 0 && done >= limit {
+                    let (allowed, done, limit) = self.restart_allowed(resource, node);
+                    if !allowed {
                         return Err(checks(format!(
                             "resource {resource} has been restarted {done} time(s) within Retry_interval; Retry_count is {limit} and Failover_mode is RESTART_ONLY"
                         )));
                     }
                 }
                 self.rt.res_mut(resource, node).restarts.push(self.now);
-                self.state_changed = true;
                 let restart_self = tag == ControlTag::ResourceRestart;
                 self.log(LogRecord::decision(
                     msg::RESTART,
@@ -287,7 +279,12 @@ impl Engine {
 
     /// Marks a resource (when `itself`) and its restart and offline_restart dependents to be
     /// taken down and brought back; returns the groups concerned.
-    fn bounce_resource(&mut self, resource: &str, node: &str, itself: bool) -> Vec<String> {
+    pub(crate) fn bounce_resource(
+        &mut self,
+        resource: &str,
+        node: &str,
+        itself: bool,
+    ) -> Vec<String> {
         let mut targets: Vec<(String, String)> = Vec::new();
         if itself {
             targets.push((resource.to_string(), node.to_string()));
@@ -308,7 +305,6 @@ impl Engine {
             let x = self.rt.res_mut(&r, &n);
             if x.bounce.is_none() {
                 x.bounce = Some(Bounce::Resource);
-                self.state_changed = true;
             }
             self.touch_resource(&r);
             if let Some(res) = self.cfg.resources.get(&r) {
@@ -321,7 +317,12 @@ impl Engine {
     /// Nodes a GIVEOVER may go to, most preferred first: fit for a new start, not the node it
     /// leaves, not already a primary, and not a node this resource gave the group away from
     /// within Pingpong_interval.
-    fn giveover_candidates(&self, group: &str, resource: &str, from: &str) -> Vec<String> {
+    pub(crate) fn giveover_candidates(
+        &self,
+        group: &str,
+        resource: &str,
+        from: &str,
+    ) -> Vec<String> {
         let Some(g) = self.cfg.groups.get(group) else {
             return Vec::new();
         };
@@ -424,9 +425,6 @@ impl Engine {
         }
         if msg_changed {
             self.log(LogRecord::status_msg(resource, node, &message));
-        }
-        if status_changed || msg_changed {
-            self.state_changed = true;
         }
         self.reply(id, Ok(Answer::default()));
     }

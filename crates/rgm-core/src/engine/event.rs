@@ -104,6 +104,22 @@ pub enum EventKind {
     TimerFired {
         timer: TimerId,
     },
+    /// A node's health (its event scripts' `monitor`, or its `startup` not yet done): an
+    /// unhealthy node is chosen as a primary for no group while a healthy node can take it
+    /// (docs/engine.md). May come before the node's `NodeJoined`.
+    NodeHealth {
+        node: String,
+        healthy: bool,
+        reason: String,
+    },
+    /// After a restart the daemon found no sign of life of a resource the engine believes
+    /// started on `node` (its processes gone, its probe failing); `reason` says what it saw.
+    /// Failover_mode applies (docs/engine.md).
+    ResourceGone {
+        resource: String,
+        node: String,
+        reason: String,
+    },
 }
 
 /// How a method run ended.
@@ -142,6 +158,9 @@ pub enum MethodOutcome {
     Cancelled,
     /// Never ran: the file failed the launcher's safety checks, or could not be executed.
     NotRun(String),
+    /// Started by a previous rgmd: it has ended (the daemon waited for its processes) but its
+    /// result cannot be known (docs/recovery.md says what the engine does for each method).
+    Unknown,
 }
 
 /// How a method ended, in words (`exit code 1`, `timed out`).
@@ -153,6 +172,7 @@ impl std::fmt::Display for MethodOutcome {
             MethodOutcome::TimedOut { .. } => f.write_str("timed out"),
             MethodOutcome::Cancelled => f.write_str("killed on request"),
             MethodOutcome::NotRun(reason) => write!(f, "not run: {reason}"),
+            MethodOutcome::Unknown => f.write_str("result unknown (started by a previous rgmd)"),
         }
     }
 }
@@ -251,8 +271,9 @@ pub enum AdminRequest {
     UnregisterType {
         names: Operands,
     },
+    /// `clrg create`: every group named, all or none.
     CreateGroup {
-        name: String,
+        names: Vec<String>,
         scalable: bool,
         edits: Vec<PropertyEdit>,
     },
@@ -314,8 +335,9 @@ pub enum AdminRequest {
     Remaster {
         groups: Operands,
     },
+    /// `clrs create`: every resource named, all or none.
     CreateResource {
-        name: String,
+        names: Vec<String>,
         group: String,
         type_name: String,
         edits: Vec<PropertyEdit>,
@@ -351,5 +373,19 @@ pub enum AdminRequest {
     ClearStopFailed {
         resources: Operands,
         nodes: Vec<String>,
+    },
+    /// `clnode add`: a node in the configuration (it joins by starting rgmd).
+    AddNode {
+        name: String,
+    },
+    /// `clnode remove`: refused while the node is a member, hosts something, or is named in
+    /// the configuration (a Nodelist, Installed_nodes, per-node settings).
+    RemoveNode {
+        name: String,
+    },
+    /// `clnode confirm-down`: the administrator has made sure a node that left the cluster is
+    /// down; it counts as fenced, and its groups may start elsewhere.
+    ConfirmNodeDown {
+        node: String,
     },
 }

@@ -5,7 +5,7 @@ use rtreg::Method;
 
 use crate::engine::Engine;
 use crate::engine::action::{Action, MethodRun, ValidateArgs};
-use crate::engine::event::{RunId, TimerId};
+use crate::engine::event::{RunId, Time, TimerId};
 use crate::engine::log::{LogRecord, RunSubject};
 use crate::engine::runtime::{Run, RunPurpose};
 
@@ -40,8 +40,7 @@ impl Engine {
         purpose: RunPurpose,
         validate: Option<ValidateArgs>,
     ) -> RunId {
-        let run = RunId(self.next_run);
-        self.next_run += 1;
+        let run = self.rt.new_run_id();
         let timer = TimerId(self.next_timer);
         self.next_timer += 1;
         let program = t.path.rsplit('/').next().unwrap_or(&t.path).to_string();
@@ -53,9 +52,7 @@ impl Engine {
             node: &t.node,
             timeout_secs: t.timeout_secs,
         }));
-        let deadline = self
-            .now
-            .plus_secs(t.timeout_secs + self.settings.grace_secs + self.settings.lost_margin_secs);
+        let deadline = self.lost_deadline(self.now, t.timeout_secs);
         self.emit(Action::ArmTimer {
             timer,
             at: deadline,
@@ -86,6 +83,18 @@ impl Engine {
             },
         );
         run
+    }
+}
+
+impl Engine {
+    /// When a run started at `started` counts as lost if no result came: its timeout, the
+    /// launcher's grace and a margin later (saturating: a huge timeout never wraps round).
+    pub(super) fn lost_deadline(&self, started: Time, timeout_secs: i64) -> Time {
+        let wait = timeout_secs
+            .max(0)
+            .saturating_add(self.settings.grace_secs)
+            .saturating_add(self.settings.lost_margin_secs);
+        started.plus_secs(wait)
     }
 }
 

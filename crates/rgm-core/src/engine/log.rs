@@ -35,6 +35,7 @@ pub mod msg {
     pub const METHOD_NOT_RUN: u32 = 764141;
     pub const METHOD_KILL: u32 = 764142;
     pub const METHOD_LOST: u32 = 764143;
+    pub const METHOD_UNKNOWN: u32 = 764144;
     pub const RG_STATE: u32 = 529407;
     pub const R_STATE: u32 = 443746;
     pub const R_STATUS: u32 = 784560;
@@ -57,6 +58,9 @@ pub mod msg {
     pub const CONTROL_REFUSED: u32 = 300141;
     pub const RESTART: u32 = 300142;
     pub const CLEARED: u32 = 300150;
+    pub const RECOVERY: u32 = 300160;
+    pub const GONE: u32 = 300161;
+    pub const HEALTH: u32 = 300113;
 }
 
 fn fields(pairs: &[(&'static str, &str)]) -> BTreeMap<&'static str, String> {
@@ -186,6 +190,19 @@ impl LogRecord {
                 s.program, s.resource, s.group, s.node
             ),
             f,
+        )
+    }
+
+    /// A run of a previous rgmd that has ended without a result that can be known.
+    pub fn unknown(s: &RunSubject<'_>) -> LogRecord {
+        LogRecord::new(
+            msg::METHOD_UNKNOWN,
+            Severity::Warning,
+            format!(
+                "Method <{}> on resource <{}>, resource group <{}>, node <{}> was started by a previous rgmd and has ended; its result is unknown",
+                s.program, s.resource, s.group, s.node
+            ),
+            s.fields(),
         )
     }
 

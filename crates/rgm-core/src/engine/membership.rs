@@ -10,7 +10,6 @@ use crate::engine::Engine;
 use crate::engine::event::MethodResult;
 use crate::engine::log::{LogRecord, Severity, msg};
 use crate::engine::runtime::{Run, RunPurpose};
-use crate::engine::state::RState;
 
 impl Engine {
     pub(crate) fn node_joined(&mut self, node: &str) {
@@ -31,13 +30,25 @@ impl Engine {
             }
             self.config_changed();
         }
-        let x = self.rt.nodes.entry(node.to_string()).or_default();
-        if x.up && !x.fencing {
-            return;
+        match self.rt.node(node) {
+            Some(x) if x.fencing => {
+                // Never cancels the fence: the node joins once it is fenced.
+                if !x.join_after_fence {
+                    self.rt.node_mut(node).join_after_fence = true;
+                    self.log(LogRecord::decision(
+                        msg::NODE_JOINED,
+                        Severity::Warning,
+                        format!("node {node} asks to join but is owed a fence; it joins once the fence is done"),
+                        &[("node", node)],
+                    ));
+                }
+                return;
+            }
+            Some(x) if x.up => return,
+            _ => {}
         }
+        let x = self.rt.node_mut(node);
         x.up = true;
-        x.fencing = false;
-        self.state_changed = true;
         self.log(LogRecord::decision(
             msg::NODE_JOINED,
             Severity::Notice,
@@ -83,7 +94,7 @@ impl Engine {
             })
             .map(|g| g.name.clone())
             .collect();
-        let x = self.rt.nodes.entry(node.to_string()).or_default();
+        let x = self.rt.node_mut(node);
         x.boot_pending = pending;
         x.booting = true;
         self.boot_next(node);
@@ -94,18 +105,17 @@ impl Engine {
     fn boot_next(&mut self, node: &str) {
         let running = self
             .rt
-            .runs
+            .runs()
             .values()
             .any(|r| r.purpose == RunPurpose::Boot && r.node == node);
         let pending = self
             .rt
-            .nodes
-            .get(node)
+            .node(node)
             .map(|x| x.boot_pending.clone())
             .unwrap_or_default();
         if pending.is_empty() {
             if !running {
-                if let Some(x) = self.rt.nodes.get_mut(node) {
+                if let Some(x) = self.rt.node_get_mut(node) {
                     x.booting = false;
                 }
                 self.failback();
@@ -140,7 +150,7 @@ impl Engine {
                     self.launch(&r, node, Method::Boot, RunPurpose::Boot, None);
                 }
             }
-            if let Some(x) = self.rt.nodes.get_mut(node) {
+            if let Some(x) = self.rt.node_get_mut(node) {
                 x.boot_pending.remove(g);
             }
         }
@@ -148,7 +158,7 @@ impl Engine {
     }
 
     /// Failback=TRUE groups go back to their most preferred masters once a node is ready.
-    fn failback(&mut self) {
+    pub(crate) fn failback(&mut self) {
         let groups: Vec<String> = self
             .cfg
             .groups
@@ -170,13 +180,15 @@ impl Engine {
     }
 
     pub(crate) fn node_died(&mut self, node: &str) {
-        let Some(x) = self.rt.nodes.get_mut(node) else {
+        let Some(x) = self.rt.node_get_mut(node) else {
             return;
         };
         if !x.up && !x.fencing {
             return;
         }
         x.up = false;
+        // A join it asked for before it died is moot.
+        x.join_after_fence = false;
         self.log(LogRecord::decision(
             msg::NODE_DIED,
             Severity::Warning,
@@ -187,74 +199,12 @@ impl Engine {
         self.fence(node, &format!("node {node} left the cluster; its resources must be stopped before they start elsewhere"));
     }
 
-    pub(crate) fn node_fenced(&mut self, node: &str) {
-        let x = self.rt.nodes.entry(node.to_string()).or_default();
-        x.fencing = false;
-        x.up = false;
-        x.booting = false;
-        x.boot_pending.clear();
-        self.state_changed = true;
-        self.log(LogRecord::decision(
-            msg::NODE_FENCED,
-            Severity::Notice,
-            format!("node {node} is fenced; its resources are offline"),
-            &[("node", node)],
-        ));
-        self.abandon_runs(node, "its node was fenced");
-        let resources: Vec<String> = self.cfg.resources.keys().cloned().collect();
-        for r in resources {
-            if self.rt.state(&r, node) != RState::Offline {
-                self.set_state(&r, node, RState::Offline);
-            }
-            let x = self.rt.res_mut(&r, node);
-            x.busy = None;
-            x.bounce = None;
-            x.resume_without_prenet = false;
-        }
-        let groups: Vec<String> = self.cfg.groups.keys().cloned().collect();
-        for g in &groups {
-            if let Some(gn) = self.rt.group_mut(g).nodes.get_mut(node) {
-                gn.restarting = false;
-            }
-        }
-        self.dirty.extend(groups);
-    }
-
-    /// A fence that could not be done. A member node (fenced for a STOP that failed under
-    /// Failover_mode=HARD) is not rebooted: its STOP_FAILED resources stay so, and keep their
-    /// groups from starting, until an administrator makes sure they are stopped and clears
-    /// them; operations waiting on the fence end with that. A node that left the cluster stays
-    /// owed its fence: its groups must not start elsewhere while it may still run them.
-    pub(crate) fn fence_failed(&mut self, node: &str, reason: &str) {
-        let Some(x) = self.rt.nodes.get_mut(node) else {
-            return;
-        };
-        if !x.fencing {
-            return;
-        }
-        let consequence = if x.up {
-            x.fencing = false;
-            self.state_changed = true;
-            let groups: Vec<String> = self.cfg.groups.keys().cloned().collect();
-            self.dirty.extend(groups);
-            "its STOP_FAILED resources stay so until an administrator makes sure they are stopped and clears them (clresource clear -f STOP_FAILED)"
-        } else {
-            "its resource groups do not start elsewhere until it is fenced"
-        };
-        self.log(LogRecord::decision(
-            msg::FENCE_FAILED,
-            Severity::Error,
-            format!("cannot fence node {node}: {reason}; {consequence}"),
-            &[("node", node)],
-        ));
-    }
-
     /// Forgets the runs on a node that will never report; operations waiting on them learn
     /// that they failed.
-    fn abandon_runs(&mut self, node: &str, why: &str) {
+    pub(crate) fn abandon_runs(&mut self, node: &str, why: &str) {
         let runs: Vec<_> = self
             .rt
-            .runs
+            .runs()
             .iter()
             .filter(|(_, r)| r.node == node)
             .map(|(id, _)| *id)
@@ -263,12 +213,7 @@ impl Engine {
             let Some(info) = self.rt.take_run(id) else {
                 continue;
             };
-            if let Some(x) = self
-                .rt
-                .resources
-                .get_mut(&info.resource)
-                .and_then(|m| m.get_mut(node))
-            {
+            if let Some(x) = self.rt.res_get_mut(&info.resource, node) {
                 x.busy = None;
             }
             if let RunPurpose::Op(op) = info.purpose {

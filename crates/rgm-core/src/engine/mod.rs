@@ -17,14 +17,19 @@ mod control;
 mod dirty;
 pub mod event;
 mod facts;
+mod fencing;
+mod gone;
+mod health;
 mod launch;
 pub mod log;
 mod membership;
 mod ops;
+mod persisted;
 mod placement;
 mod queries;
 mod readiness;
 mod reconcile;
+mod recovery;
 pub mod runtime;
 mod settle;
 pub mod state;
@@ -44,7 +49,10 @@ pub use event::{
     RunId, Time, TimerId,
 };
 pub use log::{LogRecord, Severity};
-pub use runtime::{Bounce, Snapshot};
+pub use runtime::{
+    Bounce, GroupNode, GroupRt, GroupSnapshot, NodeRt, ResNode, Run, RunPurpose, RuntimeChanges,
+    Snapshot,
+};
 pub use state::{RState, RgState, Status};
 
 use facts::Facts;
@@ -79,15 +87,17 @@ pub struct Engine {
     ops: BTreeMap<RequestId, Op>,
     /// The operation that is changing the configuration (VALIDATE to apply); others wait.
     config_lock: Option<RequestId>,
-    next_run: u64,
     next_timer: u64,
     now: Time,
     out: Vec<Action>,
     dirty: dirty::Dirty,
+    /// Timers that retry a failed fence, by the node they fence.
+    fence_timers: std::collections::HashMap<TimerId, String>,
     /// Placement changes per group within the current event (see `placement::MAX_MOVES`).
     moves: std::collections::HashMap<String, u32>,
-    state_changed: bool,
     settings: EngineSettings,
+    /// What a restore left for the first event: timers to arm again, fences still owed.
+    restored: Option<recovery::Restored>,
 }
 
 impl Engine {
@@ -97,56 +107,13 @@ impl Engine {
         Engine::with_runtime(config, Runtime::default())
     }
 
-    /// An engine that takes over from a previous one (daemon restart): targets and states come
-    /// from the snapshot. Resources recorded mid-start are stopped and started again; those
-    /// mid-stop finish stopping; started ones are trusted (docs/recovery.md).
+    /// An engine that takes over from a previous one (daemon restart): targets, states and the
+    /// runs in flight come from the snapshot (docs/recovery.md). A run in flight stays in flight
+    /// until the daemon reports how it ended — [`MethodOutcome::Unknown`] when it cannot know;
+    /// the timers that catch a lost result, and fences still owed, are asked for by the actions
+    /// of the first event handled.
     pub fn restore(config: ClusterConfig, snapshot: Snapshot) -> Engine {
-        let mut rt = Runtime {
-            formed: true,
-            ..Runtime::default()
-        };
-        rt.groups = snapshot.groups.into_iter().collect();
-        for g in rt.groups.values_mut() {
-            for gn in g.nodes.values_mut() {
-                gn.restarting = false;
-            }
-        }
-        for (r, nodes) in snapshot.resources {
-            let mut restored = BTreeMap::new();
-            for (n, mut x) in nodes {
-                x.busy = None;
-                x.ignore_failed_start = false;
-                // A method that was in flight may or may not have done its work: redo the
-                // step (every method must be idempotent), or undo a half-done start.
-                x.state = match x.state {
-                    RState::PrenetStarting => {
-                        x.bounce = Some(Bounce::Recovery);
-                        RState::PrenetStarted
-                    }
-                    RState::Starting => {
-                        x.bounce = Some(Bounce::Recovery);
-                        RState::OnlineUnmonitored
-                    }
-                    RState::MonitorStarting | RState::Stopping => RState::OnlineUnmonitored,
-                    RState::MonitorStopping => RState::Online,
-                    RState::PostnetStopping => RState::Stopped,
-                    other => other,
-                };
-                restored.insert(n, x);
-            }
-            rt.resources.insert(r, restored);
-        }
-        for (n, until) in snapshot.evacuations {
-            rt.nodes.entry(n).or_default().evacuated_until = Some(until);
-        }
-        // Members stay members: their rejoining is not a boot (no BOOT methods).
-        for n in snapshot.up_nodes {
-            rt.nodes.entry(n).or_default().up = true;
-        }
-        let mut e = Engine::with_runtime(config, rt);
-        // The first event carries on where the snapshot left off.
-        e.dirty.extend(e.cfg.groups.keys().cloned());
-        e
+        recovery::restore(config, snapshot)
     }
 
     fn with_runtime(config: ClusterConfig, rt: Runtime) -> Engine {
@@ -161,14 +128,14 @@ impl Engine {
             rt,
             ops: BTreeMap::new(),
             config_lock: None,
-            next_run: 1,
             next_timer: 1,
             now: Time(0),
             out: Vec::new(),
             dirty: dirty::Dirty::default(),
             moves: std::collections::HashMap::new(),
-            state_changed: false,
+            fence_timers: std::collections::HashMap::new(),
             settings: EngineSettings::default(),
+            restored: None,
         };
         e.dirty.set_ranks(&e.facts);
         e.sync_runtime();
@@ -184,6 +151,14 @@ impl Engine {
     pub fn handle(&mut self, event: Event) -> Vec<Action> {
         self.now = event.now;
         self.moves.clear();
+        // The first event after a restore asks for what the restore changed to be persisted.
+        let writes = match self.restored {
+            Some(_) => u64::MAX,
+            None => self.rt.writes(),
+        };
+        if let Some(restored) = self.restored.take() {
+            self.resume_restored(restored);
+        }
         match event.kind {
             EventKind::Request { id, request } => self.request(id, request),
             EventKind::MethodFinished { run, result } => self.method_finished(run, result),
@@ -206,10 +181,20 @@ impl Engine {
             EventKind::NodeFenced { node } => self.node_fenced(&node),
             EventKind::FenceFailed { node, reason } => self.fence_failed(&node, &reason),
             EventKind::TimerFired { timer } => self.timer_fired(timer),
+            EventKind::NodeHealth {
+                node,
+                healthy,
+                reason,
+            } => self.node_health(&node, healthy, &reason),
+            EventKind::ResourceGone {
+                resource,
+                node,
+                reason,
+            } => self.resource_gone(&resource, &node, &reason),
         }
         self.settle_loop();
         let mut out = std::mem::take(&mut self.out);
-        if std::mem::take(&mut self.state_changed) {
+        if self.rt.writes() != writes {
             let at = out
                 .iter()
                 .position(|a| matches!(a, Action::RunMethod(_)))
@@ -262,15 +247,53 @@ impl Engine {
     /// Drops runtime entries of deleted objects and adds entries for new ones.
     fn sync_runtime(&mut self) {
         let cfg = &self.cfg;
-        self.rt
-            .resources
-            .retain(|r, _| cfg.resources.contains_key(r));
-        self.rt.groups.retain(|g, _| cfg.groups.contains_key(g));
-        for g in cfg.groups.keys() {
-            self.rt.groups.entry(g.clone()).or_default();
+        let gone: Vec<String> = self
+            .rt
+            .resources()
+            .keys()
+            .filter(|r| !cfg.resources.contains_key(*r))
+            .cloned()
+            .collect();
+        let gone_groups: Vec<String> = self
+            .rt
+            .groups()
+            .keys()
+            .filter(|g| !cfg.groups.contains_key(*g))
+            .cloned()
+            .collect();
+        let new_groups: Vec<String> = cfg
+            .groups
+            .keys()
+            .filter(|g| self.rt.group(g).is_none())
+            .cloned()
+            .collect();
+        let gone_nodes: Vec<String> = self
+            .rt
+            .nodes()
+            .keys()
+            .filter(|n| !cfg.nodes.contains_key(*n))
+            .cloned()
+            .collect();
+        let new_nodes: Vec<String> = cfg
+            .nodes
+            .keys()
+            .filter(|n| self.rt.node(n).is_none())
+            .cloned()
+            .collect();
+        for r in gone {
+            self.rt.remove_resource(&r);
         }
-        for n in cfg.nodes.keys() {
-            self.rt.nodes.entry(n.clone()).or_default();
+        for g in gone_groups {
+            self.rt.remove_group(&g);
+        }
+        for g in new_groups {
+            self.rt.group_mut(&g);
+        }
+        for n in new_nodes {
+            self.rt.node_mut(&n);
+        }
+        for n in gone_nodes {
+            self.rt.remove_node(&n);
         }
     }
 
@@ -281,7 +304,6 @@ impl Engine {
             return;
         }
         x.state = state;
-        self.state_changed = true;
         self.log(LogRecord::resource_state(resource, node, state));
         if state == RState::Offline {
             self.set_status_by_rgm(resource, node, Status::Offline);
@@ -300,7 +322,6 @@ impl Engine {
         let changed = x.status != status;
         x.status = status;
         x.status_msg.clear();
-        self.state_changed = true;
         if changed {
             self.log(LogRecord::status(resource, node, status));
         }
@@ -361,10 +382,14 @@ impl Engine {
     }
 
     fn timer_fired(&mut self, timer: TimerId) {
+        if let Some(node) = self.fence_timers.remove(&timer) {
+            self.fence_retry(&node);
+            return;
+        }
         let Some(run) = self.rt.timers.remove(&timer) else {
             return;
         };
-        if self.rt.runs.contains_key(&run) {
+        if self.rt.runs().contains_key(&run) {
             self.run_lost(run, "no result arrived within the timeout and grace period");
         }
     }

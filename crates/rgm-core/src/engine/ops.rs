@@ -73,12 +73,20 @@ pub(crate) enum TargetChange {
         resource: String,
         node: String,
     },
+    ConfirmDown {
+        node: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Step {
     Apply(Change),
-    Validate(Change),
+    /// VALIDATE of `change` as it will be after the `prior` changes of the same request (all
+    /// of a request's VALIDATEs run before any of its changes is applied).
+    Validate {
+        prior: Vec<Change>,
+        change: Change,
+    },
     /// INIT, FINI or UPDATE on the resources where it applies; failures are reported, not fatal.
     Lifecycle {
         method: Method,
@@ -136,8 +144,7 @@ impl RuntimeView for EngineRuntime<'_> {
     fn resource_offline_everywhere(&self, resource: &str) -> bool {
         self.0
             .rt
-            .resources
-            .get(resource)
+            .res_nodes(resource)
             .is_none_or(|nodes| nodes.values().all(|x| x.state == RState::Offline))
     }
 }
@@ -201,7 +208,10 @@ impl Engine {
                 self.finish(id, Ok(Answer { messages }));
                 return true;
             }
-            let needs_lock = matches!(op.steps.front(), Some(Step::Apply(_) | Step::Validate(_)));
+            let needs_lock = matches!(
+                op.steps.front(),
+                Some(Step::Apply(_) | Step::Validate { .. })
+            );
             if needs_lock {
                 match self.config_lock {
                     Some(holder) if holder != id => return progressed,
@@ -221,8 +231,10 @@ impl Engine {
                 Ok(true) => {
                     progressed = true;
                     if let Some(op) = self.ops.get_mut(&id) {
-                        let next_needs_lock =
-                            matches!(op.steps.front(), Some(Step::Apply(_) | Step::Validate(_)));
+                        let next_needs_lock = matches!(
+                            op.steps.front(),
+                            Some(Step::Apply(_) | Step::Validate { .. })
+                        );
                         if op.holds_lock && !next_needs_lock && op.waiting.is_empty() {
                             op.holds_lock = false;
                             self.config_lock = None;
@@ -268,8 +280,8 @@ impl Engine {
                 self.config_changed();
                 Ok(true)
             }
-            Step::Validate(change) => {
-                self.validate(id, change)?;
+            Step::Validate { prior, change } => {
+                self.validate(id, prior, change)?;
                 Ok(true)
             }
             Step::Lifecycle { method, resources } => {
@@ -356,8 +368,17 @@ impl Engine {
     }
 
     /// Launches VALIDATE for a change wherever the rt_callbacks page asks for it.
-    fn validate(&mut self, id: RequestId, change: &Change) -> Result<(), RequestError> {
-        let plan = self.cfg.plan(change, &EngineRuntime(self))?;
+    fn validate(
+        &mut self,
+        id: RequestId,
+        prior: &[Change],
+        change: &Change,
+    ) -> Result<(), RequestError> {
+        let mut base = self.cfg.clone();
+        for c in prior {
+            base.apply(c, &EngineRuntime(self))?;
+        }
+        let plan = base.plan(change, &EngineRuntime(self))?;
         let next = &plan.next;
         // (resource, args per node)
         let mut runs: Vec<(String, String, ValidateArgs)> = Vec::new();
@@ -452,7 +473,7 @@ impl Engine {
     fn kill(&mut self, groups: &[String]) {
         let kills: Vec<(RunId, String)> = self
             .rt
-            .runs
+            .runs()
             .iter()
             .filter(|(_, r)| r.purpose == RunPurpose::Transition && groups.contains(&r.group))
             .map(|(id, r)| (*id, r.node.clone()))

@@ -19,6 +19,7 @@ pub(crate) enum Unfit {
     Down,
     Booting,
     Evacuated,
+    Unhealthy(String),
     PingPong,
     StrongPositive(String),
     StrongNegative(String),
@@ -31,6 +32,7 @@ impl std::fmt::Display for Unfit {
             Unfit::Down => f.write_str("not a cluster member"),
             Unfit::Booting => f.write_str("still running BOOT methods"),
             Unfit::Evacuated => f.write_str("evacuated"),
+            Unfit::Unhealthy(why) => write!(f, "unhealthy ({why})"),
             Unfit::PingPong => {
                 f.write_str("the group failed to start there within Pingpong_interval")
             }
@@ -44,6 +46,15 @@ impl Engine {
     /// Whether `node` may master `group` now; `fresh` applies the rules for a new choice
     /// (Pingpong_interval), not for keeping a current primary.
     pub(crate) fn fitness(&self, group: &str, node: &str, fresh: bool) -> Result<(), Unfit> {
+        self.fitness_but_health(group, node, fresh)?;
+        match self.rt.node(node).and_then(|x| x.unhealthy.as_ref()) {
+            Some(why) => Err(Unfit::Unhealthy(why.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// [`Engine::fitness`] without the node's health.
+    fn fitness_but_health(&self, group: &str, node: &str, fresh: bool) -> Result<(), Unfit> {
         let (Some(g), Some(facts)) = (self.cfg.groups.get(group), self.facts.group(group)) else {
             return Err(Unfit::NotInNodelist);
         };
@@ -53,7 +64,7 @@ impl Engine {
         if !self.rt.node_up(node) {
             return Err(Unfit::Down);
         }
-        let nrt = self.rt.nodes.get(node);
+        let nrt = self.rt.node(node);
         if fresh && nrt.is_some_and(|x| x.booting) {
             return Err(Unfit::Booting);
         }
@@ -64,11 +75,7 @@ impl Engine {
             return Err(Unfit::Evacuated);
         }
         if fresh {
-            let failed = self
-                .rt
-                .group(group)
-                .and_then(|x| x.nodes.get(node))
-                .and_then(|x| x.failed_at);
+            let failed = self.rt.group_node(group, node).and_then(|x| x.failed_at);
             if failed.is_some_and(|t| self.now.secs_since(t) < g.pingpong_interval()) {
                 return Err(Unfit::PingPong);
             }
@@ -134,7 +141,6 @@ impl Engine {
             return;
         }
         let previous = std::mem::replace(&mut grt.primaries, next.clone());
-        self.state_changed = true;
         let list = |s: &BTreeSet<String>| {
             if s.is_empty() {
                 "no node".to_string()
@@ -214,6 +220,17 @@ impl Engine {
                 break;
             }
             next.insert(n);
+        }
+        // A primary that is fit but for its health stays while no healthy node can take over.
+        if next.len() < want {
+            for n in &grt.primaries {
+                if next.len() >= want {
+                    break;
+                }
+                if self.fitness_but_health(group, n, false).is_ok() {
+                    next.insert(n.clone());
+                }
+            }
         }
         Some(next)
     }

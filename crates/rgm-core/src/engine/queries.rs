@@ -6,7 +6,7 @@ use rtreg::Method;
 use crate::config::ClusterConfig;
 use crate::engine::Engine;
 use crate::engine::event::{RunId, Time};
-use crate::engine::runtime::{Bounce, Snapshot};
+use crate::engine::runtime::Bounce;
 use crate::engine::state::{RState, RgState, Status};
 use crate::graph::DependencyGraph;
 
@@ -35,8 +35,7 @@ impl Engine {
             return RgState::Unmanaged;
         }
         self.rt
-            .group(group)
-            .and_then(|g| g.nodes.get(node))
+            .group_node(group, node)
             .map(|x| x.state)
             .unwrap_or_default()
     }
@@ -85,8 +84,7 @@ impl Engine {
             return 0;
         };
         self.rt
-            .group(&r.group)
-            .and_then(|g| g.nodes.get(node))
+            .group_node(&r.group, node)
             .map(|x| count_within(&x.restarts, now, window))
             .unwrap_or(0)
     }
@@ -94,40 +92,15 @@ impl Engine {
     /// Methods in flight: (run, node, resource, method).
     pub fn running(&self) -> Vec<(RunId, String, String, Method)> {
         self.rt
-            .runs
+            .runs()
             .iter()
             .map(|(id, r)| (*id, r.node.clone(), r.resource.clone(), r.method))
             .collect()
     }
 
-    /// What a restarted daemon needs (see [`Engine::restore`]).
-    pub fn snapshot(&self) -> Snapshot {
-        Snapshot {
-            groups: self
-                .rt
-                .groups
-                .iter()
-                .map(|(g, x)| (g.clone(), x.clone()))
-                .collect(),
-            resources: self
-                .rt
-                .resources
-                .iter()
-                .map(|(r, nodes)| (r.clone(), nodes.clone()))
-                .collect(),
-            evacuations: self
-                .rt
-                .nodes
-                .iter()
-                .filter_map(|(n, x)| x.evacuated_until.map(|t| (n.clone(), t)))
-                .collect(),
-            up_nodes: self.rt.up_nodes(),
-        }
-    }
-
     /// Whether nothing is in flight: no method running, no request pending.
     pub fn is_idle(&self) -> bool {
-        self.rt.runs.is_empty() && self.ops.is_empty()
+        self.rt.runs().is_empty() && self.ops.is_empty()
     }
 }
 

@@ -106,7 +106,6 @@ impl Engine {
         let x = self.rt.res_mut(r, n);
         if let Some(b) = x.bounce.take() {
             x.resume_without_prenet = b == Bounce::Resource;
-            self.state_changed = true;
             self.touch_resource(r);
         }
     }
@@ -126,7 +125,6 @@ impl Engine {
             let x = self.rt.res_mut(r, n);
             x.busy = Some(run);
             x.state = running;
-            self.state_changed = true;
             self.log(LogRecord::resource_state(r, n, running));
             if method == Method::Start {
                 // Nobody knows its health until a method or its monitor says.
@@ -153,8 +151,15 @@ impl Engine {
                     RgState::PendingOffline
                 };
             }
-            let grt = self.rt.group_mut(group);
-            let gn = grt.nodes.entry(n.clone()).or_default();
+            // A group that has never been anything but offline on a node has no record there.
+            let unchanged = match self.rt.group_node(group, &n) {
+                Some(gn) => gn.state == state && gn.blocked == why && !gn.restarting,
+                None => state == RgState::Offline,
+            };
+            if unchanged {
+                continue;
+            }
+            let gn = self.rt.group_node_mut(group, &n);
             let restarted = gn.restarting && state == RgState::Offline;
             if restarted {
                 gn.restarting = false;
@@ -166,7 +171,6 @@ impl Engine {
                 self.dirty.insert(group.to_string());
             }
             if changed {
-                self.state_changed = true;
                 self.log(LogRecord::group_state(group, &n, state));
                 if let (RgState::PendingOnlineBlocked, Some(why)) = (state, why) {
                     self.log(LogRecord::decision(

@@ -15,11 +15,14 @@ impl Engine {
     /// `None` when all have. Operations remember where they last found one, so that waiting
     /// on many groups costs little per event.
     pub(super) fn first_unsettled(&self, groups: &[String], start: usize) -> Option<usize> {
-        let fencing = self.rt.nodes.values().any(|x| x.fencing);
-        let quiet = self.rt.runs.is_empty()
+        // A fence asked for and not yet failed: it decides soon. One that failed is retried
+        // with backoff and may never be done: nothing waits on it (rule 3).
+        let awaited = |x: &crate::engine::runtime::NodeRt| x.fencing && x.fence_attempts == 0;
+        let fencing = self.rt.nodes().values().any(awaited);
+        let quiet = self.rt.runs().is_empty()
             && self.dirty.is_empty()
             && !fencing
-            && !self.rt.nodes.values().any(|x| x.booting);
+            && !self.rt.nodes().values().any(|x| x.booting);
         if quiet {
             // Nothing is in flight anywhere, so nothing will change by itself.
             return None;
@@ -33,19 +36,24 @@ impl Engine {
             if grt.in_flight > 0 || self.dirty.contains(g) {
                 return true;
             }
-            let restarting = grt.nodes.values().any(|n| n.restarting);
+            let restarting = self
+                .rt
+                .group_nodes(g)
+                .is_some_and(|m| m.values().any(|n| n.restarting));
             // A pending state with nothing of the group in flight waits on other groups.
-            let pending = grt
-                .nodes
-                .values()
+            let pending = self
+                .rt
+                .group_nodes(g)
+                .into_iter()
+                .flat_map(|m| m.values())
                 .any(|n| matches!(n.state, RgState::PendingOnline | RgState::PendingOffline));
             // A node being fenced decides nothing until the fence is done.
             let fenced_here = fencing
                 && self
                     .rt
-                    .nodes
+                    .nodes()
                     .iter()
-                    .any(|(n, x)| x.fencing && self.group_active_on(g, n));
+                    .any(|(n, x)| awaited(x) && self.group_active_on(g, n));
             restarting || fenced_here || (pending && self.rt.transitions > 0)
         })
     }
@@ -201,6 +209,8 @@ impl Engine {
                     why.push_str(&format!(
                         "; a resource of the group is STOP_FAILED on node {n}, so it starts nowhere until that is cleared"
                     ));
+                } else if let Some(fence) = self.fence_note(group) {
+                    why.push_str(&format!("; {fence}"));
                 } else if !elsewhere.is_empty() {
                     why.push_str(&format!("; it is online on {}", elsewhere.join(", ")));
                 } else if let Err(unfit) = self.fitness(group, node, true) {
@@ -240,6 +250,7 @@ impl Engine {
         if let Some(n) = self.stop_failed_node(group) {
             reasons.push(format!("a resource is STOP_FAILED on node {n}"));
         }
+        reasons.extend(self.fence_note(group));
         format!(
             "resource group {group} could not be brought online: {}",
             reasons.join("; ")
@@ -266,13 +277,24 @@ impl Engine {
         if !failed.is_empty() {
             why.push_str(&format!(": {}", failed.join(", ")));
         }
+        if let Some(fence) = self.fence_stuck(node) {
+            why.push_str(&format!("; {fence}"));
+        }
         why
+    }
+
+    /// Why a group waits on a fence that could not be done, if it does.
+    fn fence_note(&self, group: &str) -> Option<String> {
+        self.rt
+            .nodes()
+            .keys()
+            .filter(|n| self.group_active_on(group, n))
+            .find_map(|n| self.fence_stuck(n))
     }
 
     fn blocked_reason(&self, group: &str, node: &str) -> String {
         self.rt
-            .group(group)
-            .and_then(|g| g.nodes.get(node))
+            .group_node(group, node)
             .and_then(|x| x.blocked.clone())
             .unwrap_or_else(|| "it depends on something that is not online".to_string())
     }

@@ -13,12 +13,18 @@ impl Engine {
     pub(crate) fn target(&mut self, t: TargetChange) {
         match t {
             TargetChange::Online { group, nodes } => {
-                let grt = self.rt.group_mut(&group);
-                grt.wanted = true;
-                for gn in grt.nodes.values_mut() {
-                    gn.failed_at = None;
+                self.rt.group_mut(&group).wanted = true;
+                let failed: Vec<String> = self
+                    .rt
+                    .group_nodes(&group)
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, x)| x.failed_at.is_some())
+                    .map(|(n, _)| n.clone())
+                    .collect();
+                for n in failed {
+                    self.rt.group_node_mut(&group, &n).failed_at = None;
                 }
-                self.state_changed = true;
                 if let Some(nodes) = nodes {
                     self.set_primaries(&group, nodes.into_iter().collect());
                 }
@@ -37,14 +43,12 @@ impl Engine {
                 if next.is_empty() {
                     self.rt.group_mut(&group).wanted = false;
                 }
-                self.state_changed = true;
                 self.set_primaries(&group, next);
                 self.touch_group(&group);
             }
             TargetChange::Restart { group, nodes } => {
-                let grt = self.rt.group_mut(&group);
                 for n in nodes {
-                    grt.nodes.entry(n).or_default().restarting = true;
+                    self.rt.group_node_mut(&group, &n).restarting = true;
                 }
                 self.touch_group(&group);
             }
@@ -54,8 +58,7 @@ impl Engine {
                 }
             }
             TargetChange::Evacuate { node, until } => {
-                self.rt.nodes.entry(node).or_default().evacuated_until = Some(until);
-                self.state_changed = true;
+                self.rt.node_mut(&node).evacuated_until = Some(until);
                 let all: Vec<String> = self.cfg.groups.keys().cloned().collect();
                 self.dirty.extend(all);
             }
@@ -82,6 +85,7 @@ impl Engine {
                     }
                 }
             }
+            TargetChange::ConfirmDown { node } => self.confirm_down(&node),
             TargetChange::ClearStopFailed { resource, node } => {
                 self.set_state(&resource, &node, RState::Offline);
                 self.log(LogRecord::decision(

@@ -52,6 +52,17 @@ impl Harness {
         }
     }
 
+    /// The daemon restarts on the same boot: a new engine restored from this one's snapshot.
+    /// The runs pending here are still running; the new daemon reports how they end. Request
+    /// ids start again at 1, as a new daemon's do.
+    pub fn restarted(&self) -> Harness {
+        let engine = Engine::restore(self.engine.config().clone(), self.engine.snapshot());
+        let mut h = Harness::with_engine(engine);
+        h.now = self.now;
+        h.pending = self.pending.clone();
+        h
+    }
+
     /// Feeds an event and records what comes out; returns the actions.
     pub fn event(&mut self, kind: EventKind) -> Vec<Action> {
         let actions = self.engine.handle(Event::new(self.now, kind));
@@ -157,6 +168,23 @@ impl Harness {
         self.complete(run, MethodResult::exited(code, 10));
     }
 
+    /// Reports the pending run of `method` for `resource` on `node` as ended with a result that
+    /// cannot be known (it was started by a previous daemon).
+    pub fn unknown(&mut self, resource: &str, method: Method, node: &str) {
+        let run = self.find(resource, method, node).unwrap_or_else(|| {
+            panic!(
+                "no pending {method} of {resource} on {node}; pending: {:?}",
+                self.pending_list()
+            )
+        });
+        let result = MethodResult {
+            outcome: crate::engine::MethodOutcome::Unknown,
+            duration_ms: 0,
+            output: String::new(),
+        };
+        self.complete(run, result);
+    }
+
     /// Completes every pending run (and every run they lead to) with what `outcome` says,
     /// oldest first, until nothing is pending.
     pub fn run_until_idle(&mut self, mut outcome: impl FnMut(&MethodRun) -> MethodResult) {
@@ -166,6 +194,23 @@ impl Harness {
             };
             let result = outcome(m);
             self.complete(run, result);
+        }
+        panic!("runs never stopped coming");
+    }
+
+    /// Completes everything with success except the runs of `method` for `resource`, which
+    /// stay pending.
+    pub fn succeed_all_but(&mut self, resource: &str, method: Method) {
+        for _ in 0..100_000 {
+            let Some(run) = self
+                .pending
+                .values()
+                .find(|r| !(r.resource == resource && r.method == method))
+                .map(|r| r.run)
+            else {
+                return;
+            };
+            self.complete(run, MethodResult::exited(0, 10));
         }
         panic!("runs never stopped coming");
     }

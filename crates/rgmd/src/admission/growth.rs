@@ -5,7 +5,7 @@
 
 use rgm_core::engine::{AdminRequest, Operands};
 use rgm_core::{ClusterConfig, EditOp, InstalledNodesEdit, PropertyEdit, RegisteredType};
-use rgm_proto::limits::{StateBound, json_len};
+use rgm_proto::limits::{StateBound, json_len, node_growth};
 use rtreg::limits::MAX_VALUE_BYTES;
 
 /// At most how many bytes the request can add to the view of `cfg`; `None` when it cannot be
@@ -35,32 +35,43 @@ pub fn growth_bound(request: &AdminRequest, cfg: &ClusterConfig) -> Option<usize
             };
             json_len(&cfg.node_names()) + named + 32
         }
-        R::CreateGroup { name, edits, .. } => {
+        R::CreateGroup { names, edits, .. } => {
+            let each = edits_bound(edits)?;
             // {"name":N,"managed":false,"properties":{...},"resources":[]} under key N, with
             // the Maximum_primaries, Desired_primaries and RG_mode a create may add.
-            2 * json_len(name) + 200 + edits_bound(edits)? + states.group(name)
+            names
+                .iter()
+                .map(|name| 2 * json_len(name) + 200 + each + states.group(name))
+                .sum()
         }
         R::UpdateGroup { groups, edits } => count(groups, cfg.groups.len()) * edits_bound(edits)?,
         R::CreateResource {
-            name,
+            names,
             group,
             type_name,
             edits,
             ..
         } => {
+            let each = edits_bound(edits)?;
             let longest_type = cfg.types.keys().map(json_len).max().unwrap_or(0);
             // {"name":N,"group":G,"type_name":T,"properties":{...},"enabled":{"all":true},
             // "monitored":{"all":true}} under key N, and N in its group's Resource_list.
-            3 * json_len(name)
-                + json_len(group)
-                + longest_type.max(json_len(type_name))
-                + 150
-                + edits_bound(edits)?
-                + states.resource(name)
+            names
+                .iter()
+                .map(|name| {
+                    3 * json_len(name)
+                        + json_len(group)
+                        + longest_type.max(json_len(type_name))
+                        + 150
+                        + each
+                        + states.resource(name)
+                })
+                .sum()
         }
         R::UpdateResource { resources, edits } => {
             count(resources, cfg.resources.len()) * edits_bound(edits)?
         }
+        R::AddNode { name } => node_growth(cfg, name),
         _ => 0,
     })
 }
@@ -175,7 +186,7 @@ mod tests {
                 rt_system: None,
             },
             AdminRequest::CreateGroup {
-                name: "scaled".into(),
+                names: vec!["scaled".into(), "other".into()],
                 scalable: true,
                 edits: edits(&[
                     "Nodelist=n1,a-long-node-name-2",
@@ -187,7 +198,7 @@ mod tests {
                 edits: edits(&["Pathprefix=\"q\",\"q\""]),
             },
             AdminRequest::CreateResource {
-                name: "w2".into(),
+                names: vec!["w2".into(), "w3".into()],
                 group: "rg".into(),
                 type_name: "wide".into(),
                 edits: edits(&["Note=\u{1}\u{1}", "List{n1,a-long-node-name-2}+=z"]),
@@ -200,6 +211,9 @@ mod tests {
             AdminRequest::UpdateResource {
                 resources: Operands::named(&["w"]),
                 edits: edits(&["List{a-long-node-name-2}+=x"]),
+            },
+            AdminRequest::AddNode {
+                name: "a-third-node".into(),
             },
         ];
         for request in requests {

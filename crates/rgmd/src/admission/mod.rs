@@ -153,7 +153,7 @@ fn check_view(config: &ClusterConfig, node: &str, status_msgs: usize) -> Result<
         return Ok(());
     }
     Err(Response::refused(
-        ErrorCode::NoMem,
+        ErrorCode::Inval,
         format!(
             "the change would let the cluster view grow to {bound} bytes (the configuration \
              alone would be {} bytes), over the protocol's limit of {MAX_FRAME} bytes; nothing \
@@ -191,14 +191,17 @@ fn config_changes(request: &AdminRequest, cfg: &ClusterConfig) -> Option<Vec<Cha
             rt_system: *rt_system,
         }],
         R::CreateGroup {
-            name,
+            names,
             scalable,
             edits,
-        } => vec![Change::CreateGroup {
-            name: name.clone(),
-            scalable: *scalable,
-            edits: edits.clone(),
-        }],
+        } => names
+            .iter()
+            .map(|name| Change::CreateGroup {
+                name: name.clone(),
+                scalable: *scalable,
+                edits: edits.clone(),
+            })
+            .collect(),
         R::UpdateGroup { groups, edits } => names(groups, cfg.groups.keys().collect())
             .into_iter()
             .map(|name| Change::UpdateGroup {
@@ -207,18 +210,21 @@ fn config_changes(request: &AdminRequest, cfg: &ClusterConfig) -> Option<Vec<Cha
             })
             .collect(),
         R::CreateResource {
-            name,
+            names,
             group,
             type_name,
             edits,
             enabled,
-        } => vec![Change::CreateResource {
-            name: name.clone(),
-            group: group.clone(),
-            type_name: type_name.clone(),
-            edits: edits.clone(),
-            enabled: *enabled,
-        }],
+        } => names
+            .iter()
+            .map(|name| Change::CreateResource {
+                name: name.clone(),
+                group: group.clone(),
+                type_name: type_name.clone(),
+                edits: edits.clone(),
+                enabled: *enabled,
+            })
+            .collect(),
         R::UpdateResource { resources, edits } => names(resources, cfg.resources.keys().collect())
             .into_iter()
             .map(|name| Change::UpdateResource {
@@ -226,6 +232,7 @@ fn config_changes(request: &AdminRequest, cfg: &ClusterConfig) -> Option<Vec<Cha
                 edits: edits.clone(),
             })
             .collect(),
+        R::AddNode { name } => vec![Change::AddNode { name: name.clone() }],
         _ => return None,
     })
 }

@@ -26,6 +26,13 @@ impl Engine {
             if nodes.is_empty() {
                 return Err(inval("no node named (-n)".into()));
             }
+            for n in nodes {
+                if let Some(why) = self.rt.node(n).and_then(|x| x.unhealthy.as_ref()) {
+                    return Err(state_err(format!(
+                        "node {n} is unhealthy ({why}); it masters no resource group until it is healthy again"
+                    )));
+                }
+            }
         }
         let mut steps = Vec::new();
         let named: std::collections::HashSet<&String> = groups.iter().collect();
@@ -233,6 +240,12 @@ impl Engine {
     /// `clrg evacuate`: every group off `node`, kept off it for `seconds`.
     pub(super) fn evacuate(&self, node: &str, seconds: i64) -> Result<Op, RequestError> {
         self.check_nodes(&[node.to_string()])?;
+        if !(0..=crate::schema::MAX_SECONDS).contains(&seconds) {
+            return Err(inval(format!(
+                "-T {seconds}: the time must be within 0..={} seconds",
+                crate::schema::MAX_SECONDS
+            )));
+        }
         let groups: Vec<String> = self
             .cfg
             .groups

@@ -5,6 +5,7 @@
 
 mod group_moves;
 mod groups;
+mod nodes;
 mod operands;
 mod resources;
 mod summary;
@@ -25,6 +26,29 @@ fn inval(message: String) -> RequestError {
 
 fn state_err(message: String) -> RequestError {
     RequestError::new(ErrorCode::State, message)
+}
+
+/// The names a create request gives, refused when there are none.
+fn named_for_create<'a>(
+    names: &'a [String],
+    what: &str,
+) -> Result<impl Iterator<Item = String> + 'a, RequestError> {
+    if names.is_empty() {
+        return Err(inval(format!("no {what} named to create")));
+    }
+    Ok(names.iter().cloned())
+}
+
+/// VALIDATE steps for a request's changes, each as it will be after those before it.
+fn validate_all(changes: &[Change]) -> Vec<Step> {
+    changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Step::Validate {
+            prior: changes[..i].to_vec(),
+            change: c.clone(),
+        })
+        .collect()
 }
 
 impl Engine {
@@ -78,14 +102,20 @@ impl Engine {
                 Op::new(changes.into_iter().map(Step::Apply))
             }
             R::CreateGroup {
-                name,
+                names,
                 scalable,
                 edits,
-            } => Op::new([Step::Apply(Change::CreateGroup {
-                name: name.clone(),
-                scalable: *scalable,
-                edits: edits.clone(),
-            })]),
+            } => {
+                let changes: Vec<Change> = named_for_create(names, "resource group")?
+                    .map(|name| Change::CreateGroup {
+                        name,
+                        scalable: *scalable,
+                        edits: edits.clone(),
+                    })
+                    .collect();
+                self.dry_run(&changes)?;
+                Op::new(changes.into_iter().map(Step::Apply))
+            }
             R::UpdateGroup { groups, edits } => {
                 let groups = self.groups_of(groups)?;
                 let updates = groups.iter().map(|g| {
@@ -149,22 +179,23 @@ impl Engine {
             R::Evacuate { node, seconds } => self.evacuate(node, *seconds)?,
             R::Remaster { groups } => self.remaster(groups)?,
             R::CreateResource {
-                name,
+                names,
                 group,
                 type_name,
                 edits,
                 enabled,
-            } => self.create_resource(
-                name,
-                group,
-                Change::CreateResource {
-                    name: name.clone(),
-                    group: group.clone(),
-                    type_name: type_name.clone(),
-                    edits: edits.clone(),
-                    enabled: *enabled,
-                },
-            )?,
+            } => {
+                let changes: Vec<Change> = named_for_create(names, "resource")?
+                    .map(|name| Change::CreateResource {
+                        name,
+                        group: group.clone(),
+                        type_name: type_name.clone(),
+                        edits: edits.clone(),
+                        enabled: *enabled,
+                    })
+                    .collect();
+                self.create_resources(names, group, changes)?
+            }
             R::UpdateResource { resources, edits } => {
                 let resources = self.resources_of(resources)?;
                 let updates = resources.iter().map(|r| {
@@ -192,6 +223,9 @@ impl Engine {
             R::Monitor { resources, nodes } => self.monitor(resources, nodes, true)?,
             R::Unmonitor { resources, nodes } => self.monitor(resources, nodes, false)?,
             R::ClearStopFailed { resources, nodes } => self.clear_stop_failed(resources, nodes)?,
+            R::AddNode { name } => Op::new([Step::Apply(Change::AddNode { name: name.clone() })]),
+            R::RemoveNode { name } => self.remove_node(name)?,
+            R::ConfirmNodeDown { node } => self.confirm_node_down(node)?,
         })
     }
 
@@ -204,15 +238,14 @@ impl Engine {
     ) -> Result<Op, RequestError> {
         let changes: Vec<Change> = updates.iter().map(|(c, _)| c.clone()).collect();
         self.dry_run(&changes)?;
-        let mut steps = Vec::new();
-        for (change, resources) in updates {
-            steps.push(Step::Validate(change.clone()));
-            steps.push(Step::Apply(change));
-            steps.push(Step::Lifecycle {
-                method: Method::Update,
-                resources,
-            });
-        }
+        // Every VALIDATE before any change: one veto leaves everything as it was.
+        let mut steps = validate_all(&changes);
+        steps.extend(changes.into_iter().map(Step::Apply));
+        let resources: Vec<String> = updates.into_iter().flat_map(|(_, r)| r).collect();
+        steps.push(Step::Lifecycle {
+            method: Method::Update,
+            resources,
+        });
         steps.push(Step::Settle {
             groups,
             goal: Goal::Settled,

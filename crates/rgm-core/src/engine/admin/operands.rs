@@ -102,13 +102,17 @@ impl Engine {
         })
     }
 
-    /// Checks a sequence of changes on a copy of the configuration.
+    /// Checks a request's changes together on a copy of the configuration, each after those
+    /// before it; every problem of every change is reported.
     pub(super) fn dry_run(&self, changes: &[Change]) -> Result<ClusterConfig, RequestError> {
         let mut cfg = self.cfg.clone();
+        let mut errors = crate::error::ConfigErrors::default();
         for c in changes {
-            cfg.apply(c, &NothingRunning)?;
+            if let Err(e) = cfg.apply(c, &NothingRunning) {
+                errors.0.extend(e.0);
+            }
         }
-        Ok(cfg)
+        errors.into_result(cfg).map_err(RequestError::from)
     }
 }
 

@@ -13,19 +13,21 @@ use crate::engine::state::RState;
 use crate::error::ErrorCode;
 
 impl Engine {
-    /// `clrs create`: VALIDATE, the resource added, and INIT if its group is managed.
-    pub(super) fn create_resource(
+    /// `clrs create`: every resource checked and VALIDATEd (each as it will be after those
+    /// before it) before any is added — all or nothing — then INIT if the group is managed.
+    pub(super) fn create_resources(
         &self,
-        name: &str,
+        names: &[String],
         group: &str,
-        change: Change,
+        changes: Vec<Change>,
     ) -> Result<Op, RequestError> {
-        self.dry_run(std::slice::from_ref(&change))?;
-        let mut steps = vec![Step::Validate(change.clone()), Step::Apply(change)];
+        self.dry_run(&changes)?;
+        let mut steps = super::validate_all(&changes);
+        steps.extend(changes.into_iter().map(Step::Apply));
         if self.cfg.groups[group].managed {
             steps.push(Step::Lifecycle {
                 method: Method::Init,
-                resources: vec![name.to_string()],
+                resources: names.to_vec(),
             });
         }
         steps.push(Step::Settle {

@@ -74,7 +74,7 @@ impl<'e> Want<'e> {
             && grt.wanted
             && grt.primaries.contains(node)
             && e.rt.node_up(node)
-            && !grt.nodes.get(node).is_some_and(|x| x.restarting)
+            && !e.rt.group_node(group, node).is_some_and(|x| x.restarting)
     }
 
     /// The resource wants to be up, judged by targets only (group, enabled, bounce).
@@ -158,7 +158,7 @@ impl<'e> Want<'e> {
             EffectiveScope::Any => false,
             EffectiveScope::LocalIfColocated => e.group_active_on_res(d, node),
         };
-        let Some(nodes) = e.rt.resources.get(d) else {
+        let Some(nodes) = e.rt.res_nodes(d) else {
             return Vec::new();
         };
         nodes
@@ -194,7 +194,7 @@ impl Engine {
     pub(crate) fn stop_failed_node(&self, group: &str) -> Option<String> {
         let g = self.facts.group(group)?;
         g.members.iter().find_map(|r| {
-            self.rt.resources.get(r).and_then(|nodes| {
+            self.rt.res_nodes(r).and_then(|nodes| {
                 nodes
                     .iter()
                     .find(|(_, x)| x.state == RState::StopFailed)
@@ -205,8 +205,7 @@ impl Engine {
 
     pub(crate) fn group_state_on(&self, group: &str, node: &str) -> crate::engine::state::RgState {
         self.rt
-            .group(group)
-            .and_then(|g| g.nodes.get(node))
+            .group_node(group, node)
             .map(|x| x.state)
             .unwrap_or_default()
     }

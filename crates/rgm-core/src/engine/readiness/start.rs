@@ -231,7 +231,7 @@ impl Want<'_> {
         let Some(g) = e.facts.group(group) else {
             return Ready::Never("group deleted".into());
         };
-        if e.rt.nodes.get(node).is_some_and(|x| x.booting) {
+        if e.rt.node(node).is_some_and(|x| x.booting) {
             // BOOT methods first (reference §d.2).
             return Ready::Wait;
         }

@@ -46,7 +46,7 @@ impl Want<'_> {
             .map(|(d, edge, scope)| (d.to_string(), edge.kind, scope, edge.node.clone()))
             .collect();
         for (d, kind, scope, only) in dependents {
-            let Some(nodes) = e.rt.resources.get(&d) else {
+            let Some(nodes) = e.rt.res_nodes(&d) else {
                 continue;
             };
             // Dependents whose STOP has not completed (or failed) still use this resource; so does
@@ -103,8 +103,7 @@ impl Want<'_> {
         }
         // Any node: only the last instance that stays up matters.
         let others: Vec<String> =
-            e.rt.resources
-                .get(resource)
+            e.rt.res_nodes(resource)
                 .map(|x| {
                     x.iter()
                         .filter(|(n, s)| n.as_str() != node && s.state.is_started())
@@ -135,8 +134,15 @@ impl Want<'_> {
                 continue;
             }
             let s = e.rt.state(other, node);
+            // Every member leaving the node stops first: one started, one still starting, and
+            // a START_FAILED one (its cleanup STOP).
+            let leaving = s.is_started()
+                || matches!(
+                    s,
+                    RState::PrenetStarting | RState::Starting | RState::StartFailed
+                );
             let stopping = matches!(s, RState::MonitorStopping | RState::Stopping)
-                || (s.is_started() && !self.up(other, node));
+                || (leaving && !self.up(other, node));
             if stopping {
                 return false;
             }

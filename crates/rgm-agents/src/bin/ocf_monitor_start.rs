@@ -1,0 +1,5 @@
+//! OCF adapter: `ocf_monitor_start` (see [`rgm_agents::ocf::adapter`]).
+
+fn main() {
+    std::process::exit(rgm_agents::ocf::adapter::monitor_start());
+}

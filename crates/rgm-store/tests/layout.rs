@@ -1,0 +1,177 @@
+//! The key layout: a configuration and a runtime state written as one key per object read back
+//! whole, and a change written as exactly the keys of the objects it changed.
+
+use rgm_core::engine::MethodResult;
+use rgm_core::engine::{AdminRequest, EventKind, Operands};
+use rgm_core::testkit::{self, Harness};
+use rgm_core::{Change, ClusterConfig, NothingRunning};
+use rgm_store::layout::RunIndex;
+use rgm_store::{Layout, LocalStore, Op, Txn};
+
+fn sample() -> ClusterConfig {
+    let mut cfg = testkit::cluster(&["n1", "n2"]);
+    testkit::group(&mut cfg, "rg1", &["Nodelist=n1,n2"]);
+    testkit::resource(&mut cfg, "r1", "rg1", &[]);
+    testkit::resource(&mut cfg, "r2", "rg1", &["Resource_dependencies=r1"]);
+    cfg
+}
+
+fn keys(ops: &[Op]) -> Vec<String> {
+    ops.iter()
+        .map(|o| match o {
+            Op::Put { key, .. } => format!("put {key}"),
+            Op::Delete { key } => format!("delete {key}"),
+            Op::DeletePrefix { prefix } => format!("delete {prefix}*"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_configuration_round_trips_through_one_key_per_object() {
+    for layout in [Layout::local(), Layout::cluster("c1")] {
+        let t = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(t.path()).unwrap();
+        let cfg = sample();
+        let ops = layout.config_ops(None, &cfg);
+        assert_eq!(
+            keys(&ops),
+            [
+                "config/cluster",
+                "config/node/n1",
+                "config/node/n2",
+                "config/type/TEST.app:1",
+                "config/group/rg1",
+                "config/resource/r1",
+                "config/resource/r2"
+            ]
+            .map(|k| format!("put {}", layout.key(k)))
+        );
+        store.txn_now(Txn::ops(ops)).unwrap();
+        let got = layout
+            .load_config(&store.range_now(&layout.config_prefix()).unwrap().kvs)
+            .unwrap();
+        assert!(got.as_ref() == Some(&cfg));
+    }
+}
+
+#[test]
+fn a_change_writes_only_the_objects_it_changed() {
+    let layout = Layout::local();
+    let old = sample();
+    let mut new = old.clone();
+    new.apply(
+        &Change::UpdateResource {
+            name: "r2".into(),
+            edits: testkit::edits(&["Retry_count=1"]),
+        },
+        &NothingRunning,
+    )
+    .unwrap();
+    assert_eq!(
+        keys(&layout.config_ops(Some(&old), &new)),
+        ["put config/resource/r2"]
+    );
+    let mut gone = old.clone();
+    gone.resources.remove("r2");
+    gone.groups
+        .get_mut("rg1")
+        .unwrap()
+        .resources
+        .retain(|r| r != "r2");
+    assert_eq!(
+        keys(&layout.config_ops(Some(&old), &gone)),
+        ["put config/group/rg1", "delete config/resource/r2"]
+    );
+    assert!(layout.config_ops(Some(&old), &old).is_empty());
+}
+
+#[test]
+fn the_runtime_state_round_trips_and_a_method_completion_writes_what_it_changed() {
+    let layout = Layout::local();
+    let t = tempfile::tempdir().unwrap();
+    let store = LocalStore::open(t.path()).unwrap();
+    let load = || {
+        layout
+            .load_state(&store.range_now(&layout.state_prefix()).unwrap().kvs)
+            .unwrap()
+            .unwrap()
+    };
+    let mut runs = RunIndex::default();
+    let mut h = Harness::new(sample());
+    h.event(EventKind::NodeJoined { node: "n1".into() });
+    h.event(EventKind::NodeJoined { node: "n2".into() });
+    h.request(AdminRequest::Online {
+        groups: Operands::named(&["rg1"]),
+        nodes: None,
+        enable: false,
+        monitor: false,
+        manage: true,
+    });
+    let changes = h.engine.take_changes();
+    store
+        .txn_now(Txn::ops(layout.change_ops(&changes, &h.engine, &mut runs)))
+        .unwrap();
+    assert_eq!(load(), h.engine.snapshot());
+    assert_eq!(load().runs.len(), 1, "the START in flight is stored");
+    // One method completes: only what it changed is written, and its run's key goes.
+    let run = *h.pending.keys().next().expect("a method runs");
+    h.complete(run, MethodResult::exited(0, 5));
+    let changes = h.engine.take_changes();
+    let ops = layout.change_ops(&changes, &h.engine, &mut runs);
+    let written = keys(&ops);
+    assert!(
+        written.contains(&format!("delete state/run/n1/{:020}", run.0)),
+        "{written:?}"
+    );
+    assert!(ops.len() <= 6, "{written:?}");
+    store.txn_now(Txn::ops(ops)).unwrap();
+    assert_eq!(load(), h.engine.snapshot());
+    // A whole snapshot written at once reads back the same.
+    let t2 = tempfile::tempdir().unwrap();
+    let other = LocalStore::open(t2.path()).unwrap();
+    other
+        .txn_now(Txn::ops(layout.snapshot_ops(&h.engine.snapshot())))
+        .unwrap();
+    let got = layout
+        .load_state(&other.range_now("state/").unwrap().kvs)
+        .unwrap()
+        .unwrap();
+    assert_eq!(got, h.engine.snapshot());
+    // A clean stop forgets it.
+    store.txn_now(Txn::ops(layout.clear_state_ops())).unwrap();
+    assert!(
+        layout
+            .load_state(&store.range_now(&layout.state_prefix()).unwrap().kvs)
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn an_unknown_key_or_a_damaged_value_is_an_error_naming_the_key() {
+    let layout = Layout::local();
+    let t = tempfile::tempdir().unwrap();
+    let store = LocalStore::open(t.path()).unwrap();
+    store
+        .txn_now(Txn::ops(layout.config_ops(None, &sample())))
+        .unwrap();
+    store
+        .txn_now(Txn::ops(vec![Op::put("config/resource/r1", "{not json")]))
+        .unwrap();
+    let err = layout
+        .load_config(&store.range_now("config/").unwrap().kvs)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("config/resource/r1"), "{err}");
+    store
+        .txn_now(Txn::ops(vec![
+            Op::delete("config/resource/r1"),
+            Op::put("config/gadget/x", "{}"),
+        ]))
+        .unwrap();
+    let err = layout
+        .load_config(&store.range_now("config/").unwrap().kvs)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("config/gadget/x"), "{err}");
+}

@@ -1,0 +1,240 @@
+//! The engine's host: the engine (the president's, in a cluster; the only one, on one node),
+//! the requests waiting for its answers, its timers and its store. It turns events into the
+//! engine's actions and collects what a batch of events must do once it is durable: method
+//! runs, kills, replies, fences, cluster-log records.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+use tokio::sync::oneshot;
+
+use rgm_core::ErrorCode;
+use rgm_core::engine::{
+    Action, AdminRequest, Engine, Event, EventKind, LogRecord, MethodRun, RequestId, RunId, TimerId,
+};
+use rgm_proto::{ClusterView, Query, Request, Response};
+use rgm_store::{Compare, Op, StoreError};
+
+use crate::clock;
+use crate::persist::Persistence;
+
+/// Where an answer goes: a command connected to this rgmd, or (in a cluster) one connected to
+/// another node, whose request came through the store.
+#[derive(Debug)]
+pub enum ReplyTo {
+    Local(oneshot::Sender<Response>),
+    /// The node the command is connected to, and its number for the request there.
+    Forwarded {
+        node: String,
+        seq: u64,
+    },
+    /// The host's own request (a shutdown's offline or evacuation).
+    Own,
+}
+
+/// What one batch of events must do once its changes are durable.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub launch: Vec<MethodRun>,
+    /// Runs to kill, with their node.
+    pub kill: Vec<(RunId, String)>,
+    pub replies: Vec<(ReplyTo, Response)>,
+    pub logs: Vec<LogRecord>,
+    /// Nodes to fence, with the reason.
+    pub fences: Vec<(String, String)>,
+    /// The answer to the host's own request, when it came in this batch.
+    pub own_answer: Option<Response>,
+}
+
+pub struct Host {
+    pub engine: Engine,
+    pub persist: Persistence,
+    pending: HashMap<RequestId, ReplyTo>,
+    next_request: u64,
+    timers: BTreeMap<(Instant, u64), TimerId>,
+    config_dirty: bool,
+    out: Output,
+}
+
+impl Host {
+    pub fn new(engine: Engine, persist: Persistence) -> Host {
+        Host {
+            engine,
+            persist,
+            pending: HashMap::new(),
+            next_request: 1,
+            timers: BTreeMap::new(),
+            config_dirty: false,
+            out: Output::default(),
+        }
+    }
+
+    /// A command's request, as seen by the rgmd of `node`. Queries are answered at once;
+    /// changes go to the engine and are answered when it decides.
+    pub fn request(&mut self, request: Request, node: &str, reply: ReplyTo) {
+        // The id is taken only once the request is known to go to the engine, so the ids in
+        // the cluster log have no gaps.
+        let id = RequestId(self.next_request);
+        let kind = match request {
+            Request::Query(query) => {
+                let response = self.query(query, node);
+                self.out.replies.push((reply, response));
+                return;
+            }
+            Request::Admin(request) => EventKind::Request { id, request },
+            Request::Control {
+                tag,
+                group,
+                resource,
+            } => EventKind::Control {
+                id,
+                tag,
+                group,
+                resource,
+                node: node.to_string(),
+            },
+            Request::SetStatus {
+                resource,
+                group,
+                status,
+                message,
+            } => {
+                if let Some(r) = self.engine.config().resources.get(&resource)
+                    && r.group != group
+                {
+                    let msg = format!(
+                        "resource {resource} is in resource group {}, not {group}",
+                        r.group
+                    );
+                    self.out
+                        .replies
+                        .push((reply, Response::refused(ErrorCode::Rg, msg)));
+                    return;
+                }
+                EventKind::SetStatus {
+                    id,
+                    resource,
+                    node: node.to_string(),
+                    status,
+                    message,
+                }
+            }
+        };
+        self.next_request += 1;
+        self.pending.insert(id, reply);
+        self.feed(kind);
+    }
+
+    /// A query, answered as the rgmd of `node` (its "local node").
+    pub fn query(&self, query: Query, node: &str) -> Response {
+        let now = clock::now();
+        match query {
+            Query::View => Response::View(Box::new(ClusterView::of(&self.engine, node, now))),
+            Query::Scoped(scope) => Response::View(Box::new(ClusterView::scoped(
+                &self.engine,
+                node,
+                now,
+                &scope,
+            ))),
+            Query::LogLocation => Response::refused(
+                ErrorCode::Internal,
+                "the cluster log's location is a question for the node's own rgmd",
+            ),
+        }
+    }
+
+    /// The host's own request (a shutdown); its answer comes in [`Output::own_answer`].
+    pub fn own_request(&mut self, request: AdminRequest) {
+        let id = RequestId(self.next_request);
+        self.next_request += 1;
+        self.pending.insert(id, ReplyTo::Own);
+        self.feed(EventKind::Request { id, request });
+    }
+
+    /// Hands an event to the engine and collects what it decides.
+    pub fn feed(&mut self, kind: EventKind) {
+        let actions = self.engine.handle(Event::new(clock::now(), kind));
+        for action in actions {
+            self.act(action);
+        }
+    }
+
+    fn act(&mut self, action: Action) {
+        match action {
+            Action::RunMethod(run) => self.out.launch.push(run),
+            Action::KillMethod { run, node } => self.out.kill.push((run, node)),
+            Action::Reply { id, result } => {
+                let response = match result {
+                    Ok(answer) => Response::Done {
+                        messages: answer.messages,
+                    },
+                    Err(e) => Response::Refused {
+                        code: e.code,
+                        messages: e.messages,
+                    },
+                };
+                match self.pending.remove(&id) {
+                    Some(ReplyTo::Own) => self.out.own_answer = Some(response),
+                    Some(to) => self.out.replies.push((to, response)),
+                    None => {}
+                }
+            }
+            Action::PersistConfig => self.config_dirty = true,
+            // The engine's change set says what to write (Engine::take_changes).
+            Action::PersistState => {}
+            Action::FenceNode { node, reason } => self.out.fences.push((node, reason)),
+            Action::ArmTimer { timer, at } => {
+                self.timers.insert((clock::instant_of(at), timer.0), timer);
+            }
+            Action::Log(record) => self.out.logs.push(record),
+        }
+    }
+
+    /// When the next timer fires.
+    pub fn next_timer(&self) -> Option<Instant> {
+        self.timers.keys().next().map(|k| k.0)
+    }
+
+    /// Feeds the timers that are due.
+    pub fn fire_timers(&mut self) {
+        let now = Instant::now();
+        let due: Vec<(Instant, u64)> = self
+            .timers
+            .range(..=(now, u64::MAX))
+            .map(|(k, _)| *k)
+            .collect();
+        for key in due {
+            if let Some(timer) = self.timers.remove(&key) {
+                self.feed(EventKind::TimerFired { timer });
+            }
+        }
+    }
+
+    /// Writes what the batch changed in one transaction, with `extra` writes, if `compares`
+    /// hold. `Ok(false)`: they did not (nothing was written).
+    pub async fn commit(
+        &mut self,
+        compares: Vec<Compare>,
+        extra: Vec<Op>,
+    ) -> Result<bool, StoreError> {
+        let config = std::mem::take(&mut self.config_dirty);
+        self.persist
+            .commit_guarded(&mut self.engine, config, compares, extra)
+            .await
+    }
+
+    /// Whether the batch changed the configuration (for the message when it cannot be saved).
+    pub fn config_changed(&self) -> bool {
+        self.config_dirty
+    }
+
+    /// What the batch must do now that it is durable.
+    pub fn take_output(&mut self) -> Output {
+        std::mem::take(&mut self.out)
+    }
+
+    /// The requests still waiting for an answer, taken (the host is going away: deposed).
+    pub fn take_pending(&mut self) -> Vec<ReplyTo> {
+        self.pending.drain().map(|(_, to)| to).collect()
+    }
+}

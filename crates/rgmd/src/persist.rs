@@ -1,0 +1,172 @@
+//! What rgmd keeps in the store between runs, and when it writes it: the configuration and
+//! the runtime state, one key per object (rgm-store's layout), written as one transaction per
+//! batch of events — group commit: the transaction holds every object the batch changed, and
+//! the batch's replies, launches and cluster-log records wait for it.
+
+use rgm_core::ClusterConfig;
+use rgm_core::engine::{Engine, Snapshot};
+
+use rgm_store::layout::{BootRecord, RunIndex};
+use rgm_store::{Compare, Layout, Op, Store, StoreError, Txn};
+
+/// The store, and what was last written to it.
+pub struct Persistence {
+    store: Box<dyn Store>,
+    layout: Layout,
+    node: String,
+    boot_id: String,
+    config: Option<ClusterConfig>,
+    runs: RunIndex,
+    boot_written: bool,
+}
+
+/// What the store held at start-up.
+#[derive(Debug)]
+pub struct Loaded {
+    pub config: Option<ClusterConfig>,
+    pub state: Option<Snapshot>,
+    /// The boot id this node's previous rgmd recorded (`None`: none recorded).
+    pub boot_id: Option<String>,
+}
+
+impl Persistence {
+    pub fn new(store: Box<dyn Store>, layout: Layout, node: &str, boot_id: &str) -> Persistence {
+        Persistence {
+            store,
+            layout,
+            node: node.to_string(),
+            boot_id: boot_id.to_string(),
+            config: None,
+            runs: RunIndex::default(),
+            boot_written: false,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        self.store.describe()
+    }
+
+    /// Reads the configuration, the runtime state and this node's boot record.
+    pub async fn load(&mut self) -> Result<Loaded, StoreError> {
+        let kvs = self.store.range(self.layout.root()).await?.kvs;
+        let config = self.layout.load_config(&kvs).map_err(|e| self.named(e))?;
+        let state = self.layout.load_state(&kvs).map_err(|e| self.named(e))?;
+        let boot_key = self.layout.boot_key(&self.node);
+        let boot_id = match kvs.iter().find(|kv| kv.key == boot_key) {
+            Some(kv) => Some(
+                serde_json::from_slice::<BootRecord>(&kv.value)
+                    .map_err(|e| StoreError::Corrupt {
+                        store: self.describe(),
+                        key: boot_key.clone(),
+                        message: e.to_string(),
+                    })?
+                    .boot_id,
+            ),
+            None => None,
+        };
+        self.config = config.clone();
+        if let Some(s) = &state {
+            self.runs = RunIndex::of(s);
+        }
+        Ok(Loaded {
+            config,
+            state,
+            boot_id,
+        })
+    }
+
+    fn named(&self, e: StoreError) -> StoreError {
+        match e {
+            StoreError::Corrupt { key, message, .. } => StoreError::Corrupt {
+                store: self.describe(),
+                key,
+                message,
+            },
+            other => other,
+        }
+    }
+
+    /// Writes a new configuration now (the first one, made at start-up).
+    pub async fn save_config(&mut self, config: &ClusterConfig) -> Result<(), StoreError> {
+        let ops = self.layout.config_ops(self.config.as_ref(), config);
+        self.commit_ops(ops).await?;
+        self.config = Some(config.clone());
+        Ok(())
+    }
+
+    /// Writes, in one transaction, what changed in the engine's configuration (when `config`:
+    /// compared object by object with what was written last), every runtime record the engine
+    /// changed since the last commit, and `extra` writes — applied only if every one of
+    /// `compares` holds (a president's epoch). `Ok(false)`: they did not; nothing was written.
+    pub async fn commit_guarded(
+        &mut self,
+        engine: &mut Engine,
+        config: bool,
+        compares: Vec<Compare>,
+        extra: Vec<Op>,
+    ) -> Result<bool, StoreError> {
+        let mut ops = Vec::new();
+        if config {
+            ops.extend(
+                self.layout
+                    .config_ops(self.config.as_ref(), engine.config()),
+            );
+        }
+        let changes = engine.take_changes();
+        if !changes.is_empty() {
+            ops.extend(self.layout.change_ops(&changes, engine, &mut self.runs));
+            if !self.boot_written {
+                ops.push(self.boot_op());
+            }
+        }
+        ops.extend(extra);
+        if ops.is_empty() {
+            return Ok(true);
+        }
+        let done = self
+            .store
+            .txn(Txn::new().when(compares).and_then(ops))
+            .await?;
+        if !done.succeeded {
+            return Ok(false);
+        }
+        if !changes.is_empty() {
+            self.boot_written = true;
+        }
+        if config {
+            self.config = Some(engine.config().clone());
+        }
+        Ok(true)
+    }
+
+    fn boot_op(&self) -> Op {
+        let record = BootRecord {
+            boot_id: self.boot_id.clone(),
+        };
+        Op::put(
+            self.layout.boot_key(&self.node),
+            serde_json::to_vec(&record).expect("serialises"),
+        )
+    }
+
+    async fn commit_ops(&mut self, ops: Vec<Op>) -> Result<(), StoreError> {
+        if !ops.is_empty() {
+            self.store.txn(Txn::ops(ops)).await?;
+        }
+        Ok(())
+    }
+
+    /// Forgets the runtime state (after a clean stop, the next start is a new cluster).
+    pub async fn clear_state(&mut self) -> Result<(), StoreError> {
+        self.commit_ops(self.layout.clear_state_ops()).await?;
+        self.runs = RunIndex::default();
+        Ok(())
+    }
+}
+
+/// This boot's id, to tell a daemon restart from a node reboot.
+pub fn boot_id() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
