@@ -72,6 +72,11 @@ pub fn pages() -> Result<Vec<Page>> {
         section: 1,
         roff: help_page("hatimerun", 1, rgm_exec::hatimerun::HELP, &date),
     });
+    pages.push(Page {
+        name: "rgm-watchdog".into(),
+        section: 8,
+        roff: help_page("rgm-watchdog", 8, rgmd::cluster::watchdog::HELP, &date),
+    });
     for (name, section) in STATIC_PAGES {
         let page = read(&dir.join(format!("{name}.{section}")))?;
         pages.push(Page {

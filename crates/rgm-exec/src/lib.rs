@@ -30,6 +30,7 @@ pub mod env;
 pub mod failure;
 pub mod fake;
 pub mod hatimerun;
+pub mod helper;
 pub mod launcher;
 pub mod os;
 pub mod output;

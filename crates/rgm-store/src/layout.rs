@@ -163,7 +163,10 @@ impl Layout {
             }
         }
         if !seen {
-            if let Some(kv) = kvs.first() {
+            let config_key = kvs
+                .iter()
+                .find(|kv| self.rel(&kv.key).is_some_and(|r| r.starts_with("config/")));
+            if let Some(kv) = config_key {
                 return Err(corrupt(
                     kv,
                     "configuration objects without config/cluster".into(),

@@ -204,7 +204,7 @@ fn measure(n: usize) -> serde_json::Value {
     let mut creates = Vec::with_capacity(n);
     for g in 0..groups {
         c.admin(AdminRequest::CreateGroup {
-            name: format!("rg{g}"),
+            names: vec![format!("rg{g}")],
             scalable: false,
             edits: vec![edit("Nodelist", "n1")],
         });
@@ -215,7 +215,7 @@ fn measure(n: usize) -> serde_json::Value {
             }
             let t = Instant::now();
             c.admin(AdminRequest::CreateResource {
-                name: format!("rg{g}-r{r}"),
+                names: vec![format!("rg{g}-r{r}")],
                 group: format!("rg{g}"),
                 type_name: TYPE.into(),
                 edits,

@@ -3,16 +3,19 @@
 //! node that rebooted), the cluster log, the launcher, the socket, the signals; then the event
 //! loop.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use tokio::net::UnixListener;
 use tokio::signal::unix::{SignalKind, signal};
 
 use rgm_core::engine::{Engine, Severity};
 use rgm_core::{Change, ClusterConfig, NothingRunning};
 use rgm_exec::{Launcher, LauncherConfig};
 
+use crate::cluster::{ClusterLink, ClusterSpec};
 use crate::cluster_log::ClusterLog;
 use crate::event_loop::{Daemon, Exit, LoopEvent};
 use crate::executor::LauncherExecutor;
@@ -24,18 +27,110 @@ use rgm_store::migrate::{Migration, migrate};
 use rgm_store::{Layout, LocalStore};
 
 pub async fn run(options: Options) -> anyhow::Result<Exit> {
-    if options.store != "local" {
-        anyhow::bail!(
-            "--store {}: this rgmd supports only the local store",
-            options.store
-        );
-    }
+    let spec = ClusterSpec::parse(
+        &options.store,
+        options.cluster.as_deref(),
+        options.lease_ttl,
+    )
+    .map_err(anyhow::Error::msg)?;
     let node = options.node_name()?;
     if let Some(problem) = rgm_core::name::name_problem(&node) {
         anyhow::bail!("node name {node:?} is not legal: {problem}; give one with --node");
     }
     let state_dir = options.state_dir();
     let socket = options.socket(&state_dir);
+    match spec {
+        None => run_local(options, node, state_dir, socket).await,
+        Some(spec) => run_cluster(options, spec, node, state_dir, socket).await,
+    }
+}
+
+/// What every rgmd starts with, whatever its store.
+struct Start {
+    log: ClusterLog,
+    executor: LauncherExecutor,
+    fencer: Fencer,
+    serving: Serving,
+}
+
+/// What the loop and the socket run with.
+struct Serving {
+    launcher: Launcher,
+    tx: tokio::sync::mpsc::UnboundedSender<LoopEvent>,
+    rx: tokio::sync::mpsc::UnboundedReceiver<LoopEvent>,
+    listener: UnixListener,
+}
+
+fn start(options: &Options, node: &str, state_dir: &Path, socket: &Path) -> anyhow::Result<Start> {
+    let log = ClusterLog::for_daemon(options, state_dir)?;
+    let launcher = Launcher::new(LauncherConfig::default());
+    if launcher.uses_cgroups() {
+        launcher.sweep_cgroups();
+    }
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let listener = crate::socket::bind(socket)?;
+    let executor = LauncherExecutor::new(
+        launcher.clone(),
+        tx.clone(),
+        socket.to_path_buf(),
+        Duration::from_secs(options.grace),
+    );
+    let fencer = Fencer::new(
+        options.fence_command.as_deref(),
+        launcher.clone(),
+        tx.clone(),
+        node,
+    );
+    Ok(Start {
+        log,
+        executor,
+        fencer,
+        serving: Serving {
+            launcher,
+            tx,
+            rx,
+            listener,
+        },
+    })
+}
+
+/// Serves the socket, handles signals, tells systemd it is ready, and runs the loop.
+async fn serve_and_run(
+    options: &Options,
+    daemon: &mut Daemon,
+    cluster_name: String,
+    socket: &Path,
+    serving: Serving,
+) -> anyhow::Result<Exit> {
+    let Serving {
+        launcher,
+        tx,
+        rx,
+        listener,
+    } = serving;
+    let node = daemon.node.clone();
+    let policy = Arc::new(access_policy(options)?);
+    let identity = Arc::new(Identity {
+        cluster: cluster_name,
+        node: node.clone(),
+    });
+    let limits = ClientLimits::from(options);
+    tokio::spawn(serve(listener, tx.clone(), policy, identity, limits));
+    spawn_signals(tx.clone())?;
+    crate::cluster_log::reopen_on_sighup(daemon.log.clone(), &node)?;
+    crate::notify::ready(socket, &node)?;
+    if launcher.uses_cgroups() {
+        tokio::spawn(sweep_cgroups(launcher.clone()));
+    }
+    daemon.run(rx).await
+}
+
+async fn run_local(
+    options: Options,
+    node: String,
+    state_dir: PathBuf,
+    socket: PathBuf,
+) -> anyhow::Result<Exit> {
     let store = LocalStore::open(&state_dir)?;
     let layout = Layout::local();
     let migration = migrate(&store, &layout)?;
@@ -79,28 +174,14 @@ pub async fn run(options: Options) -> anyhow::Result<Exit> {
             "no saved runtime state: starting as a new cluster".to_string(),
         ),
     };
-    let log = ClusterLog::for_daemon(&options, &state_dir)?;
-
-    let launcher = Launcher::new(LauncherConfig::default());
-    if launcher.uses_cgroups() {
-        launcher.sweep_cgroups();
-    }
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let (listener, _socket_lock) = crate::socket::bind(&socket)?;
-
-    let executor = LauncherExecutor::new(
-        launcher.clone(),
-        tx.clone(),
-        socket.clone(),
-        Duration::from_secs(options.grace),
-    );
-    let fencer = Fencer::new(
-        options.fence_command.as_deref(),
-        launcher.clone(),
-        tx.clone(),
-        &node,
-    );
+    let Start {
+        log,
+        executor,
+        fencer,
+        serving,
+    } = start(&options, &node, &state_dir, &socket)?;
     let store_name = persist.describe();
+    let cluster_name = engine.config().cluster_name.clone();
     let host = crate::host::Host::new(engine, persist);
     let mut daemon = Daemon::new(host, node.clone(), log, Box::new(executor), fencer);
     if let Migration::Done {
@@ -132,22 +213,7 @@ pub async fn run(options: Options) -> anyhow::Result<Exit> {
             socket.display()
         ),
     );
-
-    let policy = Arc::new(access_policy(&options)?);
-    let identity = Arc::new(Identity {
-        cluster: daemon.host.engine.config().cluster_name.clone(),
-        node: node.clone(),
-    });
-    let limits = ClientLimits::from(&options);
-    tokio::spawn(serve(listener, tx.clone(), policy, identity, limits));
-    spawn_signals(tx.clone())?;
-    crate::cluster_log::reopen_on_sighup(daemon.log.clone(), &node)?;
-    crate::notify::ready(&socket, &node)?;
-    if launcher.uses_cgroups() {
-        tokio::spawn(sweep_cgroups(launcher.clone()));
-    }
-
-    let exit = daemon.run(rx).await?;
+    let exit = serve_and_run(&options, &mut daemon, cluster_name, &socket, serving).await?;
     match &exit {
         Exit::Clean => {
             // The next start is a new cluster: Auto_start_on_new_cluster decides.
@@ -161,6 +227,137 @@ pub async fn run(options: Options) -> anyhow::Result<Exit> {
     }
     let _ = std::fs::remove_file(&socket);
     Ok(exit)
+}
+
+async fn run_cluster(
+    options: Options,
+    spec: ClusterSpec,
+    node: String,
+    state_dir: PathBuf,
+    socket: PathBuf,
+) -> anyhow::Result<Exit> {
+    let (state_dir, _lock) = rgm_store::local::lock_state_dir(&state_dir)?;
+    let store = connect(&spec, &options.store).await?;
+    let this_boot = boot_id();
+    let Start {
+        log,
+        executor,
+        fencer,
+        serving,
+    } = start(&options, &node, &state_dir, &socket)?;
+    let tx = serving.tx.clone();
+    let Some(methods) = serving.launcher.cgroup_parent().map(Path::to_path_buf) else {
+        anyhow::bail!(
+            "a cluster node needs a writable cgroup v2 (none was found): it is how rgmd stops every process of its resources when it loses its lease"
+        );
+    };
+    // The watchdog fired since the last rgmd: this node's processes are dead, so the
+    // previous membership must not be carried on.
+    let may_resume = !crate::cluster::watchdog::take_fired(&state_dir);
+    start_watchdog(&state_dir, &methods)?;
+    let (member_tx, member_rx) = tokio::sync::mpsc::unbounded_channel();
+    let link = ClusterLink::new(
+        spec.clone(),
+        Arc::clone(&store),
+        &this_boot,
+        state_dir.clone(),
+        tx.clone(),
+        member_tx,
+        Some(methods),
+    );
+    crate::cluster::member::spawn(
+        Arc::clone(&store),
+        link.keys.clone(),
+        crate::cluster::member::Identity {
+            node: node.clone(),
+            boot_id: this_boot.clone(),
+            ttl: spec.ttl,
+            may_resume,
+        },
+        tx.clone(),
+        member_rx,
+    );
+    let mut daemon = Daemon::clustered(link, node.clone(), log, Box::new(executor), fencer);
+    daemon.note(
+        Severity::Notice,
+        format!(
+            "rgmd {} starting on node {node} of cluster {} (store {}, lease {} s), socket {}",
+            env!("CARGO_PKG_VERSION"),
+            spec.name,
+            store.describe(),
+            spec.ttl.as_secs(),
+            socket.display()
+        ),
+    );
+    let exit = serve_and_run(&options, &mut daemon, spec.name.clone(), &socket, serving).await?;
+    match &exit {
+        Exit::Clean => daemon.note(
+            Severity::Notice,
+            format!(
+                "rgmd on node {node} left cluster {}; its resource groups moved to other nodes",
+                spec.name
+            ),
+        ),
+        Exit::Unclean(why) => daemon.note(
+            Severity::Error,
+            format!(
+                "rgmd on node {node} left cluster {}, but not cleanly: {why}",
+                spec.name
+            ),
+        ),
+    }
+    let _ = std::fs::remove_file(&socket);
+    Ok(exit)
+}
+
+#[cfg(feature = "etcd")]
+async fn connect(spec: &ClusterSpec, option: &str) -> anyhow::Result<Arc<dyn rgm_store::Store>> {
+    let store = rgm_store::etcd::EtcdStore::connect(&spec.endpoints)
+        .await
+        .with_context(|| format!("--store {option}"))?;
+    Ok(Arc::new(store))
+}
+
+#[cfg(not(feature = "etcd"))]
+async fn connect(_: &ClusterSpec, option: &str) -> anyhow::Result<Arc<dyn rgm_store::Store>> {
+    anyhow::bail!("--store {option}: this rgmd was built without etcd support (feature `etcd`)")
+}
+
+/// Starts this state directory's watchdog unless one runs (left by a previous rgmd).
+fn start_watchdog(state_dir: &Path, methods: &Path) -> anyhow::Result<()> {
+    if crate::cluster::watchdog::running(state_dir) {
+        return Ok(());
+    }
+    let program = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("rgm-watchdog")))
+        .filter(|p| p.is_file())
+        .context("rgm-watchdog is not installed beside rgmd")?;
+    let cgroup = crate::cluster::watchdog::watchdog_cgroup(methods);
+    let child = rgm_exec::helper::spawn_helper(
+        &program,
+        &[
+            state_dir.display().to_string(),
+            methods.display().to_string(),
+        ],
+        &state_dir.join("watchdog.log"),
+        cgroup.as_deref(),
+    )
+    .with_context(|| format!("cannot start {}", program.display()))?;
+    // Reaped when it ends (it outlives rgmd otherwise, on purpose).
+    std::thread::spawn(move || {
+        let mut child = child;
+        let _ = child.wait();
+    });
+    // It takes its lock at once; wait for that, so that a second start never doubles it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !crate::cluster::watchdog::running(state_dir) {
+        if std::time::Instant::now() > deadline {
+            anyhow::bail!("{} did not start", program.display());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Ok(())
 }
 
 fn access_policy(options: &Options) -> anyhow::Result<AccessPolicy> {

@@ -20,6 +20,7 @@ use rgm_exec::OutputLine;
 use rgm_proto::{Query, Request, Response};
 
 use crate::clock;
+use crate::cluster::{ClusterEvent, ClusterLink};
 use crate::cluster_log::{ClusterLog, DAEMON};
 use crate::executor::Executor;
 use crate::fence::Fencer;
@@ -42,8 +43,13 @@ pub enum LoopEvent {
         ok: bool,
         message: String,
     },
-    /// SIGTERM or SIGINT: take this node's groups offline, then exit.
+    /// SIGTERM or SIGINT: take this node's groups offline (in a cluster: to other nodes),
+    /// then exit.
     Shutdown,
+    /// Something from the cluster's store.
+    Cluster(ClusterEvent),
+    /// The president answered this node's evacuation (it is leaving the cluster).
+    Left(Response),
 }
 
 /// How the loop ended.
@@ -57,8 +63,10 @@ pub enum Exit {
 
 pub struct Daemon {
     pub node: String,
-    /// The engine and its store.
-    pub host: Host,
+    /// The engine and its store: always on one node; in a cluster, while president.
+    pub host: Option<Host>,
+    /// The cluster, when rgmd runs on etcd.
+    pub cluster: Option<ClusterLink>,
     pub log: ClusterLog,
     pub executor: Box<dyn Executor>,
     pub fencer: Fencer,
@@ -67,8 +75,31 @@ pub struct Daemon {
 }
 
 impl Daemon {
+    /// rgmd on one node: it hosts the engine.
     pub fn new(
         host: Host,
+        node: String,
+        log: ClusterLog,
+        executor: Box<dyn Executor>,
+        fencer: Fencer,
+    ) -> Daemon {
+        Daemon::with(Some(host), None, node, log, executor, fencer)
+    }
+
+    /// rgmd as a node of a cluster: it hosts the engine while it is president.
+    pub fn clustered(
+        cluster: ClusterLink,
+        node: String,
+        log: ClusterLog,
+        executor: Box<dyn Executor>,
+        fencer: Fencer,
+    ) -> Daemon {
+        Daemon::with(None, Some(cluster), node, log, executor, fencer)
+    }
+
+    fn with(
+        host: Option<Host>,
+        cluster: Option<ClusterLink>,
         node: String,
         log: ClusterLog,
         executor: Box<dyn Executor>,
@@ -77,6 +108,7 @@ impl Daemon {
         Daemon {
             node,
             host,
+            cluster,
             log,
             executor,
             fencer,
@@ -91,31 +123,48 @@ impl Daemon {
         self.log.write(clock::now(), &record);
     }
 
+    pub(crate) fn set_exit(&mut self, exit: Exit) {
+        self.exit = Some(exit);
+    }
+
     /// Runs until shut down.
     pub async fn run(
         &mut self,
         mut events: mpsc::UnboundedReceiver<LoopEvent>,
     ) -> anyhow::Result<Exit> {
-        self.host.feed(EventKind::NodeJoined {
-            node: self.node.clone(),
-        });
-        // Runs of the previous rgmd: their results cannot be known (until rgmd waits for
-        // their processes, issue 10, it reports them at once).
-        for (run, ..) in self.host.engine.running() {
-            let result = MethodResult {
-                outcome: rgm_core::engine::MethodOutcome::Unknown,
-                duration_ms: 0,
-                output: String::new(),
-            };
-            self.host.feed(EventKind::MethodFinished { run, result });
+        if let (Some(host), None) = (self.host.as_mut(), &self.cluster) {
+            host.feed(EventKind::NodeJoined {
+                node: self.node.clone(),
+            });
+            // Runs of the previous rgmd: their results cannot be known (until rgmd waits for
+            // their processes, issue 10, it reports them at once).
+            for (run, ..) in host.engine.running() {
+                let result = MethodResult {
+                    outcome: rgm_core::engine::MethodOutcome::Unknown,
+                    duration_ms: 0,
+                    output: String::new(),
+                };
+                host.feed(EventKind::MethodFinished { run, result });
+            }
         }
         self.flush().await?;
         loop {
-            let next = self.host.next_timer();
+            let timer = self.host.as_ref().and_then(Host::next_timer);
+            let fail_fast = self.cluster.as_ref().and_then(ClusterLink::fail_fast_at);
             let first = tokio::select! {
                 ev = events.recv() => ev,
-                _ = sleep_until(next), if next.is_some() => {
-                    self.host.fire_timers();
+                _ = sleep_until(timer), if timer.is_some() => {
+                    if let Some(host) = self.host.as_mut() {
+                        host.fire_timers();
+                    }
+                    self.flush().await?;
+                    continue;
+                }
+                _ = sleep_until(fail_fast), if fail_fast.is_some() => {
+                    // Checked again: a renewal may have come in meanwhile.
+                    if self.cluster.as_ref().and_then(ClusterLink::fail_fast_at).is_some_and(|at| at <= Instant::now()) {
+                        self.fence_self("its lease could not be renewed within half of it");
+                    }
                     self.flush().await?;
                     continue;
                 }
@@ -141,30 +190,37 @@ impl Daemon {
     fn on_event(&mut self, ev: LoopEvent) {
         match ev {
             LoopEvent::Client { request, reply } => self.client(request, reply),
-            LoopEvent::MethodDone { run, result } => {
-                self.host.feed(EventKind::MethodFinished { run, result })
-            }
+            LoopEvent::MethodDone { run, result } => match (&mut self.cluster, &mut self.host) {
+                (Some(link), _) => link.agent.ended(run, result),
+                (None, Some(host)) => host.feed(EventKind::MethodFinished { run, result }),
+                (None, None) => {}
+            },
             LoopEvent::Output(line) => self.log.write_output(clock::now(), &line),
             LoopEvent::Fenced { node, ok, message } => {
+                let Some(host) = self.host.as_mut() else {
+                    return;
+                };
                 if ok {
+                    host.feed(EventKind::NodeFenced { node: node.clone() });
+                    if node == self.node && self.cluster.is_none() {
+                        // This node survived its own fence (the action did not reboot it):
+                        // it comes back as a fresh member.
+                        host.feed(EventKind::NodeJoined { node: node.clone() });
+                    }
                     self.note(
                         Severity::Notice,
                         format!("fence of node {node} done: {message}"),
                     );
-                    self.host.feed(EventKind::NodeFenced { node: node.clone() });
-                    if node == self.node {
-                        // This node survived its own fence (the action did not reboot it):
-                        // it comes back as a fresh member.
-                        self.host.feed(EventKind::NodeJoined { node });
-                    }
                 } else {
-                    self.host.feed(EventKind::FenceFailed {
+                    host.feed(EventKind::FenceFailed {
                         node,
                         reason: message,
                     });
                 }
             }
             LoopEvent::Shutdown => self.begin_shutdown(),
+            LoopEvent::Cluster(ev) => self.on_cluster(ev),
+            LoopEvent::Left(answer) => self.finish_leaving(answer),
         }
     }
 
@@ -180,19 +236,26 @@ impl Daemon {
             let _ = reply.send(self.log.location());
             return;
         }
-        if let Err(refusal) = crate::admission::admit(&request, &self.host.engine, &self.node) {
-            let _ = reply.send(refusal);
-            return;
+        match (self.host.as_mut(), self.cluster.as_mut()) {
+            (Some(host), _) => host.request(request, &self.node, ReplyTo::Local(reply)),
+            (None, Some(link)) => link.forward.forward(request, reply),
+            (None, None) => {
+                let _ = reply.send(Response::refused(ErrorCode::Internal, "rgmd has no engine"));
+            }
         }
-        self.host
-            .request(request, &self.node, ReplyTo::Local(reply));
     }
 
     /// Commits what the batch changed, then writes its cluster-log records, sends its replies,
     /// begins its fences and launches its method runs.
     async fn flush(&mut self) -> anyhow::Result<()> {
-        let config = self.host.config_changed();
-        if let Err(e) = self.host.commit(Vec::new(), Vec::new()).await {
+        if self.cluster.is_some() {
+            return self.cluster_flush().await;
+        }
+        let Some(host) = self.host.as_mut() else {
+            return Ok(());
+        };
+        let config = host.config_changed();
+        if let Err(e) = host.commit(Vec::new(), Vec::new()).await {
             let what = if config {
                 "configuration"
             } else {
@@ -202,13 +265,13 @@ impl Daemon {
                 "cannot save the {what}, stopping without acknowledging or launching anything: {e}"
             );
         }
-        let out = self.host.take_output();
+        let out = host.take_output();
         self.carry_out(out);
         Ok(())
     }
 
     /// What a durable batch does: records, replies, fences, kills and launches.
-    fn carry_out(&mut self, out: Output) {
+    pub(crate) fn carry_out(&mut self, out: Output) {
         let now = clock::now();
         for record in &out.logs {
             self.log.write(now, record);
@@ -241,6 +304,17 @@ impl Daemon {
             return;
         }
         self.shutting_down = true;
+        if self.cluster.is_some() {
+            self.note(
+                Severity::Notice,
+                format!(
+                    "rgmd on node {} stopping: moving its resource groups to other nodes",
+                    self.node
+                ),
+            );
+            self.leave_cluster();
+            return;
+        }
         self.note(
             Severity::Notice,
             format!(
@@ -248,7 +322,10 @@ impl Daemon {
                 self.node
             ),
         );
-        self.host.own_request(AdminRequest::Offline {
+        let Some(host) = self.host.as_mut() else {
+            return;
+        };
+        host.own_request(AdminRequest::Offline {
             groups: Operands::All,
             nodes: Some(vec![self.node.clone()]),
         });
@@ -256,7 +333,10 @@ impl Daemon {
 
     /// After a clean shutdown, the next start is a new cluster (Auto_start_on_new_cluster).
     pub async fn forget_state(&mut self) {
-        if let Err(e) = self.host.persist.clear_state().await {
+        let Some(host) = self.host.as_mut() else {
+            return;
+        };
+        if let Err(e) = host.persist.clear_state().await {
             tracing::error!("cannot clear the runtime state: {e}");
         }
     }

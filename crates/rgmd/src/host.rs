@@ -30,6 +30,9 @@ pub enum ReplyTo {
     },
     /// The host's own request (a shutdown's offline or evacuation).
     Own,
+    /// A request rgmd makes on its own whose answer nobody waits for (a node joining for the
+    /// first time added to the configuration); the engine logs what it did.
+    Nobody,
 }
 
 /// What one batch of events must do once its changes are durable.
@@ -72,6 +75,10 @@ impl Host {
     /// A command's request, as seen by the rgmd of `node`. Queries are answered at once;
     /// changes go to the engine and are answered when it decides.
     pub fn request(&mut self, request: Request, node: &str, reply: ReplyTo) {
+        if let Err(refusal) = crate::admission::admit(&request, &self.engine, node) {
+            self.out.replies.push((reply, refusal));
+            return;
+        }
         // The id is taken only once the request is known to go to the engine, so the ids in
         // the cluster log have no gaps.
         let id = RequestId(self.next_request);
@@ -145,9 +152,15 @@ impl Host {
 
     /// The host's own request (a shutdown); its answer comes in [`Output::own_answer`].
     pub fn own_request(&mut self, request: AdminRequest) {
+        self.internal_request(request, ReplyTo::Own);
+    }
+
+    /// A request rgmd makes itself, answered to `to` ([`ReplyTo::Own`] or
+    /// [`ReplyTo::Nobody`]).
+    pub fn internal_request(&mut self, request: AdminRequest, to: ReplyTo) {
         let id = RequestId(self.next_request);
         self.next_request += 1;
-        self.pending.insert(id, ReplyTo::Own);
+        self.pending.insert(id, to);
         self.feed(EventKind::Request { id, request });
     }
 
@@ -175,8 +188,8 @@ impl Host {
                 };
                 match self.pending.remove(&id) {
                     Some(ReplyTo::Own) => self.out.own_answer = Some(response),
+                    Some(ReplyTo::Nobody) | None => {}
                     Some(to) => self.out.replies.push((to, response)),
-                    None => {}
                 }
             }
             Action::PersistConfig => self.config_dirty = true,

@@ -4,6 +4,7 @@
 
 pub mod admission;
 pub mod clock;
+pub mod cluster;
 pub mod cluster_log;
 pub mod daemon;
 pub mod event_loop;

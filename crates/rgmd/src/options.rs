@@ -31,12 +31,20 @@ pub struct Options {
     /// else STATE_DIR/rgmd.sock).
     #[arg(long, value_name = "PATH")]
     pub socket: Option<PathBuf>,
-    /// The configuration store: `local` (files in the state directory).
+    /// The store: `local` (an embedded database in the state directory: a one-node cluster),
+    /// or `etcd://HOST:PORT[,HOST:PORT...]` (a cluster of every rgmd that names the same etcd
+    /// and --cluster).
     #[arg(long, default_value = "local", value_name = "STORE")]
     pub store: String,
-    /// The cluster's name, for a new configuration (default: the node name).
+    /// The cluster's name: for a new configuration on one node (default: the node name), or
+    /// the cluster to join in etcd (default: rgm).
     #[arg(long, value_name = "NAME")]
     pub cluster: Option<String>,
+    /// In a cluster, the lease of this node's membership, in seconds: a node that has not
+    /// renewed it for half of it stops its resources, and another node starts them once it
+    /// has expired (at least 2).
+    #[arg(long, default_value_t = 5, value_name = "SECONDS")]
+    pub lease_ttl: u64,
     /// Members of this group may change the configuration (root and rgmd's own user always may).
     #[arg(long, value_name = "GROUP")]
     pub admin_group: Option<String>,

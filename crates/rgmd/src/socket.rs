@@ -20,7 +20,7 @@ use anyhow::{Context, bail};
 use nix::fcntl::{Flock, FlockArg};
 use tokio::net::UnixListener;
 
-/// The lock that makes rgmd the one owner of its socket path; dropping it releases the path.
+/// The lock that makes rgmd the one owner of its socket path.
 #[derive(Debug)]
 pub struct SocketLock {
     _file: Flock<File>,
@@ -33,8 +33,13 @@ pub fn lock_path(socket: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Locks the socket path, removes a dead daemon's socket file, and listens.
-pub fn bind(socket: &Path) -> anyhow::Result<(UnixListener, SocketLock)> {
+/// The socket locks this process holds: until it exits, so that it removes its socket file on
+/// the way out still holding the lock.
+static HELD: std::sync::Mutex<Vec<SocketLock>> = std::sync::Mutex::new(Vec::new());
+
+/// Locks the socket path (for as long as this process lives), removes a dead daemon's socket
+/// file, and listens.
+pub fn bind(socket: &Path) -> anyhow::Result<UnixListener> {
     if let Some(dir) = socket.parent().filter(|d| !d.as_os_str().is_empty()) {
         prepare_directory(dir)?;
     }
@@ -61,7 +66,8 @@ pub fn bind(socket: &Path) -> anyhow::Result<(UnixListener, SocketLock)> {
         .with_context(|| format!("cannot listen on {}", socket.display()))?;
     std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o666))
         .with_context(|| format!("cannot set the permissions of {}", socket.display()))?;
-    Ok((listener, lock))
+    HELD.lock().unwrap_or_else(|e| e.into_inner()).push(lock);
+    Ok(listener)
 }
 
 /// Creates the socket's directory (searchable by all) or checks that others can reach it.

@@ -23,6 +23,15 @@ use crate::store::{Store, StoreFuture, Watch};
 
 pub use dir::{LOCK_FILE, check_safe};
 
+/// Prepares a state directory that holds no database (a cluster node's: its store is etcd):
+/// creates it if missing, checks it is safe, and takes its lock (held as long as the value
+/// lives). Returns the directory's canonical path.
+pub fn lock_state_dir(dir: &Path) -> Result<(PathBuf, Flock<std::fs::File>), StoreError> {
+    let dir = dir::prepare(dir)?;
+    let lock = dir::lock(&dir)?;
+    Ok((dir, lock))
+}
+
 /// The database's file name in the state directory.
 pub const DB_FILE: &str = "rgm.db";
 
