@@ -1,4 +1,5 @@
-//! What rgmd checks of a request before the engine sees it: the things only the daemon can
+//! What rgmd checks of a request before the engine sees it (the host runs [`admit`] on every
+//! request, from this node's socket or forwarded by another): the things only the daemon can
 //! know, so the engine stays pure.
 //!
 //! - **Method files.** When a type is registered, installed on this node (`Installed_nodes`), or
