@@ -315,7 +315,7 @@ fn cllog_seeds(root: &Path) {
     let tmp = std::env::temp_dir().join(format!("rgm-fuzz-seeds-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).expect("a scratch directory");
     {
-        let mut log = rgmd::cluster_log::ClusterLog::open(&tmp, 10 << 20).expect("open a log");
+        let log = rgmd::cluster_log::ClusterLog::open(&tmp, 10 << 20).expect("open a log");
         for (i, record) in h.log.iter().enumerate() {
             log.write(Time(1_740_000_000_000 + 1000 * i as u64), record);
         }

@@ -53,6 +53,31 @@ pub fn cut(line: &str, max: usize) -> Cow<'_, str> {
     ))
 }
 
+/// Message lines as they may be shown: each escaped ([`escape_controls`]) and cut to
+/// [`MAX_MESSAGE_LINE`], and no more of them than [`MAX_MESSAGES`] bytes, the rest counted.
+///
+/// [`MAX_MESSAGE_LINE`]: crate::limits::MAX_MESSAGE_LINE
+/// [`MAX_MESSAGES`]: crate::limits::MAX_MESSAGES
+pub fn tidy_lines(messages: Vec<String>) -> Vec<String> {
+    use crate::limits::{MAX_MESSAGE_LINE, MAX_MESSAGES};
+    let total = messages.len();
+    let mut out = Vec::new();
+    let mut bytes = 0;
+    for m in messages {
+        let line = cut(&escape_controls(&m), MAX_MESSAGE_LINE).into_owned();
+        if bytes + line.len() > MAX_MESSAGES {
+            out.push(format!(
+                "... and {} more lines not shown",
+                total - out.len()
+            ));
+            break;
+        }
+        bytes += line.len();
+        out.push(line);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,10 +23,8 @@ use tokio::time::timeout;
 use rgm_core::ErrorCode;
 use rgm_proto::frame::body_len_within;
 use rgm_proto::frame::nonblocking::{read_body, read_header, write_frame};
-use rgm_proto::limits::{
-    LARGE_REQUESTS_BUDGET, MAX_MESSAGE_LINE, MAX_MESSAGES, MAX_REQUEST, SMALL_REQUEST,
-};
-use rgm_proto::text::{cut, escape_controls};
+use rgm_proto::limits::{LARGE_REQUESTS_BUDGET, MAX_REQUEST, SMALL_REQUEST};
+use rgm_proto::text::{escape_controls, tidy_lines};
 use rgm_proto::{FrameError, Hello, HelloReply, PROTOCOL_VERSION, Request, Response, decode};
 
 use crate::event_loop::LoopEvent;
@@ -368,34 +366,16 @@ async fn send(stream: &mut UnixStream, response: Response) -> Result<(), FrameEr
     }
 }
 
-/// The answer with its message lines escaped and cut ([`MAX_MESSAGE_LINE`]), and no more of
-/// them than [`MAX_MESSAGES`] bytes, the rest counted.
+/// The answer with its message lines escaped, cut and bounded
+/// ([`rgm_proto::text::tidy_lines`]).
 pub fn tidy(response: Response) -> Response {
-    let lines = |messages: Vec<String>| {
-        let total = messages.len();
-        let mut out = Vec::new();
-        let mut bytes = 0;
-        for m in messages {
-            let line = cut(&escape_controls(&m), MAX_MESSAGE_LINE).into_owned();
-            if bytes + line.len() > MAX_MESSAGES {
-                out.push(format!(
-                    "... and {} more lines not shown",
-                    total - out.len()
-                ));
-                break;
-            }
-            bytes += line.len();
-            out.push(line);
-        }
-        out
-    };
     match response {
         Response::Done { messages } => Response::Done {
-            messages: lines(messages),
+            messages: tidy_lines(messages),
         },
         Response::Refused { code, messages } => Response::Refused {
             code,
-            messages: lines(messages),
+            messages: tidy_lines(messages),
         },
         other => other,
     }
@@ -416,6 +396,7 @@ async fn refuse_and_close(stream: &mut UnixStream, e: &FrameError) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rgm_proto::limits::{MAX_MESSAGE_LINE, MAX_MESSAGES};
 
     fn shared(max_clients: usize) -> Arc<Shared> {
         let (events, _) = tokio::sync::mpsc::unbounded_channel();
