@@ -8,7 +8,6 @@
 
 use libfuzzer_sys::fuzz_target;
 
-use rgm_core::engine::{AdminRequest, Operands};
 use rgm_core::testkit::{cluster, group, resource};
 use rgm_core::{Change, ClusterConfig, NothingRunning};
 use rgm_proto::limits::{MAX_MESSAGE_LINE, MAX_MESSAGES};
@@ -23,75 +22,14 @@ thread_local! {
     };
 }
 
-/// The changes of the requests that carry types, names and values.
-fn changes(request: &AdminRequest) -> Vec<Change> {
-    let named = |operands: &Operands| match operands {
-        Operands::All => vec!["rg1".to_string(), "r1".to_string()],
-        Operands::Named(names) => names.clone(),
-    };
-    match request {
-        AdminRequest::RegisterType {
-            spec,
-            installed_nodes,
-            rt_system,
-        } => vec![Change::RegisterType {
-            spec: spec.clone(),
-            installed_nodes: installed_nodes.clone(),
-            rt_system: *rt_system,
-        }],
-        AdminRequest::CreateGroup {
-            names,
-            scalable,
-            edits,
-        } => names
-            .iter()
-            .map(|name| Change::CreateGroup {
-                name: name.clone(),
-                scalable: *scalable,
-                edits: edits.clone(),
-            })
-            .collect(),
-        AdminRequest::UpdateGroup { groups, edits } => named(groups)
-            .into_iter()
-            .map(|name| Change::UpdateGroup {
-                name,
-                edits: edits.clone(),
-            })
-            .collect(),
-        AdminRequest::CreateResource {
-            names,
-            group,
-            type_name,
-            edits,
-            enabled,
-        } => names
-            .iter()
-            .map(|name| Change::CreateResource {
-                name: name.clone(),
-                group: group.clone(),
-                type_name: type_name.clone(),
-                edits: edits.clone(),
-                enabled: *enabled,
-            })
-            .collect(),
-        AdminRequest::UpdateResource { resources, edits } => named(resources)
-            .into_iter()
-            .map(|name| Change::UpdateResource {
-                name,
-                edits: edits.clone(),
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 fn request(req: &Request) {
     let frame = encode(req).expect("a decoded request encodes");
     let back: Request = decode(&frame[4..]).expect("and decodes again");
     assert_eq!(&back, req);
     if let Request::Admin(admin) = req {
         CONFIG.with(|cfg| {
-            for change in changes(admin) {
+            let changes = rgm_core::requested::config_changes(admin, cfg).unwrap_or_default();
+            for change in changes {
                 if let Ok(plan) = cfg.plan(&change, &NothingRunning) {
                     // An accepted type is within the limits, whoever built it.
                     if let Change::RegisterType { spec, .. } = &change {

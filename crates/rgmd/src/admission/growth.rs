@@ -217,7 +217,7 @@ mod tests {
             },
         ];
         for request in requests {
-            let changes = super::super::config_changes(&request, &cfg).expect("changes");
+            let changes = rgm_core::requested::config_changes(&request, &cfg).expect("changes");
             let mut next = cfg.clone();
             for c in &changes {
                 next.apply(c, &NothingRunning)

@@ -19,8 +19,8 @@ mod growth;
 
 use std::path::Path;
 
-use rgm_core::engine::{AdminRequest, Engine, Operands};
-use rgm_core::{Change, ClusterConfig, ErrorCode, InstalledNodesEdit, NothingRunning};
+use rgm_core::engine::{AdminRequest, Engine};
+use rgm_core::{ClusterConfig, ErrorCode, InstalledNodesEdit, NothingRunning};
 use rgm_proto::limits::{MAX_FRAME, MAX_STATUS_MSG, json_len, status_msg_bytes, view_bound};
 use rgm_proto::{Request, Response};
 
@@ -69,7 +69,7 @@ fn msg_bytes(message: &str) -> usize {
 
 fn admit_change(request: &AdminRequest, engine: &Engine, node: &str) -> Result<(), Response> {
     let current = engine.config();
-    let Some(changes) = config_changes(request, current) else {
+    let Some(changes) = rgm_core::requested::config_changes(request, current) else {
         return Ok(());
     };
     let msgs = status_msg_bytes(engine);
@@ -162,80 +162,6 @@ fn check_view(config: &ClusterConfig, node: &str, status_msgs: usize) -> Result<
             json_len(config)
         ),
     ))
-}
-
-/// The configuration changes a request makes, for those that can make the configuration
-/// larger or bring a type's methods onto this node; `None` for the others.
-fn config_changes(request: &AdminRequest, cfg: &ClusterConfig) -> Option<Vec<Change>> {
-    use AdminRequest as R;
-    let names = |operands: &Operands, all: Vec<&String>| match operands {
-        Operands::All => all.into_iter().cloned().collect(),
-        Operands::Named(names) => names.clone(),
-    };
-    Some(match request {
-        R::RegisterType {
-            spec,
-            installed_nodes,
-            rt_system,
-        } => vec![Change::RegisterType {
-            spec: spec.clone(),
-            installed_nodes: installed_nodes.clone(),
-            rt_system: *rt_system,
-        }],
-        R::UpdateType {
-            name,
-            installed_nodes,
-            rt_system,
-        } => vec![Change::UpdateType {
-            name: name.clone(),
-            installed_nodes: installed_nodes.clone(),
-            rt_system: *rt_system,
-        }],
-        R::CreateGroup {
-            names,
-            scalable,
-            edits,
-        } => names
-            .iter()
-            .map(|name| Change::CreateGroup {
-                name: name.clone(),
-                scalable: *scalable,
-                edits: edits.clone(),
-            })
-            .collect(),
-        R::UpdateGroup { groups, edits } => names(groups, cfg.groups.keys().collect())
-            .into_iter()
-            .map(|name| Change::UpdateGroup {
-                name,
-                edits: edits.clone(),
-            })
-            .collect(),
-        R::CreateResource {
-            names,
-            group,
-            type_name,
-            edits,
-            enabled,
-        } => names
-            .iter()
-            .map(|name| Change::CreateResource {
-                name: name.clone(),
-                group: group.clone(),
-                type_name: type_name.clone(),
-                edits: edits.clone(),
-                enabled: *enabled,
-            })
-            .collect(),
-        R::UpdateResource { resources, edits } => names(resources, cfg.resources.keys().collect())
-            .into_iter()
-            .map(|name| Change::UpdateResource {
-                name,
-                edits: edits.clone(),
-            })
-            .collect(),
-        R::AddNode { name } => vec![Change::AddNode { name: name.clone() }],
-        _ => return None,
-    })
 }
 
 /// The method files of the types a change brings to `node` — newly registered or installed
