@@ -221,8 +221,8 @@ fn type_methods(name: &str, spec: &rtreg::ResourceTypeSpec) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rgm_core::InstalledNodesEdit;
     use rgm_core::testkit::{TypeBuilder, cluster, group, must, resource};
+    use rgm_core::{Change, InstalledNodesEdit};
 
     /// A type whose methods (under /opt/ACME/bin) do not exist.
     fn missing_methods(version: &str) -> rtreg::ResourceTypeSpec {
