@@ -27,8 +27,9 @@ pub const SMALL_REQUEST: usize = 64 << 10;
 /// connections; a large request that does not fit is refused at once, not queued.
 pub const LARGE_REQUESTS_BUDGET: usize = 64 << 20;
 
-/// The longest status message (`scha_resource_setstatus -m`), in bytes.
-pub const MAX_STATUS_MSG: usize = 4 << 10;
+/// The longest status message (`scha_resource_setstatus -m`), in bytes, as any string value;
+/// a longer one is cut to it.
+pub const MAX_STATUS_MSG: usize = 64 << 10;
 
 /// The longest line of a reply's messages rgmd sends; longer ones are cut, saying so.
 pub const MAX_MESSAGE_LINE: usize = 8 << 10;

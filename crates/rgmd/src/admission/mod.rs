@@ -8,9 +8,10 @@
 //!   executable file owned by root or rgmd's user, in a directory only they can write, or that
 //!   leads into `/proc` or `/sys`, is refused with the path and the reason.
 //! - **Size.** A change that could make the view (the largest answer) larger than a frame is
-//!   refused with the size and the limit ([`rgm_proto::limits::view_bound`]); so is a status
-//!   message over [`MAX_STATUS_MSG`]. A change is first bounded from the request alone
-//!   ([`growth`]); only one that might reach the limit is worked out exactly.
+//!   refused with the size and the limit ([`rgm_proto::limits::view_bound`]), and so is a
+//!   status message that would; one over [`MAX_STATUS_MSG`] is cut to it. A change is first
+//!   bounded from the request alone ([`growth`]); only one that might reach the limit is worked
+//!   out exactly.
 //!
 //! A request these checks cannot judge (it names something that does not exist, say) is passed
 //! on: the engine refuses it with every reason.
@@ -22,17 +23,25 @@ use std::path::Path;
 use rgm_core::engine::{AdminRequest, Engine};
 use rgm_core::{ClusterConfig, ErrorCode, InstalledNodesEdit, NothingRunning};
 use rgm_proto::limits::{MAX_FRAME, MAX_STATUS_MSG, json_len, status_msg_bytes, view_bound};
+use rgm_proto::text::cut;
 use rgm_proto::{Request, Response};
 
-/// `Ok` when the request may go to the engine, else the refusal to send back.
-pub fn admit(request: &Request, engine: &Engine, node: &str) -> Result<(), Response> {
+/// `Ok` when the request may go to the engine, else the refusal to send back. A status
+/// message over [`MAX_STATUS_MSG`] is cut to it (a monitor reporting too much is still heard),
+/// ending with how much was cut.
+pub fn admit(request: &mut Request, engine: &Engine, node: &str) -> Result<(), Response> {
     match request {
         Request::Admin(admin) => admit_change(admin, engine, node),
         Request::SetStatus {
             resource,
             message: Some(message),
             ..
-        } => admit_status(resource, message, engine, node),
+        } => {
+            if message.len() > MAX_STATUS_MSG {
+                *message = cut(message, MAX_STATUS_MSG - 64).into_owned();
+            }
+            admit_status(resource, message, engine, node)
+        }
         _ => Ok(()),
     }
 }
@@ -43,16 +52,6 @@ fn admit_status(
     engine: &Engine,
     node: &str,
 ) -> Result<(), Response> {
-    if message.len() > MAX_STATUS_MSG {
-        return Err(Response::refused(
-            ErrorCode::Inval,
-            format!(
-                "resource {resource}: the status message is {} bytes; the limit is \
-                 {MAX_STATUS_MSG} bytes",
-                message.len()
-            ),
-        ));
-    }
     let (_, old) = engine.resource_status(resource, node);
     let msgs = status_msg_bytes(engine) - msg_bytes(&old) + msg_bytes(message);
     check_view(engine.config(), node, msgs)
@@ -312,7 +311,7 @@ mod tests {
     }
 
     #[test]
-    fn a_status_message_over_the_limit_is_refused_with_its_size() {
+    fn a_status_message_over_the_limit_is_cut_saying_so() {
         let mut cfg = cluster(&["n1"]);
         group(&mut cfg, "rg", &[]);
         resource(&mut cfg, "r", "rg", &[]);
@@ -323,14 +322,22 @@ mod tests {
             status: rgm_core::engine::Status::Ok,
             message: Some(message),
         };
-        assert!(admit(&request("m".repeat(MAX_STATUS_MSG)), &engine, "n1").is_ok());
-        let refusal = admit(&request("m".repeat(MAX_STATUS_MSG + 1)), &engine, "n1").unwrap_err();
-        assert_eq!(
-            refusal,
-            Response::refused(
-                ErrorCode::Inval,
-                "resource r: the status message is 4097 bytes; the limit is 4096 bytes"
-            )
+        let mut fits = request("m".repeat(MAX_STATUS_MSG));
+        assert!(admit(&mut fits, &engine, "n1").is_ok());
+        assert_eq!(fits, request("m".repeat(MAX_STATUS_MSG)));
+        let mut long = request("m".repeat(100_000));
+        assert!(admit(&mut long, &engine, "n1").is_ok());
+        let Request::SetStatus {
+            message: Some(m), ..
+        } = long
+        else {
+            panic!("{long:?}")
+        };
+        assert!(m.len() <= MAX_STATUS_MSG, "{} bytes", m.len());
+        let kept = MAX_STATUS_MSG - 64;
+        assert!(
+            m.ends_with(&format!("... ({} more bytes not shown)", 100_000 - kept)),
+            "{m}"
         );
     }
 }
