@@ -6,6 +6,7 @@
 //! it; `RGM_BIN_DIR` overrides): `cargo test --workspace` and `cargo nextest run --workspace`
 //! build every one of them, because every binary's package has tests.
 
+pub mod cluster;
 pub mod etcd;
 
 use std::path::{Path, PathBuf};

@@ -3,6 +3,11 @@
 
 mod agents;
 mod bad_input;
+mod cluster_basics;
+mod cluster_failures;
+mod cluster_rules;
+mod cluster_store;
+mod crash_recovery;
 mod dev_guide;
 mod etcd_store;
 mod fencing;

@@ -1,7 +1,8 @@
 //! `cargo xtask bench [TARGET...] [--json]`: the performance figures, measured in release
 //! builds. Targets: `core` (dependency graph), `engine` (the engine on the gen_cib workload),
-//! `exec` (method launcher), `daemon` (rgmd end to end; `--sizes N,N,...`). Without a
-//! target, all.
+//! `exec` (method launcher), `daemon` (rgmd end to end; `--sizes N,N,...`), `failover` (a
+//! three-node cluster on etcd; alone: `cargo xtask bench failover [--json] [--trials N]
+//! [--ttl S]`). Without a target, all but failover.
 //! Performance targets live here, never in timed tests.
 
 use anyhow::{Result, bail};
@@ -17,6 +18,10 @@ const BENCHES: &[(&str, &str, &str)] = &[
 ];
 
 pub fn main(args: &[String]) -> Result<()> {
+    // The failover bench drives a cluster from here, not from a cargo bench.
+    if args.first().map(String::as_str) == Some("failover") {
+        return crate::bench_failover::main(&args[1..]);
+    }
     let json = args.iter().any(|a| a == "--json");
     let wanted: Vec<&str> = args
         .iter()

@@ -9,7 +9,8 @@
 //! 5. `cargo doc --workspace --no-deps` with rustdoc warnings as errors (broken intra-doc
 //!    links are how a code map goes stale),
 //! 6. the engine simulator over a few thousand seeds,
-//! 7. each fuzz target for a few seconds (the nightly toolchain is required: without it CI
+//! 7. the chaos harness: a short series of runs of a real rgmd killed at random instants,
+//! 8. each fuzz target for a few seconds (the nightly toolchain is required: without it CI
 //!    fails saying so).
 
 use std::process::Command;
@@ -79,6 +80,7 @@ pub fn main(_args: &[String]) -> Result<()> {
         .args(["doc", "--workspace", "--no-deps"])
         .env("RUSTDOCFLAGS", "-D warnings"))?;
     crate::sim::main(&["--seeds".to_string(), crate::sim::CI_SEEDS.to_string()])?;
+    crate::chaos::main(&["--runs".to_string(), crate::chaos::CI_RUNS.to_string()])?;
     crate::fuzz::ci()?;
     eprintln!("xtask: ci passed");
     Ok(())
@@ -93,7 +95,24 @@ fn nextest_available() -> bool {
 }
 
 fn install_prerequisites() -> Result<()> {
-    let missing: Vec<&str> = DEBIAN_PACKAGES
+    ensure_packages(DEBIAN_PACKAGES, "the tests")
+}
+
+/// The Debian packages that `cargo xtask demo --nodes N` needs: etcd, and protoc for rgmd's
+/// etcd client.
+pub const CLUSTER_PACKAGES: &[(&str, &str)] = &[
+    ("etcd-server", "etcd"),
+    ("protobuf-compiler", "protoc"),
+    (
+        "libprotobuf-dev",
+        "/usr/include/google/protobuf/descriptor.proto",
+    ),
+];
+
+/// Installs those of `packages` (package, a program or file it provides) that are missing,
+/// through apt-get when root; otherwise says what `who` needs and how to install it.
+pub fn ensure_packages(packages: &[(&str, &str)], who: &str) -> Result<()> {
+    let missing: Vec<&str> = packages
         .iter()
         .filter(|(_, program)| {
             if program.starts_with('/') {
@@ -109,7 +128,7 @@ fn install_prerequisites() -> Result<()> {
     }
     if !nix_is_root() {
         bail!(
-            "the tests need these Debian packages, which are not installed: {}\n\
+            "{who} need these Debian packages, which are not installed: {}\n\
              install them (as root: apt-get install {}) and run again",
             missing.join(" "),
             missing.join(" ")

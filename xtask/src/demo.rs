@@ -3,6 +3,8 @@
 //! (examples/echo), creates a group of two dependent resources — showing a VALIDATE veto on the
 //! way — brings it online, prints `clrg status`, `clrs status` and the cluster log, kills the
 //! service to show the monitor restarting it, takes the group offline, and stops rgmd.
+//!
+//! `--nodes N` shows a cluster instead (`demo_cluster`).
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -13,8 +15,25 @@ use anyhow::{Context, Result, bail};
 
 use crate::util::{cargo, run, target_dir, workspace_root};
 
-pub fn main(_args: &[String]) -> Result<()> {
-    run(cargo().args(["build", "--quiet", "--bins"]))?;
+pub fn main(args: &[String]) -> Result<()> {
+    if let Some(i) = args.iter().position(|a| a == "--nodes") {
+        let n = args
+            .get(i + 1)
+            .and_then(|n| n.parse().ok())
+            .context("--nodes takes a number of nodes")?;
+        return crate::demo_cluster::main(n);
+    }
+    if let Some(other) = args.first() {
+        bail!("demo: unknown argument `{other}` (it takes only --nodes N)");
+    }
+    // One node needs no etcd: without protoc (a fresh machine), rgmd is built without its
+    // etcd client.
+    let mut build = cargo();
+    build.args(["build", "--quiet", "--bins"]);
+    if !crate::util::on_path("protoc") {
+        build.arg("--no-default-features");
+    }
+    run(&mut build)?;
     let root = workspace_root();
     // Wherever CARGO_TARGET_DIR (or a config's target-dir) puts the build.
     let bin = target_dir()?.join("debug");

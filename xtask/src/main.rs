@@ -1,9 +1,10 @@
 //! Project automation, run as `cargo xtask <task>`.
 //!
 //! * `ci`    — install what the tests need, then every check CI runs.
-//! * `demo`  — rgm's main job end to end on the embedded store.
+//! * `demo`  — rgm's main job end to end on the embedded store (`--nodes N`: a cluster).
 //! * `bench` — the performance figures (release builds), `--json` for machines.
 //! * `sim`   — the engine simulator over seeded random clusters and faults.
+//! * `chaos` — a real rgmd killed at random instants under random commands; checks recovery.
 //! * `dist`  — the Debian package (`rgm_<version>_<arch>.deb`), built with dpkg-deb.
 //! * `install` — the package's tree without a package (`--prefix`, `--destdir`).
 //! * `fuzz`  — the cargo-fuzz targets of `fuzz/` (nightly).
@@ -11,9 +12,12 @@
 //! Each task lives in a module of its own; this file only dispatches.
 
 mod bench;
+mod bench_failover;
+mod chaos;
 mod ci;
 mod completions;
 mod demo;
+mod demo_cluster;
 mod dist;
 mod fuzz;
 mod install;
@@ -31,9 +35,12 @@ usage: cargo xtask <task> [args]
 
 tasks:
   ci      install what the tests need, then fmt, clippy and every test
-  demo    rgm end to end: rgmd, the example type, a group online, a restart, offline
-  bench   [core|engine|exec]... [--json]  performance figures in release builds
+  demo    [--nodes N]  rgm end to end: rgmd, the example type, a group online, a restart,
+          offline; with --nodes, a cluster on etcd and a node crash
+  bench   [core|engine|exec|daemon]... [--json]  performance figures in release builds;
+          bench failover [--json] [--trials N] [--ttl S]: a cluster's failover times
   sim     [--seeds N]  the engine simulator over seeded random clusters
+  chaos   [--runs N] [--seed S] [--jobs J] [--trace] [--keep]  kill -9 rgmd at random instants; check recovery
   dist    [--uncompressed]  the Debian package target/dist/rgm_<version>_<arch>.deb (release)
   install [--prefix DIR] [--destdir DIR]  the same tree without a package (prefix /usr/local)
   fuzz    [--seconds N] [--target T]...  the fuzz targets (nightly), N s each (300)
@@ -48,6 +55,7 @@ fn main() -> Result<()> {
         Some("demo") => demo::main(&rest),
         Some("bench") => bench::main(&rest),
         Some("sim") => sim::main(&rest),
+        Some("chaos") => chaos::main(&rest),
         Some("dist") => dist::main(&rest),
         Some("install") => install::main(&rest),
         Some("fuzz") => fuzz::main(&rest),

@@ -123,6 +123,7 @@ pub fn launcher() -> Launcher {
         cgroups: CgroupMode::Disabled,
         allowed_owners: None,
         forward_limit: usize::MAX,
+        ..LauncherConfig::default()
     })
 }
 
@@ -179,6 +180,7 @@ pub fn finished_of(cmd: &Command, f: &MethodFinished) -> Finished {
         MethodStatus::Refused(r) => (None, format!("was not run: {r}")),
         MethodStatus::SpawnFailed(e) => (None, format!("could not be started: {e}")),
         MethodStatus::Lost(e) => (None, format!("was lost: {e}")),
+        MethodStatus::Unknown => (None, "ended with an unknown status".to_string()),
     };
     Finished {
         code,

@@ -5,7 +5,9 @@
 //! - the median launch-to-exit time of `/bin/true` through [`Launcher`] and through a plain
 //!   `tokio::process::Command`, interleaved, and the difference of the medians (the launcher's
 //!   overhead: file checks, pipes, cgroup creation and removal, the supervisor task);
-//! - the same for a launcher with cgroups disabled, for comparison;
+//! - the same for a launcher with cgroups disabled, for comparison, and for a resource's run
+//!   (a placement: the resource's run cgroup, kept for the next run, and the run file written
+//!   at the start and at the end);
 //! - throughput: methods per second with 64 running at once.
 //!
 //! With `--json` it prints one JSON object; otherwise a short summary.
@@ -13,7 +15,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rgm_exec::{CgroupMode, Launcher, LauncherConfig, MethodRequest, MethodTags};
+use rgm_exec::{CgroupMode, Launcher, LauncherConfig, MethodRequest, MethodTags, Placement};
 use tokio::sync::Semaphore;
 
 const SAMPLES: usize = 500;
@@ -46,8 +48,19 @@ async fn plain_once() -> Duration {
 }
 
 async fn launcher_once(launcher: &Launcher) -> Duration {
+    placed_once(launcher, None).await
+}
+
+/// One run, with a placement when `runs` (a directory for its run file) is given.
+async fn placed_once(launcher: &Launcher, runs: Option<&std::path::Path>) -> Duration {
+    let mut req = request();
+    req.placement = runs.map(|dir| Placement {
+        resource: "bench-rs".into(),
+        leftovers: "start".into(),
+        run_file: dir.join("1"),
+    });
     let t = Instant::now();
-    let done = launcher.run(request(), None).await;
+    let done = launcher.run(req, None).await;
     assert!(done.succeeded(), "{done:?}");
     t.elapsed()
 }
@@ -127,30 +140,40 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let (plain_ms, launcher_ms, no_cgroup_ms, cgroups, mt) = multi.block_on(async {
+    let state = tempfile::tempdir().expect("a directory for run files");
+    let (plain_ms, launcher_ms, no_cgroup_ms, placed_ms, cgroups, mt) = multi.block_on(async {
         let launcher = Launcher::new(LauncherConfig::default());
         let no_cgroup = Launcher::new(LauncherConfig {
             cgroups: CgroupMode::Disabled,
             ..LauncherConfig::default()
         });
+        let placed = Launcher::new(LauncherConfig {
+            owner: Some(state.path().to_owned()),
+            ..LauncherConfig::default()
+        });
+        let runs = Some(state.path());
         // Warm up: page cache, allocator, runtime threads.
         for _ in 0..50 {
             plain_once().await;
             launcher_once(&launcher).await;
             launcher_once(&no_cgroup).await;
+            placed_once(&placed, runs).await;
         }
         let mut plain = Vec::with_capacity(SAMPLES);
         let mut through = Vec::with_capacity(SAMPLES);
         let mut through_no_cgroup = Vec::with_capacity(SAMPLES);
+        let mut through_placed = Vec::with_capacity(SAMPLES);
         for _ in 0..SAMPLES {
             plain.push(plain_once().await);
             through.push(launcher_once(&launcher).await);
             through_no_cgroup.push(launcher_once(&no_cgroup).await);
+            through_placed.push(placed_once(&placed, runs).await);
         }
         (
             median_ms(plain),
             median_ms(through),
             median_ms(through_no_cgroup),
+            median_ms(through_placed),
             launcher.uses_cgroups(),
             throughputs().await,
         )
@@ -168,7 +191,8 @@ fn main() {
         println!(
             "{{\"plain_median_ms\":{plain_ms:.4},\"launcher_median_ms\":{launcher_ms:.4},\
              \"overhead_median_ms\":{:.4},\"launcher_no_cgroup_median_ms\":{no_cgroup_ms:.4},\
-             \"overhead_no_cgroup_median_ms\":{:.4},\"samples\":{SAMPLES},\"cgroups\":{cgroups},\
+             \"overhead_no_cgroup_median_ms\":{:.4},\"launcher_placed_median_ms\":{placed_ms:.4},\
+             \"overhead_placed_median_ms\":{:.4},\"samples\":{SAMPLES},\"cgroups\":{cgroups},\
              \"concurrency\":{CONCURRENCY},\"launches\":{LAUNCHES},\
              \"methods_per_second\":{:.1},\"methods_per_second_no_cgroup\":{:.1},\
              \"plain_spawns_per_second\":{:.1},\
@@ -178,6 +202,7 @@ fn main() {
              \"cpus\":{cpus},\"loadavg_1m_before\":{load:.2}}}",
             launcher_ms - plain_ms,
             no_cgroup_ms - plain_ms,
+            placed_ms - plain_ms,
             mt.0,
             mt.1,
             mt.2,
@@ -197,6 +222,10 @@ fn main() {
         println!(
             "  Launcher (cgroups: false)      {no_cgroup_ms:8.3} ms  overhead {:+.3} ms",
             no_cgroup_ms - plain_ms
+        );
+        println!(
+            "  Launcher, a resource's run     {placed_ms:8.3} ms  overhead {:+.3} ms",
+            placed_ms - plain_ms
         );
         println!(
             "throughput, {CONCURRENCY} at once, {LAUNCHES} launches, {cpus} CPUs, load {load:.2} before:"

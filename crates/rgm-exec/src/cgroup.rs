@@ -123,6 +123,11 @@ pub(crate) fn cgroup_dir(mount: &Cgroup2Mount, path: &str) -> Option<PathBuf> {
 /// Finds rgm's method-cgroup parent on the real system, creates it, and checks it works by
 /// creating, opening and removing a probe cgroup in it.
 pub(crate) fn detect_parent() -> Result<PathBuf, String> {
+    check_parent(own_dir()?.join(METHODS_DIR))
+}
+
+/// The directory of our own cgroup v2 on the real system.
+pub(crate) fn own_dir() -> Result<PathBuf, String> {
     let mountinfo = std::fs::read_to_string("/proc/self/mountinfo")
         .map_err(|e| format!("cannot read /proc/self/mountinfo: {e}"))?;
     let mounts = cgroup2_mounts(&mountinfo);
@@ -132,11 +137,15 @@ pub(crate) fn detect_parent() -> Result<PathBuf, String> {
     let own = std::fs::read_to_string("/proc/self/cgroup")
         .map_err(|e| format!("cannot read /proc/self/cgroup: {e}"))?;
     let own = own_cgroup(&own).ok_or("/proc/self/cgroup has no cgroup v2 (0::) entry")?;
-    let base = mounts
+    mounts
         .iter()
         .find_map(|m| cgroup_dir(m, &own).filter(|dir| dir.is_dir()))
-        .ok_or_else(|| format!("our cgroup {own} is not visible under any cgroup2 mount"))?;
-    let parent = base.join(METHODS_DIR);
+        .ok_or_else(|| format!("our cgroup {own} is not visible under any cgroup2 mount"))
+}
+
+/// Creates `parent` if needed and checks that method cgroups can be made in it, by creating,
+/// opening and removing a probe cgroup.
+pub(crate) fn check_parent(parent: PathBuf) -> Result<PathBuf, String> {
     match std::fs::create_dir(&parent) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
@@ -179,7 +188,11 @@ fn collect_members(dir: &Path, pids: &mut Vec<u32>) -> io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         if entry.file_type()?.is_dir() {
-            collect_members(&entry.path(), pids)?;
+            match collect_members(&entry.path(), pids) {
+                // Removed meanwhile: it had no members.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                other => other?,
+            }
         }
     }
     Ok(())
@@ -356,7 +369,7 @@ fn owner_of(name: &str) -> Option<(u32, u64)> {
 }
 
 /// Removes `dir`; true when it is gone (or was already).
-fn try_remove<O: ProcessOs>(os: &O, dir: &Path) -> bool {
+pub(crate) fn try_remove<O: ProcessOs>(os: &O, dir: &Path) -> bool {
     match os.remove_cgroup(dir) {
         Ok(()) => true,
         Err(e) if e.kind() == io::ErrorKind::NotFound => true,

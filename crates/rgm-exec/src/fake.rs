@@ -76,6 +76,8 @@ pub struct FakeProgram {
     pub leaves: Option<Leftover>,
     /// Starting it fails with this error number.
     pub spawn_errno: Option<i32>,
+    /// ...for this many starts, then works (`None`: every start fails).
+    pub spawn_failures: Option<u32>,
 }
 
 impl FakeProgram {
@@ -89,6 +91,7 @@ impl FakeProgram {
             stderr: Vec::new(),
             leaves: None,
             spawn_errno: None,
+            spawn_failures: None,
         }
     }
 
@@ -133,6 +136,14 @@ impl FakeProgram {
     /// Cannot be started: `exec` fails with `errno`.
     pub fn fails_to_spawn(mut self, errno: i32) -> Self {
         self.spawn_errno = Some(errno);
+        self
+    }
+
+    /// The first `times` starts fail with `errno` (as when file descriptors run out), the next
+    /// ones work.
+    pub fn fails_to_spawn_first(mut self, errno: i32, times: u32) -> Self {
+        self.spawn_errno = Some(errno);
+        self.spawn_failures = Some(times);
         self
     }
 }
@@ -195,11 +206,17 @@ struct State {
     no_cgroup_kill: bool,
     cgroup_join_fails: bool,
     cgroups: BTreeSet<PathBuf>,
+    /// Every move of a process into a cgroup: (pid, cgroup).
+    moves: Vec<(u32, PathBuf)>,
 }
 
 #[derive(Debug)]
 struct Proc {
     pgid: u32,
+    /// Its session: [`RGMD_SESSION`] (the launcher's), or its own pid after `setsid`.
+    sid: u32,
+    /// Its "start time": the order in which fake processes were made.
+    start_time: u64,
     cgroup: Option<PathBuf>,
     on_term: OnTerm,
     /// When and how it ends, as far as is known now.
@@ -208,6 +225,11 @@ struct Proc {
 }
 
 impl Proc {
+    /// In the cgroup at `path` or one below it.
+    fn in_cgroup(&self, path: &Path) -> bool {
+        self.cgroup.as_deref().is_some_and(|c| c.starts_with(path))
+    }
+
     fn alive(&self, now: Instant) -> bool {
         self.ends.is_none_or(|(at, _)| at > now)
     }
@@ -235,6 +257,9 @@ impl Proc {
 
 /// pid the fake reports for the test process itself (for cgroup naming).
 const FIRST_PID: u32 = 1000;
+
+/// The session of the processes the fake launcher starts (rgmd's).
+const RGMD_SESSION: u32 = 1;
 
 impl FakeOs {
     /// A fake system without cgroups.
@@ -294,6 +319,58 @@ impl FakeOs {
     /// Cgroup directories that exist now.
     pub fn cgroups(&self) -> Vec<PathBuf> {
         self.lock().cgroups.iter().cloned().collect()
+    }
+
+    /// The cgroup a process is in now (`None`: none, or no such process).
+    pub fn cgroup_of(&self, pid: u32) -> Option<PathBuf> {
+        self.lock().procs.get(&pid).and_then(|p| p.cgroup.clone())
+    }
+
+    /// Every move of a process into a cgroup so far: (pid, cgroup).
+    pub fn moves(&self) -> Vec<(u32, PathBuf)> {
+        self.lock().moves.clone()
+    }
+
+    /// Starts a process outside any launcher, as a method of an earlier rgmd did: in process
+    /// group `pgid` (its own when `None`) of the launcher's session, and cgroup `cgroup`,
+    /// running until signalled (and reacting to stop signals as `on_term` says). Returns its
+    /// pid.
+    pub fn add_process(&self, pgid: Option<u32>, cgroup: Option<PathBuf>, on_term: OnTerm) -> u32 {
+        self.add(pgid, false, cgroup, on_term)
+    }
+
+    /// Starts a daemon outside any launcher, as a method of an earlier rgmd left one: a
+    /// session and process group of its own (`setsid`), in cgroup `cgroup`. Returns its pid.
+    pub fn add_daemon(&self, cgroup: Option<PathBuf>) -> u32 {
+        self.add(None, true, cgroup, OnTerm::Dies)
+    }
+
+    fn add(
+        &self,
+        pgid: Option<u32>,
+        setsid: bool,
+        cgroup: Option<PathBuf>,
+        on_term: OnTerm,
+    ) -> u32 {
+        let mut state = self.lock();
+        let pid = state.last_pid.max(FIRST_PID) + 1;
+        state.last_pid = pid;
+        if let Some(c) = &cgroup {
+            state.cgroups.extend(c.ancestors().map(Path::to_owned));
+        }
+        state.procs.insert(
+            pid,
+            Proc {
+                pgid: pgid.unwrap_or(pid),
+                sid: if setsid { pid } else { RGMD_SESSION },
+                start_time: u64::from(pid),
+                cgroup,
+                on_term,
+                ends: None,
+                notify: Arc::new(Notify::new()),
+            },
+        );
+        pid
     }
 
     /// Ends a live process now, as if it had been killed by someone else (e.g. a STOP method
@@ -361,12 +438,19 @@ impl ProcessOs for FakeOs {
         let mut state = self.lock();
         let program = state
             .programs
-            .get(&spec.program)
-            .cloned()
+            .get_mut(&spec.program)
             .ok_or_else(|| io::Error::from_raw_os_error(libc::ENOENT))?;
         if let Some(errno) = program.spawn_errno {
-            return Err(io::Error::from_raw_os_error(errno));
+            match &mut program.spawn_failures {
+                None => return Err(io::Error::from_raw_os_error(errno)),
+                Some(0) => {}
+                Some(n) => {
+                    *n -= 1;
+                    return Err(io::Error::from_raw_os_error(errno));
+                }
+            }
         }
+        let program = program.clone();
         if let Some(cgroup) = &spec.cgroup {
             if !state.cgroups.contains(cgroup) {
                 return Err(io::Error::from_raw_os_error(libc::ENOENT));
@@ -381,6 +465,8 @@ impl ProcessOs for FakeOs {
             pid,
             Proc {
                 pgid: pid,
+                sid: RGMD_SESSION,
+                start_time: u64::from(pid),
                 cgroup: spec.cgroup.clone(),
                 on_term: program.on_term,
                 ends: program
@@ -396,6 +482,12 @@ impl ProcessOs for FakeOs {
                 child,
                 Proc {
                     pgid: if leftover.escapes_group { child } else { pid },
+                    sid: if leftover.escapes_group {
+                        child
+                    } else {
+                        RGMD_SESSION
+                    },
+                    start_time: u64::from(child),
                     cgroup: spec.cgroup.clone(),
                     on_term: leftover.on_term,
                     ends: None,
@@ -464,19 +556,43 @@ impl ProcessOs for FakeOs {
             .any(|p| p.pgid == pgid && p.alive(now))
     }
 
-    fn start_time(&self, pid: u32) -> Option<u64> {
-        (pid == std::process::id()).then_some(1)
+    fn process_ids(&self, pid: u32) -> Option<(u32, u32)> {
+        let now = Instant::now();
+        let state = self.lock();
+        let p = state.procs.get(&pid).filter(|p| p.alive(now))?;
+        Some((p.pgid, p.sid))
     }
 
-    fn cgroup_parent(&self) -> Result<PathBuf, String> {
-        self.lock()
-            .cgroup_parent
-            .clone()
-            .ok_or_else(|| "the fake system has no cgroup v2".to_owned())
+    fn start_time(&self, pid: u32) -> Option<u64> {
+        if pid == std::process::id() {
+            return Some(1);
+        }
+        let now = Instant::now();
+        let state = self.lock();
+        let p = state.procs.get(&pid)?;
+        p.alive(now).then_some(p.start_time)
+    }
+
+    fn cgroup_parent(&self, explicit: Option<&Path>) -> Result<PathBuf, String> {
+        let mut state = self.lock();
+        let parent = match explicit {
+            Some(dir) => dir.to_owned(),
+            None => state
+                .cgroup_parent
+                .clone()
+                .ok_or_else(|| "the fake system has no cgroup v2".to_owned())?,
+        };
+        state.cgroups.insert(parent.clone());
+        Ok(parent)
     }
 
     fn create_cgroup(&self, path: &Path) -> io::Result<()> {
-        if self.lock().cgroups.insert(path.to_owned()) {
+        let mut state = self.lock();
+        let parent_exists = path.parent().is_some_and(|p| state.cgroups.contains(p));
+        if !parent_exists {
+            return Err(io::Error::from_raw_os_error(libc::ENOENT));
+        }
+        if state.cgroups.insert(path.to_owned()) {
             Ok(())
         } else {
             Err(io::Error::from_raw_os_error(libc::EEXIST))
@@ -492,7 +608,8 @@ impl ProcessOs for FakeOs {
         let busy = state
             .procs
             .values()
-            .any(|p| p.cgroup.as_deref() == Some(path) && p.alive(now));
+            .any(|p| p.in_cgroup(path) && p.alive(now))
+            || state.cgroups.iter().any(|c| c.parent() == Some(path));
         if busy {
             return Err(io::Error::from_raw_os_error(libc::EBUSY));
         }
@@ -512,15 +629,31 @@ impl ProcessOs for FakeOs {
 
     fn cgroup_members(&self, path: &Path) -> io::Result<Vec<u32>> {
         let now = Instant::now();
-        let mut pids: Vec<u32> = self
-            .lock()
+        let state = self.lock();
+        if !state.cgroups.contains(path) {
+            return Err(io::Error::from_raw_os_error(libc::ENOENT));
+        }
+        let mut pids: Vec<u32> = state
             .procs
             .iter()
-            .filter(|(_, p)| p.cgroup.as_deref() == Some(path) && p.alive(now))
+            .filter(|(_, p)| p.in_cgroup(path) && p.alive(now))
             .map(|(pid, _)| *pid)
             .collect();
         pids.sort_unstable();
         Ok(pids)
+    }
+
+    fn move_to_cgroup(&self, pid: u32, path: &Path) -> io::Result<()> {
+        let now = Instant::now();
+        let mut state = self.lock();
+        if !state.cgroups.contains(path) {
+            return Err(io::Error::from_raw_os_error(libc::ENOENT));
+        }
+        state.moves.push((pid, path.to_owned()));
+        if let Some(p) = state.procs.get_mut(&pid).filter(|p| p.alive(now)) {
+            p.cgroup = Some(path.to_owned());
+        }
+        Ok(())
     }
 
     fn cgroup_alive(&self, path: &Path) -> bool {
@@ -528,7 +661,7 @@ impl ProcessOs for FakeOs {
         self.lock()
             .procs
             .values()
-            .any(|p| p.cgroup.as_deref() == Some(path) && p.alive(now))
+            .any(|p| p.in_cgroup(path) && p.alive(now))
     }
 
     fn kill_cgroup(&self, path: &Path) -> io::Result<bool> {
@@ -542,11 +675,7 @@ impl ProcessOs for FakeOs {
             target: FakeTarget::Cgroup(path.to_owned()),
             signal: Signal::SIGKILL,
         });
-        for p in state
-            .procs
-            .values_mut()
-            .filter(|p| p.cgroup.as_deref() == Some(path))
-        {
+        for p in state.procs.values_mut().filter(|p| p.in_cgroup(path)) {
             p.signal(Signal::SIGKILL, now);
         }
         Ok(true)

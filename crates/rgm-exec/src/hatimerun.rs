@@ -307,7 +307,7 @@ pub async fn run(options: Options) -> i32 {
         grace: options.grace,
         stop_signal: options.signal,
     };
-    let target = Target { pid, cgroup: None };
+    let target = Target::started(pid, None);
     let (_never, mut no_cancel) = watch::channel(false);
     let supervised = supervise(&os, &mut child, &target, plan, &mut no_cancel, None);
     tokio::pin!(supervised);

@@ -33,7 +33,9 @@ use crate::output::{Collector, MethodTags, OutputLine, Sink};
 use crate::pipe::pipe;
 use crate::real_os::RealOs;
 use crate::report::{MethodFinished, MethodStatus};
-use crate::request::MethodRequest;
+use crate::request::{MethodRequest, Placement};
+use crate::resources::{ResourceCgroups, valid_leftovers_name};
+use crate::runfile::{self, Ended, RunRecord};
 use crate::running::{CancelHandle, RunningMethod, State};
 use crate::supervisor::{Plan, Target, later, supervise};
 
@@ -46,6 +48,12 @@ pub const DEFAULT_FORWARD_LIMIT: usize = 1024 * 1024;
 const TEXT_BUSY_DELAY: Duration = Duration::from_millis(50);
 /// ...for at most this long, and never past the method's timeout.
 const TEXT_BUSY_PATIENCE: Duration = Duration::from_secs(5);
+
+/// A start that fails for lack of file descriptors (`EMFILE`, `ENFILE`) is tried again after
+/// this long, doubling up to [`NO_FILES_DELAY_MAX`], until the method's timeout: descriptors
+/// come back as other runs end and clients leave.
+const NO_FILES_DELAY: Duration = Duration::from_millis(10);
+const NO_FILES_DELAY_MAX: Duration = Duration::from_secs(1);
 
 /// Whether methods get cgroups of their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -67,6 +75,13 @@ pub struct LauncherConfig {
     pub allowed_owners: Option<Vec<u32>>,
     /// Bytes of output per run forwarded as lines before the rest is only counted.
     pub forward_limit: usize,
+    /// The directory under which method cgroups are made, instead of `rgm-methods` under our
+    /// own cgroup (tests, or a subtree delegated to rgmd).
+    pub cgroup_parent: Option<PathBuf>,
+    /// The state directory of the rgmd owning this launcher: it names the cgroup that holds
+    /// the resources' cgroups ([`crate::resources`]). Without it, runs with a placement get a
+    /// cgroup of their own as other runs do (their run files are still written).
+    pub owner: Option<PathBuf>,
 }
 
 impl Default for LauncherConfig {
@@ -75,6 +90,8 @@ impl Default for LauncherConfig {
             cgroups: CgroupMode::Auto,
             allowed_owners: None,
             forward_limit: DEFAULT_FORWARD_LIMIT,
+            cgroup_parent: None,
+            owner: None,
         }
     }
 }
@@ -94,11 +111,13 @@ impl<O: ProcessOs> Clone for Launcher<O> {
 }
 
 #[derive(Debug)]
-struct Shared<O: ProcessOs> {
-    os: O,
+pub(crate) struct Shared<O: ProcessOs> {
+    pub(crate) os: O,
     owners: Vec<u32>,
     forward_limit: usize,
     pool: Option<CgroupPool>,
+    /// The resources' cgroups, where cgroups are used and an owner is given.
+    pub(crate) resources: Option<ResourceCgroups>,
     cgroups_off: AtomicBool,
     /// Starts in progress at once: one fewer than the CPUs (at least one). More would only
     /// queue up in the kernel (the move into a cgroup takes a system-wide lock) while occupying
@@ -112,6 +131,9 @@ impl<O: ProcessOs> Drop for Shared<O> {
     fn drop(&mut self) {
         if let Some(pool) = &self.pool {
             pool.remove_free(&self.os);
+        }
+        if let Some(resources) = &self.resources {
+            resources.remove_free(&self.os);
         }
     }
 }
@@ -139,7 +161,7 @@ impl<O: ProcessOs> Launcher<O> {
                 );
                 None
             }
-            CgroupMode::Auto => match os.cgroup_parent() {
+            CgroupMode::Auto => match os.cgroup_parent(config.cgroup_parent.as_deref()) {
                 Ok(parent) => {
                     tracing::info!(parent = %parent.display(), "methods run in cgroups of their own");
                     Some(CgroupPool::new(&os, parent))
@@ -153,12 +175,23 @@ impl<O: ProcessOs> Launcher<O> {
                 }
             },
         };
+        let resources = match (&pool, &config.owner) {
+            (Some(pool), Some(owner)) => match ResourceCgroups::new(&os, pool.parent(), owner) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    tracing::warn!(parent = %pool.parent().display(), error = %e, "cannot make the cgroup for resources; their methods get cgroups of their own, and what they leave running is not tracked");
+                    None
+                }
+            },
+            _ => None,
+        };
         Launcher {
             shared: Arc::new(Shared {
                 os,
                 owners,
                 forward_limit: config.forward_limit,
                 pool,
+                resources,
                 cgroups_off: AtomicBool::new(false),
                 spawn_slots: Semaphore::new(
                     std::thread::available_parallelism()
@@ -166,6 +199,10 @@ impl<O: ProcessOs> Launcher<O> {
                 ),
             }),
         }
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared<O>> {
+        &self.shared
     }
 
     /// True when methods get cgroups of their own.
@@ -182,19 +219,30 @@ impl<O: ProcessOs> Launcher<O> {
     /// how many are still populated. Runs also happen on their own, at most once a second,
     /// when a run ends.
     pub fn sweep_cgroups(&self) -> usize {
-        match &self.shared.pool {
+        let runs = match &self.shared.pool {
             Some(pool) => pool.sweep(&self.shared.os),
             None => 0,
-        }
+        };
+        let resources = match &self.shared.resources {
+            Some(r) => r.sweep(&self.shared.os),
+            None => 0,
+        };
+        runs + resources
     }
 
-    /// Cgroups of finished runs that still hold processes (a START method's daemon, say).
+    /// Cgroups of finished runs that still hold processes (a START method's daemon, say, of a
+    /// run without a placement; or processes of a resource's run that survived SIGKILL).
     pub fn leftover_cgroups(&self) -> Vec<PathBuf> {
-        self.shared
+        let mut dirs = self
+            .shared
             .pool
             .as_ref()
             .map(CgroupPool::pending)
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if let Some(r) = &self.shared.resources {
+            dirs.extend(r.pending());
+        }
+        dirs
     }
 
     /// The operating system this launcher works on.
@@ -235,6 +283,16 @@ impl<O: ProcessOs> Launcher<O> {
         };
 
         let _entered = span.enter();
+        if let Some(p) = req
+            .placement
+            .as_ref()
+            .filter(|p| !valid_leftovers_name(&p.leftovers))
+        {
+            return not_started(MethodStatus::SpawnFailed(SpawnFailure::other(
+                &req.path,
+                format!("{:?} cannot name a leftovers cgroup", p.leftovers),
+            )));
+        }
         if let Err(refusal) = self.shared.os.check_program(&req.path, &self.shared.owners) {
             tracing::error!(path = %req.path.display(), reason = %refusal, "refusing to run method: {refusal}");
             return not_started(MethodStatus::Refused(refusal));
@@ -288,14 +346,17 @@ struct Spawned<C> {
     capture: Capture,
     cgroup: Option<PathBuf>,
     started: Instant,
+    /// The run file's content, for a request with a placement.
+    record: Option<RunRecord>,
 }
 
 impl<O: ProcessOs> Shared<O> {
-    /// Starts the method once, in a cgroup of its own where cgroups are in use. If that fails
-    /// and starting without the cgroup works, the cgroup was the trouble: cgroups are turned
-    /// off for this launcher, with a warning.
+    /// Starts the method once, in a cgroup where cgroups are in use: a run cgroup of its
+    /// resource for a request with a placement, else one of its own. If that fails and
+    /// starting without the cgroup works, the cgroup was the trouble: cgroups are turned off
+    /// for this launcher, with a warning.
     fn spawn(&self, job: &Job) -> io::Result<Spawned<O::Child>> {
-        let cgroup = self.new_cgroup();
+        let cgroup = self.new_cgroup(job);
         let Some(dir) = cgroup else {
             return self.spawn_in(job, None);
         };
@@ -305,8 +366,8 @@ impl<O: ProcessOs> Shared<O> {
                 Ok(spawned)
             }
             Err(e) => {
-                self.release_cgroup(dir);
-                if e.raw_os_error() == Some(libc::ETXTBSY) {
+                self.release_cgroup(job, dir);
+                if try_again_later(&e) {
                     return Err(e);
                 }
                 let spawned = self.spawn_in(job, None)?;
@@ -350,15 +411,25 @@ impl<O: ProcessOs> Shared<O> {
             capture,
             cgroup: None,
             started,
+            record: None,
         })
     }
 
-    fn new_cgroup(&self) -> Option<PathBuf> {
+    /// The resources' cgroups, if the request has a placement and they are in use.
+    fn placed<'a>(&'a self, job: &'a Job) -> Option<(&'a ResourceCgroups, &'a Placement)> {
+        Some((self.resources.as_ref()?, job.req.placement.as_ref()?))
+    }
+
+    fn new_cgroup(&self, job: &Job) -> Option<PathBuf> {
         let pool = self.pool.as_ref()?;
         if self.cgroups_off.load(Ordering::Relaxed) {
             return None;
         }
-        match pool.create(&self.os) {
+        let made = match self.placed(job) {
+            Some((resources, placement)) => resources.acquire(&self.os, &placement.resource),
+            None => pool.create(&self.os),
+        };
+        match made {
             Ok(dir) => Some(dir),
             Err(e) => {
                 tracing::warn!(parent = %pool.parent().display(), error = %e, "cannot create a cgroup for a method; it runs in its process group only");
@@ -367,10 +438,35 @@ impl<O: ProcessOs> Shared<O> {
         }
     }
 
-    fn release_cgroup(&self, dir: PathBuf) {
-        if let Some(pool) = &self.pool {
-            pool.release(&self.os, dir);
+    fn release_cgroup(&self, job: &Job, dir: PathBuf) {
+        match self.placed(job) {
+            Some((resources, placement)) => resources.release(&self.os, &placement.resource, dir),
+            None => {
+                if let Some(pool) = &self.pool {
+                    pool.release(&self.os, dir);
+                }
+            }
         }
+    }
+
+    /// Writes the run file of a request with a placement, right after the start.
+    fn record_start(&self, job: &Job, spawned: &mut Spawned<O::Child>) {
+        let Some(placement) = &job.req.placement else {
+            return;
+        };
+        let pid = spawned.child.pid();
+        let record = RunRecord {
+            pid,
+            start_time: self.os.start_time(pid).unwrap_or(0),
+            cgroup: spawned.cgroup.clone(),
+            resource: placement.resource.clone(),
+            leftovers: placement.leftovers.clone(),
+            ended: None,
+        };
+        if let Err(e) = runfile::write(&placement.run_file, &record) {
+            tracing::warn!(path = %placement.run_file.display(), error = %e, "cannot write the run file; an rgmd restarted while this method runs finds it through its cgroup only");
+        }
+        spawned.record = Some(record);
     }
 
     /// Supervises a started method to the end and makes its report.
@@ -385,6 +481,7 @@ impl<O: ProcessOs> Shared<O> {
             mut capture,
             cgroup,
             started,
+            record,
         } = spawned;
         let pid = child.pid();
         let req = &job.req;
@@ -400,10 +497,7 @@ impl<O: ProcessOs> Shared<O> {
             grace: req.grace,
             stop_signal: Signal::SIGTERM,
         };
-        let target = Target {
-            pid,
-            cgroup: cgroup.clone(),
-        };
+        let target = Target::started(pid, cgroup.clone());
         let outcome = supervise(
             &self.os,
             &mut child,
@@ -416,8 +510,15 @@ impl<O: ProcessOs> Shared<O> {
         capture.drain_now();
         let output = capture.finish();
         drop(child);
+        let ended_alone = !outcome.timed_out && !outcome.cancelled;
+        let leftovers = match (&cgroup, self.placed(&job)) {
+            (Some(dir), Some((resources, placement))) if ended_alone => {
+                self.keep_leftovers(resources, dir, placement)
+            }
+            _ => 0,
+        };
         if let Some(dir) = cgroup {
-            self.release_cgroup(dir);
+            self.release_cgroup(&job, dir);
         }
         let status = match outcome.exit {
             Ok(ExitKind::Code(code)) => MethodStatus::Exited(code),
@@ -433,20 +534,50 @@ impl<O: ProcessOs> Shared<O> {
             duration: started.elapsed(),
             pid: Some(pid),
             output,
+            leftovers,
         };
+        if let (Some(record), Some(placement)) = (record, &job.req.placement) {
+            record_end(&placement.run_file, record, &finished);
+        }
         tracing::debug!(
             pid,
             status = ?finished.status,
             timed_out = finished.timed_out,
             killed = finished.killed,
+            leftovers,
             duration_ms = finished.duration.as_millis() as u64,
             "method finished"
         );
         finished
     }
 
+    /// Moves what a run left in its run cgroup to its resource's leftovers cgroup; returns how
+    /// many processes were moved.
+    pub(crate) fn keep_leftovers(
+        &self,
+        resources: &ResourceCgroups,
+        dir: &Path,
+        placement: &Placement,
+    ) -> usize {
+        if !self.os.cgroup_alive(dir) {
+            return 0;
+        }
+        match resources.move_leftovers(&self.os, dir, &placement.resource, &placement.leftovers) {
+            Ok(moved) => {
+                tracing::debug!(moved, resource = %placement.resource, leftovers = %placement.leftovers, "moved what the method left running to its resource's cgroup");
+                moved
+            }
+            Err(e) => {
+                tracing::warn!(cgroup = %dir.display(), resource = %placement.resource, error = %e, "cannot move what the method left running to its resource's cgroup");
+                0
+            }
+        }
+    }
+
     /// Starts the method, then supervises it to the end. A method file that is busy
-    /// (`ETXTBSY`) is tried again a little later.
+    /// (`ETXTBSY`) is tried again a little later, for a while; a start that fails for lack of
+    /// file descriptors, with a growing delay until the method's timeout (then the run is
+    /// reported as timed out, never as a method that failed).
     ///
     /// The `fork`/`exec` runs right here, in the method's task: it takes a few hundred
     /// microseconds (milliseconds on a busy machine, where the move into a cgroup waits on a
@@ -460,7 +591,9 @@ impl<O: ProcessOs> Shared<O> {
         pid: Arc<AtomicU32>,
         started: Instant,
     ) -> MethodFinished {
-        let give_up = later(started, job.req.timeout.min(TEXT_BUSY_PATIENCE));
+        let deadline = later(started, job.req.timeout);
+        let busy_until = later(started, job.req.timeout.min(TEXT_BUSY_PATIENCE));
+        let mut no_files_delay = NO_FILES_DELAY;
         loop {
             let result = {
                 let Ok(_permit) = self.spawn_slots.acquire().await else {
@@ -469,35 +602,78 @@ impl<O: ProcessOs> Shared<O> {
                 self.spawn(&job)
             };
             let error = match result {
-                Ok(spawned) => {
+                Ok(mut spawned) => {
                     pid.store(spawned.child.pid(), Ordering::Relaxed);
+                    self.record_start(&job, &mut spawned);
                     return self.run(spawned, job, cancel).await;
                 }
                 Err(e) => e,
             };
-            let busy = error.raw_os_error() == Some(libc::ETXTBSY);
-            if busy && Instant::now() + TEXT_BUSY_DELAY <= give_up {
-                tokio::time::sleep(TEXT_BUSY_DELAY).await;
-                if *cancel.borrow() {
+            let now = Instant::now();
+            let delay = match error.raw_os_error() {
+                Some(libc::ETXTBSY) if now + TEXT_BUSY_DELAY <= busy_until => TEXT_BUSY_DELAY,
+                Some(libc::EMFILE | libc::ENFILE) if now < deadline => {
+                    if no_files_delay == NO_FILES_DELAY {
+                        tracing::warn!(path = %job.req.path.display(), error = %error, "cannot start the method for lack of file descriptors; trying again until its timeout");
+                    }
+                    let delay = no_files_delay.min(deadline - now);
+                    no_files_delay = (no_files_delay * 2).min(NO_FILES_DELAY_MAX);
+                    delay
+                }
+                Some(libc::EMFILE | libc::ENFILE) => {
+                    let failure = explain(&job.req.path, &error);
+                    tracing::error!(path = %job.req.path.display(), reason = %failure.reason, "could not start the method within its timeout: {failure}");
                     let mut finished = MethodFinished::not_started(
-                        MethodStatus::SpawnFailed(SpawnFailure::other(
-                            &job.req.path,
-                            "cancelled before it could be started",
-                        )),
+                        MethodStatus::SpawnFailed(failure),
                         started.elapsed(),
                     );
-                    finished.cancelled = true;
+                    finished.timed_out = true;
                     return finished;
                 }
-                continue;
+                _ => {
+                    let failure = explain(&job.req.path, &error);
+                    tracing::error!(path = %job.req.path.display(), reason = %failure.reason, "cannot start method: {failure}");
+                    return MethodFinished::not_started(
+                        MethodStatus::SpawnFailed(failure),
+                        started.elapsed(),
+                    );
+                }
+            };
+            tokio::time::sleep(delay).await;
+            if *cancel.borrow() {
+                let mut finished = MethodFinished::not_started(
+                    MethodStatus::SpawnFailed(SpawnFailure::other(
+                        &job.req.path,
+                        "cancelled before it could be started",
+                    )),
+                    started.elapsed(),
+                );
+                finished.cancelled = true;
+                return finished;
             }
-            let failure = explain(&job.req.path, &error);
-            tracing::error!(path = %job.req.path.display(), reason = %failure.reason, "cannot start method: {failure}");
-            return MethodFinished::not_started(
-                MethodStatus::SpawnFailed(failure),
-                started.elapsed(),
-            );
         }
+    }
+}
+
+/// Errors of a start that say "not now" rather than "not in this cgroup".
+fn try_again_later(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::ETXTBSY | libc::EMFILE | libc::ENFILE)
+    )
+}
+
+/// Writes how a run ended into its run file.
+pub(crate) fn record_end(path: &Path, mut record: RunRecord, finished: &MethodFinished) {
+    record.ended = Some(Ended {
+        status: finished.status.clone(),
+        timed_out: finished.timed_out,
+        cancelled: finished.cancelled,
+        killed: finished.killed,
+        leftovers: finished.leftovers,
+    });
+    if let Err(e) = runfile::write(path, &record) {
+        tracing::warn!(path = %path.display(), error = %e, "cannot record the method's end in its run file");
     }
 }
 

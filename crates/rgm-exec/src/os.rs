@@ -93,13 +93,18 @@ pub trait ProcessOs: Send + Sync + 'static {
     /// True while the group has a member that is not a zombie.
     fn group_alive(&self, pgid: u32) -> bool;
 
+    /// The process group and session of a live process; `None` when there is none (or it is
+    /// a zombie).
+    fn process_ids(&self, pid: u32) -> Option<(u32, u32)>;
+
     /// The kernel's start time of `pid` (clock ticks after boot), which tells a reused pid apart
     /// from the process that had it before; `None` when there is no such process.
     fn start_time(&self, pid: u32) -> Option<u64>;
 
-    /// Finds (and creates if needed) the cgroup directory under which rgm makes one cgroup per
-    /// method, and checks that it is usable. `Err` says why cgroups cannot be used.
-    fn cgroup_parent(&self) -> Result<PathBuf, String>;
+    /// Finds (and creates if needed) the cgroup directory under which rgm makes its method
+    /// cgroups — `explicit` when given, else `rgm-methods` under our own cgroup — and checks
+    /// that it is usable. `Err` says why cgroups cannot be used.
+    fn cgroup_parent(&self, explicit: Option<&Path>) -> Result<PathBuf, String>;
 
     /// Creates a cgroup directory.
     fn create_cgroup(&self, path: &Path) -> io::Result<()>;
@@ -112,6 +117,10 @@ pub trait ProcessOs: Send + Sync + 'static {
 
     /// Processes in the cgroup and the cgroups below it.
     fn cgroup_members(&self, path: &Path) -> io::Result<Vec<u32>>;
+
+    /// Moves a process (all its threads) into the cgroup at `path`. A process that no longer
+    /// exists is not an error.
+    fn move_to_cgroup(&self, pid: u32, path: &Path) -> io::Result<()>;
 
     /// True while the cgroup (or one below it) has a live process.
     fn cgroup_alive(&self, path: &Path) -> bool;

@@ -114,12 +114,27 @@ impl ProcessOs for RealOs {
         }
     }
 
+    fn process_ids(&self, pid: u32) -> Option<(u32, u32)> {
+        let stat = procfs::stat(pid).filter(procfs::Stat::alive)?;
+        // The session is field 6 of the stat line (`state` is field 3); procfs reads the rest.
+        let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let session = text[text.rfind(')')? + 1..]
+            .split_ascii_whitespace()
+            .nth(6 - 3)?
+            .parse()
+            .ok()?;
+        Some((stat.pgrp, session))
+    }
+
     fn start_time(&self, pid: u32) -> Option<u64> {
         procfs::stat(pid).map(|s| s.start_time)
     }
 
-    fn cgroup_parent(&self) -> Result<PathBuf, String> {
-        cgroup::detect_parent()
+    fn cgroup_parent(&self, explicit: Option<&Path>) -> Result<PathBuf, String> {
+        match explicit {
+            Some(dir) => cgroup::check_parent(dir.to_owned()),
+            None => cgroup::detect_parent(),
+        }
     }
 
     fn create_cgroup(&self, path: &Path) -> io::Result<()> {
@@ -143,6 +158,13 @@ impl ProcessOs for RealOs {
 
     fn cgroup_members(&self, path: &Path) -> io::Result<Vec<u32>> {
         cgroup::members(path)
+    }
+
+    fn move_to_cgroup(&self, pid: u32, path: &Path) -> io::Result<()> {
+        match std::fs::write(path.join("cgroup.procs"), pid.to_string()) {
+            Err(e) if e.raw_os_error() == Some(libc::ESRCH) => Ok(()),
+            other => other,
+        }
     }
 
     fn cgroup_alive(&self, path: &Path) -> bool {

@@ -21,6 +21,10 @@ pub enum MethodStatus {
     SpawnFailed(SpawnFailure),
     /// The method ran, but how it ended could not be learnt.
     Lost(String),
+    /// The method was started by an earlier launcher (an rgmd that has died since) and has
+    /// ended; it was not our child, so its exit status cannot be known
+    /// ([`Launcher::adopt`](crate::Launcher::adopt)).
+    Unknown,
 }
 
 /// The report of one run.
@@ -43,6 +47,11 @@ pub struct MethodFinished {
     pub pid: Option<u32>,
     /// What it wrote.
     pub output: CapturedOutput,
+    /// Processes it left running when its main process ended, moved to its resource's
+    /// leftovers cgroup ([`Placement`](crate::request::Placement)); 0 without a placement or
+    /// without cgroups.
+    #[serde(default)]
+    pub leftovers: usize,
 }
 
 impl MethodFinished {
@@ -61,6 +70,7 @@ impl MethodFinished {
             duration,
             pid: None,
             output: CapturedOutput::default(),
+            leftovers: 0,
         }
     }
 }

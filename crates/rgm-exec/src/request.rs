@@ -29,6 +29,30 @@ pub struct MethodRequest {
     pub output_limit: usize,
     /// Attached to every line of output and every log record of the run.
     pub tags: MethodTags,
+    /// Whose run this is: a resource's method runs in that resource's cgroups and is recorded
+    /// in a run file ([`Placement`]). `None` (the fence command, node event scripts): a cgroup
+    /// of its own directly under the launcher's parent, and no run file.
+    pub placement: Option<Placement>,
+}
+
+/// Where a method of a resource runs, and where the record of its run is kept.
+///
+/// The run gets a run cgroup below the resource's cgroup (`r-<resource>/run-<n>`), populated
+/// only while the run is in flight: when its main process has been reaped, what it left
+/// running (a daemon a START started) is moved to the resource's `leftovers` cgroup
+/// (`r-<resource>/<leftovers>`), and the report says how many processes were moved. Right after
+/// the start the launcher writes `run_file` (pid, start time, run cgroup), and again when the
+/// run has ended (its result), before the report is given; the caller removes the file once
+/// the result is safe (see [`crate::runfile`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    /// The resource: a legal RGM name (letters, digits, `-`, `_`).
+    pub resource: String,
+    /// The resource's cgroup that takes what the run leaves running: a lowercase word, such
+    /// as `start` (PRENET_START, START) or `monitor` (MONITOR_START). Never `run-…`.
+    pub leftovers: String,
+    /// The run's record.
+    pub run_file: PathBuf,
 }
 
 impl MethodRequest {
@@ -48,6 +72,7 @@ impl MethodRequest {
             env: MethodEnv::default(),
             output_limit: DEFAULT_OUTPUT_LIMIT,
             tags,
+            placement: None,
         }
     }
 }

@@ -71,10 +71,23 @@ pub(crate) struct Plan {
 /// What the supervisor watches.
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
-    /// The main process; also its process group id.
-    pub pid: u32,
+    /// The main process, when known (for logs, and "alive" until it is reaped).
+    pub pid: Option<u32>,
+    /// The process group to signal: the main process's, while that id is known to be its.
+    pub pgid: Option<u32>,
     /// The run's cgroup, where cgroups are used.
     pub cgroup: Option<PathBuf>,
+}
+
+impl Target {
+    /// A process the launcher started: its pid is its process group's id.
+    pub(crate) fn started(pid: u32, cgroup: Option<PathBuf>) -> Target {
+        Target {
+            pid: Some(pid),
+            pgid: Some(pid),
+            cgroup,
+        }
+    }
 }
 
 /// How a supervised run went.
@@ -91,9 +104,9 @@ pub(crate) struct Outcome {
 }
 
 /// Watches `child` until the run is over. See the module documentation.
-pub(crate) async fn supervise<O: ProcessOs>(
+pub(crate) async fn supervise<O: ProcessOs, C: OsChild>(
     os: &O,
-    child: &mut O::Child,
+    child: &mut C,
     target: &Target,
     plan: Plan,
     cancel: &mut watch::Receiver<bool>,
@@ -105,7 +118,7 @@ pub(crate) async fn supervise<O: ProcessOs>(
         plan,
         phase: Phase::Running,
         exit: None,
-        group_gone: false,
+        group_gone: target.pgid.is_none(),
         kill_at: None,
         give_up_at: None,
         next_check: None,
@@ -265,12 +278,11 @@ impl<O: ProcessOs> Run<'_, O> {
     }
 
     fn anything_alive(&mut self) -> bool {
-        let pid = self.target.pid;
-        if self.exit.is_none() && self.os.process_alive(pid) {
+        if self.exit.is_none() && self.target.pid.is_some_and(|p| self.os.process_alive(p)) {
             return true;
         }
-        if !self.group_gone {
-            if self.os.group_alive(pid) {
+        if let Some(pgid) = self.target.pgid.filter(|_| !self.group_gone) {
+            if self.os.group_alive(pgid) {
                 return true;
             }
             if self.exit.is_some() {
@@ -284,11 +296,10 @@ impl<O: ProcessOs> Run<'_, O> {
     }
 
     fn signal_all(&mut self, signal: Signal) {
-        let pid = self.target.pid;
-        if !self.group_gone
-            && let Err(e) = self.os.signal_group(pid, signal)
+        if let Some(pgid) = self.target.pgid.filter(|_| !self.group_gone)
+            && let Err(e) = self.os.signal_group(pgid, signal)
         {
-            tracing::warn!(pgid = pid, error = %e, "cannot signal the method's process group");
+            tracing::warn!(pgid, error = %e, "cannot signal the method's process group");
         }
         if let Some(cgroup) = &self.target.cgroup {
             match self.os.cgroup_members(cgroup) {
@@ -307,11 +318,10 @@ impl<O: ProcessOs> Run<'_, O> {
     }
 
     fn kill_all(&mut self) {
-        let pid = self.target.pid;
-        if !self.group_gone
-            && let Err(e) = self.os.signal_group(pid, Signal::SIGKILL)
+        if let Some(pgid) = self.target.pgid.filter(|_| !self.group_gone)
+            && let Err(e) = self.os.signal_group(pgid, Signal::SIGKILL)
         {
-            tracing::warn!(pgid = pid, error = %e, "cannot kill the method's process group");
+            tracing::warn!(pgid, error = %e, "cannot kill the method's process group");
         }
         if let Some(cgroup) = &self.target.cgroup {
             match self.os.kill_cgroup(cgroup) {

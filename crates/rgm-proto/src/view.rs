@@ -17,6 +17,9 @@ pub struct ClusterView {
     pub nodes: Vec<NodeView>,
     pub groups: BTreeMap<String, GroupView>,
     pub resources: BTreeMap<String, ResourceView>,
+    /// The node whose engine made the view: the president (the only node, on one node).
+    #[serde(default)]
+    pub president: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +27,13 @@ pub struct NodeView {
     pub name: String,
     pub id: u32,
     pub up: bool,
+    /// Whether its node event scripts say it is healthy (unhealthy nodes host nothing).
+    #[serde(default = "healthy")]
+    pub healthy: bool,
+}
+
+fn healthy() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,6 +174,7 @@ impl ClusterView {
                 name: n.clone(),
                 id: cfg.nodes[n].id,
                 up: engine.node_up(n),
+                healthy: engine.node_record(n).is_none_or(|x| x.unhealthy.is_none()),
             })
             .collect();
         let groups = cfg
@@ -209,6 +220,7 @@ impl ClusterView {
             nodes,
             groups,
             resources,
+            president: None,
         }
     }
 
@@ -222,6 +234,7 @@ impl ClusterView {
             groups: keep(&self.groups, &config.groups),
             resources: keep(&self.resources, &config.resources),
             config,
+            president: self.president.clone(),
         }
     }
 

@@ -13,7 +13,7 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use rgm_core::engine::{Engine, Severity};
 use rgm_core::{Change, ClusterConfig, NothingRunning};
-use rgm_exec::{Launcher, LauncherConfig};
+use rgm_exec::Launcher;
 
 use crate::cluster::{ClusterLink, ClusterSpec};
 use crate::cluster_log::ClusterLog;
@@ -22,6 +22,7 @@ use crate::executor::LauncherExecutor;
 use crate::fence::Fencer;
 use crate::options::Options;
 use crate::persist::{Persistence, boot_id};
+use crate::recovery;
 use crate::server::{AccessPolicy, ClientLimits, Identity, serve};
 use rgm_store::migrate::{Migration, migrate};
 use rgm_store::{Layout, LocalStore};
@@ -61,9 +62,17 @@ struct Serving {
     listener: UnixListener,
 }
 
-fn start(options: &Options, node: &str, state_dir: &Path, socket: &Path) -> anyhow::Result<Start> {
+/// `same_boot`: whether the previous rgmd of this state directory ran in this boot (its runs
+/// may still be running; see [`recovery`]).
+fn start(
+    options: &Options,
+    node: &str,
+    state_dir: &Path,
+    socket: &Path,
+    same_boot: bool,
+) -> anyhow::Result<Start> {
     let log = ClusterLog::for_daemon(options, state_dir)?;
-    let launcher = Launcher::new(LauncherConfig::default());
+    let (launcher, runs) = recovery::launcher(state_dir, same_boot)?;
     if launcher.uses_cgroups() {
         launcher.sweep_cgroups();
     }
@@ -71,6 +80,7 @@ fn start(options: &Options, node: &str, state_dir: &Path, socket: &Path) -> anyh
     let listener = crate::socket::bind(socket)?;
     let executor = LauncherExecutor::new(
         launcher.clone(),
+        runs,
         tx.clone(),
         socket.to_path_buf(),
         Duration::from_secs(options.grace),
@@ -155,6 +165,7 @@ async fn run_local(
             c
         }
     };
+    let same_boot = loaded.state.is_some() && loaded.boot_id.as_deref() == Some(this_boot.as_str());
     let (engine, how) = match (loaded.state, loaded.boot_id) {
         (Some(s), Some(b)) if b == this_boot => (
             Engine::restore(config, s),
@@ -179,10 +190,10 @@ async fn run_local(
         executor,
         fencer,
         serving,
-    } = start(&options, &node, &state_dir, &socket)?;
+    } = start(&options, &node, &state_dir, &socket, same_boot)?;
     let store_name = persist.describe();
     let cluster_name = engine.config().cluster_name.clone();
-    let host = crate::host::Host::new(engine, persist);
+    let host = crate::host::Host::new(engine, persist, &node);
     let mut daemon = Daemon::new(host, node.clone(), log, Box::new(executor), fencer);
     if let Migration::Done {
         config,
@@ -244,7 +255,7 @@ async fn run_cluster(
         executor,
         fencer,
         serving,
-    } = start(&options, &node, &state_dir, &socket)?;
+    } = start(&options, &node, &state_dir, &socket, false)?;
     let tx = serving.tx.clone();
     let Some(methods) = serving.launcher.cgroup_parent().map(Path::to_path_buf) else {
         anyhow::bail!(
@@ -277,7 +288,13 @@ async fn run_cluster(
         tx.clone(),
         member_rx,
     );
-    let mut daemon = Daemon::clustered(link, node.clone(), log, Box::new(executor), fencer);
+    let mut daemon = Daemon::clustered(
+        link,
+        node.clone(),
+        log,
+        Box::new(executor),
+        fencer.clustered(),
+    );
     daemon.note(
         Severity::Notice,
         format!(

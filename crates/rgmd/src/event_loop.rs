@@ -25,6 +25,7 @@ use crate::cluster_log::{ClusterLog, DAEMON};
 use crate::executor::Executor;
 use crate::fence::Fencer;
 use crate::host::{Host, Output, ReplyTo};
+use crate::recovery::Step;
 
 /// Everything the loop reacts to.
 pub enum LoopEvent {
@@ -70,6 +71,8 @@ pub struct Daemon {
     pub log: ClusterLog,
     pub executor: Box<dyn Executor>,
     pub fencer: Fencer,
+    /// Runs whose results this batch fed: their run files go once the batch is saved.
+    results: Vec<RunId>,
     shutting_down: bool,
     exit: Option<Exit>,
 }
@@ -112,6 +115,7 @@ impl Daemon {
             log,
             executor,
             fencer,
+            results: Vec::new(),
             shutting_down: false,
             exit: None,
         }
@@ -132,20 +136,23 @@ impl Daemon {
         &mut self,
         mut events: mpsc::UnboundedReceiver<LoopEvent>,
     ) -> anyhow::Result<Exit> {
+        let mut notes = Vec::new();
         if let (Some(host), None) = (self.host.as_mut(), &self.cluster) {
             host.feed(EventKind::NodeJoined {
                 node: self.node.clone(),
             });
-            // Runs of the previous rgmd: their results cannot be known (until rgmd waits for
-            // their processes, issue 10, it reports them at once).
-            for (run, ..) in host.engine.running() {
-                let result = MethodResult {
-                    outcome: rgm_core::engine::MethodOutcome::Unknown,
-                    duration_ms: 0,
-                    output: String::new(),
-                };
-                host.feed(EventKind::MethodFinished { run, result });
+            // The previous rgmd's runs are adopted (their results come as any run's) and
+            // resources with no sign of life are reported gone, before anything else
+            // (docs/recovery.md).
+            for step in self.executor.take_over(&host.engine, &self.node) {
+                match step {
+                    Step::Note(severity, text) => notes.push((severity, text)),
+                    Step::Event(kind) => host.feed(kind),
+                }
             }
+        }
+        for (severity, text) in notes {
+            self.note(severity, text);
         }
         self.flush().await?;
         loop {
@@ -192,7 +199,10 @@ impl Daemon {
             LoopEvent::Client { request, reply } => self.client(request, reply),
             LoopEvent::MethodDone { run, result } => match (&mut self.cluster, &mut self.host) {
                 (Some(link), _) => link.agent.ended(run, result),
-                (None, Some(host)) => host.feed(EventKind::MethodFinished { run, result }),
+                (None, Some(host)) => {
+                    self.results.push(run);
+                    host.feed(EventKind::MethodFinished { run, result })
+                }
                 (None, None) => {}
             },
             LoopEvent::Output(line) => self.log.write_output(clock::now(), &line),
@@ -265,6 +275,7 @@ impl Daemon {
                 "cannot save the {what}, stopping without acknowledging or launching anything: {e}"
             );
         }
+        self.executor.saved(&std::mem::take(&mut self.results));
         let out = host.take_output();
         self.carry_out(out);
         Ok(())

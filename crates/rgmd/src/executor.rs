@@ -1,6 +1,13 @@
 //! Running the methods the engine asks for, through rgm-exec's launcher. A trait, so the event
 //! loop can be driven with a fake in tests; the real one reports results and output lines back
 //! to the loop as events.
+//!
+//! Every run of a resource's method has a placement: the resource's cgroups, and a run file
+//! in the state directory's `runs/` keyed by the engine's run id ([`crate::recovery`]). When a
+//! run's report comes, the marks of what the resource left running are updated before the
+//! engine sees the result; the run file is removed once the store holds it
+//! ([`Executor::saved`]). After a restart, the runs of the previous rgmd are adopted
+//! ([`Executor::take_over`]) and report like any other.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -9,23 +16,34 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use rgm_core::engine::{MethodOutcome, MethodResult, MethodRun, RunId};
+use rgm_core::engine::{Engine, MethodOutcome, MethodResult, MethodRun, Run, RunId};
 use rgm_exec::{
-    CancelHandle, Launcher, MethodEnv, MethodFinished, MethodRequest, MethodStatus, MethodTags,
-    OutputLine, ValidateArgs, ValidateMode, standard_args,
+    Adoption, CancelHandle, Launcher, MethodEnv, MethodFinished, MethodRequest, MethodStatus,
+    MethodTags, OutputLine, Placement, ProcessOs, RealOs, RunningMethod, ValidateArgs,
+    ValidateMode, standard_args,
 };
+use rtreg::Method;
 
 use crate::event_loop::LoopEvent;
+use crate::recovery::runs::{RunsDir, leftovers_for};
+use crate::recovery::{self, Step};
 
 /// Starts and kills method runs; results come back as [`LoopEvent`]s.
 pub trait Executor: Send {
     fn start(&mut self, run: MethodRun);
     fn kill(&mut self, run: RunId);
+    /// After a restart on the same boot, before anything else is fed: adopts the runs the
+    /// restored engine has in flight on `node` (their results come back as for any run), and
+    /// says what to log and which resources believed started show no sign of life.
+    fn take_over(&mut self, engine: &Engine, node: &str) -> Vec<Step>;
+    /// The store now holds the results of these runs: their run files can go.
+    fn saved(&mut self, runs: &[RunId]);
 }
 
 /// The real executor.
-pub struct LauncherExecutor {
-    launcher: Launcher,
+pub struct LauncherExecutor<O: ProcessOs = RealOs> {
+    launcher: Launcher<O>,
+    runs: RunsDir,
     events: UnboundedSender<LoopEvent>,
     /// Every method's output lines, forwarded to the loop by one task.
     lines: UnboundedSender<OutputLine>,
@@ -34,10 +52,11 @@ pub struct LauncherExecutor {
     grace: Duration,
 }
 
-impl LauncherExecutor {
+impl<O: ProcessOs> LauncherExecutor<O> {
     /// Must be called within the tokio runtime: it starts the task forwarding output lines.
     pub fn new(
-        launcher: Launcher,
+        launcher: Launcher<O>,
+        runs: RunsDir,
         events: UnboundedSender<LoopEvent>,
         socket: PathBuf,
         grace: Duration,
@@ -57,6 +76,7 @@ impl LauncherExecutor {
         });
         LauncherExecutor {
             launcher,
+            runs,
             events,
             lines,
             cancels: Arc::new(Mutex::new(HashMap::new())),
@@ -68,6 +88,58 @@ impl LauncherExecutor {
             },
             grace,
         }
+    }
+
+    pub fn launcher(&self) -> &Launcher<O> {
+        &self.launcher
+    }
+
+    pub fn runs(&self) -> &RunsDir {
+        &self.runs
+    }
+
+    fn placement(&self, run: RunId, resource: &str, method: Method) -> Placement {
+        Placement {
+            resource: resource.to_string(),
+            leftovers: leftovers_for(method),
+            run_file: self.runs.run_file(run),
+        }
+    }
+
+    /// Takes over run `id` of the previous rgmd, which may run `remaining` more.
+    pub fn adopt(&mut self, id: RunId, run: &Run, remaining: Duration) -> RunningMethod {
+        let adoption = Adoption {
+            placement: self.placement(id, &run.resource, run.method),
+            remaining,
+            grace: self.grace,
+            tags: MethodTags {
+                method: run.method.keyword().to_string(),
+                resource: run.resource.clone(),
+                group: run.group.clone(),
+                node: run.node.clone(),
+            },
+        };
+        self.launcher.adopt(adoption)
+    }
+
+    /// Hands a run's report to the loop when it comes, having updated the resource's marks.
+    pub fn report(&self, id: RunId, running: RunningMethod, resource: String, method: Method) {
+        self.cancels
+            .lock()
+            .expect("cancel table")
+            .insert(id, running.canceller());
+        let events = self.events.clone();
+        let cancels = Arc::clone(&self.cancels);
+        let runs = self.runs.clone();
+        tokio::spawn(async move {
+            let finished = running.wait().await;
+            cancels.lock().expect("cancel table").remove(&id);
+            recovery::note_leftovers(&runs, &resource, method, &finished);
+            let _ = events.send(LoopEvent::MethodDone {
+                run: id,
+                result: result_of(finished),
+            });
+        });
     }
 }
 
@@ -97,7 +169,7 @@ pub fn method_args(run: &MethodRun) -> Vec<String> {
     args.build()
 }
 
-impl Executor for LauncherExecutor {
+impl<O: ProcessOs> Executor for LauncherExecutor<O> {
     fn start(&mut self, run: MethodRun) {
         let tags = MethodTags {
             method: run.method.keyword().to_string(),
@@ -113,27 +185,24 @@ impl Executor for LauncherExecutor {
         );
         req.grace = self.grace;
         req.env = self.env.clone();
+        req.placement = Some(self.placement(run.run, &run.resource, run.method));
         let running = self.launcher.start(req, Some(self.lines.clone()));
-        self.cancels
-            .lock()
-            .expect("cancel table")
-            .insert(run.run, running.canceller());
-        let events = self.events.clone();
-        let cancels = Arc::clone(&self.cancels);
-        let id = run.run;
-        tokio::spawn(async move {
-            let finished = running.wait().await;
-            cancels.lock().expect("cancel table").remove(&id);
-            let _ = events.send(LoopEvent::MethodDone {
-                run: id,
-                result: result_of(finished),
-            });
-        });
+        self.report(run.run, running, run.resource, run.method);
     }
 
     fn kill(&mut self, run: RunId) {
         if let Some(c) = self.cancels.lock().expect("cancel table").get(&run) {
             c.cancel();
+        }
+    }
+
+    fn take_over(&mut self, engine: &Engine, node: &str) -> Vec<Step> {
+        recovery::take_over(self, engine, node)
+    }
+
+    fn saved(&mut self, runs: &[RunId]) {
+        for run in runs {
+            self.runs.remove_run(*run);
         }
     }
 }
@@ -151,6 +220,7 @@ pub fn result_of(f: MethodFinished) -> MethodResult {
             MethodStatus::Refused(r) => MethodOutcome::NotRun(r.to_string()),
             MethodStatus::SpawnFailed(s) => MethodOutcome::NotRun(s.to_string()),
             MethodStatus::Lost(why) => MethodOutcome::NotRun(why),
+            MethodStatus::Unknown => MethodOutcome::Unknown,
         }
     };
     MethodResult {

@@ -19,6 +19,8 @@ pub struct Fencer {
     launcher: Launcher,
     events: UnboundedSender<LoopEvent>,
     own_node: String,
+    /// In a cluster, the president may fence any node (its command gets `RGM_FENCE_NODE`).
+    clustered: bool,
 }
 
 impl Fencer {
@@ -33,7 +35,14 @@ impl Fencer {
             launcher,
             events,
             own_node: own_node.to_string(),
+            clustered: false,
         }
+    }
+
+    /// In a cluster: fences other nodes too.
+    pub fn clustered(mut self) -> Fencer {
+        self.clustered = true;
+        self
     }
 
     pub fn fence(&self, node: &str, reason: &str) {
@@ -46,7 +55,7 @@ impl Fencer {
                 message,
             });
         };
-        if node != self.own_node {
+        if node != self.own_node && !self.clustered {
             return refuse(
                 "this rgmd keeps a single-node store and cannot reach other nodes".into(),
             );
@@ -66,6 +75,10 @@ impl Fencer {
         req.env
             .extra
             .push(("RGM_FENCE_REASON".into(), reason.into()));
+        // In a cluster, the president fences other nodes: the command is told which.
+        req.env
+            .extra
+            .push(("RGM_FENCE_NODE".into(), node.clone().into()));
         let launcher = self.launcher.clone();
         tokio::spawn(async move {
             let result = result_of(launcher.run(req, None).await);

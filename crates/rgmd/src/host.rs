@@ -57,11 +57,15 @@ pub struct Host {
     timers: BTreeMap<(Instant, u64), TimerId>,
     config_dirty: bool,
     out: Output,
+    /// This node's name: the views it makes say it is the president.
+    president: String,
 }
 
 impl Host {
-    pub fn new(engine: Engine, persist: Persistence) -> Host {
+    /// The host of `node`'s engine.
+    pub fn new(engine: Engine, persist: Persistence, node: &str) -> Host {
         Host {
+            president: node.to_string(),
             engine,
             persist,
             pending: HashMap::new(),
@@ -135,19 +139,18 @@ impl Host {
     /// A query, answered as the rgmd of `node` (its "local node").
     pub fn query(&self, query: Query, node: &str) -> Response {
         let now = clock::now();
-        match query {
-            Query::View => Response::View(Box::new(ClusterView::of(&self.engine, node, now))),
-            Query::Scoped(scope) => Response::View(Box::new(ClusterView::scoped(
-                &self.engine,
-                node,
-                now,
-                &scope,
-            ))),
-            Query::LogLocation => Response::refused(
-                ErrorCode::Internal,
-                "the cluster log's location is a question for the node's own rgmd",
-            ),
-        }
+        let mut view = match query {
+            Query::View => ClusterView::of(&self.engine, node, now),
+            Query::Scoped(scope) => ClusterView::scoped(&self.engine, node, now, &scope),
+            Query::LogLocation => {
+                return Response::refused(
+                    ErrorCode::Internal,
+                    "the cluster log's location is a question for the node's own rgmd",
+                );
+            }
+        };
+        view.president = Some(self.president.clone());
+        Response::View(Box::new(view))
     }
 
     /// The host's own request (a shutdown); its answer comes in [`Output::own_answer`].

@@ -15,5 +15,6 @@ pub mod journal;
 pub mod notify;
 pub mod options;
 pub mod persist;
+pub mod recovery;
 pub mod server;
 pub mod socket;

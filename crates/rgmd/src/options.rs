@@ -48,9 +48,11 @@ pub struct Options {
     /// Members of this group may change the configuration (root and rgmd's own user always may).
     #[arg(long, value_name = "GROUP")]
     pub admin_group: Option<String>,
-    /// The command that fences (reboots) this node when a STOP fails under Failover_mode=HARD.
-    /// Without it, such a node is not rebooted: rgmd logs that it cannot fence and its groups
-    /// stay where they are until an administrator steps in.
+    /// The command that fences (reboots, powers off) a node when a STOP fails under
+    /// Failover_mode=HARD: this node, or in a cluster, run by the president, the node named in
+    /// its environment (RGM_FENCE_NODE; RGM_FENCE_REASON says why). Without it, such a node is
+    /// not fenced: rgmd logs that it cannot fence and its groups stay where they are until an
+    /// administrator confirms the node down (clnode confirm-down).
     #[arg(long, value_name = "COMMAND")]
     pub fence_command: Option<String>,
     /// Seconds between SIGTERM and SIGKILL for a method past its timeout.

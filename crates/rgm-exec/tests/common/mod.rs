@@ -240,3 +240,46 @@ impl tracing::Subscriber for LogCapture {
 
     fn exit(&self, _: &tracing::span::Id) {}
 }
+
+/// A cgroup v2 directory a test makes for the methods it runs (the launcher's parent), under
+/// the test process's own cgroup, killed and removed on drop. `None` where there is no
+/// writable cgroup v2 — but where we are root, failing to make it is a test failure, not a
+/// skip.
+pub struct TestCgroup {
+    pub dir: PathBuf,
+    _scratch: rgm_exec::scratch::ScratchCgroup,
+}
+
+impl TestCgroup {
+    pub fn new(name: &str) -> Option<TestCgroup> {
+        match rgm_exec::scratch::ScratchCgroup::new(&format!(
+            "rgm-test-{}-{name}",
+            std::process::id()
+        )) {
+            Ok(scratch) => Some(TestCgroup {
+                dir: scratch.dir().to_owned(),
+                _scratch: scratch,
+            }),
+            Err(e) if nix::unistd::geteuid().is_root() => panic!("{e}"),
+            Err(_) => None,
+        }
+    }
+
+    /// The cgroup a process is in (its `0::` line), `None` when it does not exist.
+    pub fn of(pid: u32) -> Option<String> {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
+        text.lines()
+            .find_map(|l| l.strip_prefix("0::"))
+            .map(str::to_owned)
+    }
+}
+
+/// The kernel's start time of a process (field 22 of its stat).
+pub fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 1..]
+        .split_whitespace()
+        .nth(19)?
+        .parse()
+        .ok()
+}

@@ -94,7 +94,7 @@ pub async fn load(
             .await
             .map_err(|e| e.to_string())?;
     }
-    Ok((Host::new(engine, persist), new))
+    Ok((Host::new(engine, persist, node), new))
 }
 
 impl Presidency {
