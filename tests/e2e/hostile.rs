@@ -370,3 +370,42 @@ fn any_user_may_read_only_root_and_the_admin_group_may_change() {
         r.stderr
     );
 }
+
+/// rgmd drops a client idle past `--idle-timeout`; a fault monitor that sleeps longer than that
+/// between probes connects again and goes on probing.
+#[test]
+fn a_fault_monitor_outlives_the_idle_timeout() {
+    let c = crate::agents::Node(Cluster::start_with(|_| {
+        vec!["--idle-timeout".into(), "1".into()]
+    }));
+    let probes = c.path("probes");
+    let probe = format!("Probe_command=sh,-c,echo >>{probes}");
+    c.ok("clresourcetype", &["register", "RGM.generic"]);
+    c.ok("clresourcegroup", &["create", "rg1"]);
+    c.ok(
+        "clresource",
+        &[
+            "create",
+            "-g",
+            "rg1",
+            "-t",
+            "RGM.generic",
+            "-p",
+            "Thorough_probe_interval=2",
+            "-x",
+            "Start_command=sleep,1000",
+            "-x",
+            &probe,
+            "web",
+        ],
+    );
+    c.ok("clresourcegroup", &["online", "-M", "rg1"]);
+    let count = || {
+        std::fs::read_to_string(&probes)
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
+    // Each probe comes after two seconds idle, twice the timeout.
+    rgm_e2e::wait_for("three probes", crate::agents::PATIENCE, || count() >= 3);
+    c.wait_status("web", "OK", "Probe_command succeeded");
+}
