@@ -9,7 +9,7 @@
 //! of the last answer; a request is at most [`MAX_REQUEST`] bytes, and those over
 //! [`SMALL_REQUEST`] are read only while all of them together fit [`LARGE_REQUESTS_BUDGET`].
 //! Every message line sent back has its control characters escaped and is cut to
-//! [`MAX_MESSAGE_LINE`]; an answer too large for a frame is replaced by a refusal saying so.
+//! [`MAX_MESSAGE_LINE`](rgm_proto::limits::MAX_MESSAGE_LINE); an answer too large for a frame is replaced by a refusal saying so.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};

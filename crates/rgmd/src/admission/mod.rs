@@ -10,7 +10,7 @@
 //! - **Size.** A change that could make the view (the largest answer) larger than a frame is
 //!   refused with the size and the limit ([`rgm_proto::limits::view_bound`]), and so is a
 //!   status message that would; one over [`MAX_STATUS_MSG`] is cut to it. A change is first
-//!   bounded from the request alone ([`growth`]); only one that might reach the limit is worked
+//!   bounded from the request alone (`growth`); only one that might reach the limit is worked
 //!   out exactly.
 //!
 //! A request these checks cannot judge (it names something that does not exist, say) is passed
