@@ -13,6 +13,7 @@ mod engine_rules;
 mod etcd_store;
 mod fencing;
 mod generic_type;
+mod hostile;
 mod lifecycle;
 mod ocf_agents;
 mod recovery;

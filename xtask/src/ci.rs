@@ -9,7 +9,9 @@
 //! 5. `cargo doc --workspace --no-deps` with rustdoc warnings as errors (broken intra-doc
 //!    links are how a code map goes stale),
 //! 6. the engine simulator over a few thousand seeds,
-//! 7. the chaos harness: a short series of runs of a real rgmd killed at random instants.
+//! 7. the chaos harness: a short series of runs of a real rgmd killed at random instants,
+//! 8. each fuzz target for a few seconds (the nightly toolchain is required: without it CI
+//!    fails saying so).
 
 use std::process::Command;
 
@@ -79,6 +81,7 @@ pub fn main(_args: &[String]) -> Result<()> {
         .env("RUSTDOCFLAGS", "-D warnings"))?;
     crate::sim::main(&["--seeds".to_string(), crate::sim::CI_SEEDS.to_string()])?;
     crate::chaos::main(&["--runs".to_string(), crate::chaos::CI_RUNS.to_string()])?;
+    crate::fuzz::ci()?;
     eprintln!("xtask: ci passed");
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! * `chaos` — a real rgmd killed at random instants under random commands; checks recovery.
 //! * `dist`  — the Debian package (`rgm_<version>_<arch>.deb`), built with dpkg-deb.
 //! * `install` — the package's tree without a package (`--prefix`, `--destdir`).
+//! * `fuzz`  — the cargo-fuzz targets of `fuzz/` (nightly).
 //!
 //! Each task lives in a module of its own; this file only dispatches.
 
@@ -18,6 +19,7 @@ mod completions;
 mod demo;
 mod demo_cluster;
 mod dist;
+mod fuzz;
 mod install;
 mod man;
 #[cfg(test)]
@@ -41,6 +43,7 @@ tasks:
   chaos   [--runs N] [--seed S] [--jobs J] [--trace] [--keep]  kill -9 rgmd at random instants; check recovery
   dist    [--uncompressed]  the Debian package target/dist/rgm_<version>_<arch>.deb (release)
   install [--prefix DIR] [--destdir DIR]  the same tree without a package (prefix /usr/local)
+  fuzz    [--seconds N] [--target T]...  the fuzz targets (nightly), N s each (300)
 ";
 
 fn main() -> Result<()> {
@@ -55,6 +58,7 @@ fn main() -> Result<()> {
         Some("chaos") => chaos::main(&rest),
         Some("dist") => dist::main(&rest),
         Some("install") => install::main(&rest),
+        Some("fuzz") => fuzz::main(&rest),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())

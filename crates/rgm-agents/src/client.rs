@@ -66,7 +66,9 @@ impl Rgm {
                 stream,
                 path: path.to_path_buf(),
             }),
-            HelloReply::Unsupported { message, .. } => Err(unreachable(message)),
+            HelloReply::Unsupported { message, .. } | HelloReply::Refused { message, .. } => {
+                Err(unreachable(message))
+            }
         }
     }
 

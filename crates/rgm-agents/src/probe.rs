@@ -76,12 +76,15 @@ pub fn run(who: &str, args: MethodArgs, mut check: impl Check) -> i32 {
             .unwrap_or(60)
             .max(1);
         std::thread::sleep(Duration::from_secs(interval as u64));
-        if let Err(e) = ctx.refresh() {
-            eprintln!("{who}: {e}");
-            if let Ok(c) = Ctx::for_args(who, ctx.args.clone()) {
-                ctx = c;
+        if ctx.refresh().is_err() {
+            // rgmd closes a connection left idle longer than its --idle-timeout: connect again.
+            match Ctx::for_args(who, ctx.args.clone()) {
+                Ok(c) => ctx = c,
+                Err(e) => {
+                    eprintln!("{who}: {e}");
+                    continue;
+                }
             }
-            continue;
         }
         let health = check.check(&ctx.props);
         react(&mut ctx, &mut memory, &check, health);

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use rgm_core::engine::AdminRequest;
 use rgm_proto::SOCKET_ENV;
+use rgm_proto::text::escape_controls;
 use rgm_proto::{
     ClusterView, DEFAULT_SOCKET, FrameError, Hello, HelloReply, Query, Request, Response,
     read_frame, socket_from_env, write_frame,
@@ -34,18 +35,19 @@ pub struct Client {
 impl Client {
     /// Connects and shakes hands; `client` names the command in the daemon's log.
     pub fn connect(path: &Path, client: &str) -> Result<Client, Failure> {
-        let mut stream = UnixStream::connect(path).map_err(|e| {
-            Failure::internal(format!(
-                "cannot reach rgmd at {}: {} (is rgmd running? --socket or {SOCKET_ENV} names another socket)",
-                path.display(),
-                io_reason(&e)
-            ))
-        })?;
+        let mut stream = UnixStream::connect(path).map_err(|e| unreachable(path, &e))?;
         let broken = |e: FrameError| {
             Failure::internal(format!("rgmd at {}: handshake failed: {e}", path.display()))
         };
-        write_frame(&mut stream, &Hello::new(client)).map_err(broken)?;
-        match read_frame::<HelloReply>(&mut stream).map_err(broken)? {
+        // A daemon that refuses the connection says why and closes without reading: its
+        // answer is there to read even when the handshake cannot be written.
+        let sent = write_frame(&mut stream, &Hello::new(client));
+        let reply = read_frame::<HelloReply>(&mut stream);
+        let reply = match (sent, reply) {
+            (Err(e), Err(_)) => return Err(broken(e)),
+            (_, reply) => reply.map_err(broken)?,
+        };
+        match reply {
             HelloReply::Welcome { cluster, node, .. } => Ok(Client {
                 stream,
                 path: path.to_path_buf(),
@@ -57,6 +59,10 @@ impl Client {
                 path.display(),
                 rgm_proto::PROTOCOL_VERSION
             ))),
+            HelloReply::Refused { code, message } => Err(Failure::new(
+                code,
+                format!("rgmd at {}: {message}", path.display()),
+            )),
         }
     }
 
@@ -94,7 +100,10 @@ impl Client {
     /// refusal as a [`Failure`] with the daemon's code and lines.
     pub fn change(&mut self, request: &Request) -> Result<Vec<String>, Failure> {
         match self.call(request)? {
-            Response::Done { messages } => Ok(messages),
+            Response::Done { messages } => Ok(messages
+                .iter()
+                .map(|m| escape_controls(m).into_owned())
+                .collect()),
             Response::Refused { code, messages } => Err(Failure {
                 code,
                 lines: messages,
@@ -107,6 +116,26 @@ impl Client {
     pub fn admin(&mut self, request: AdminRequest) -> Result<Vec<String>, Failure> {
         self.change(&Request::Admin(request))
     }
+}
+
+/// Why rgmd cannot be reached at `path`: permission denied (`SCHA_ERR_ACCESS`) when the socket
+/// or its directory keeps this user out, else that nothing answers there.
+fn unreachable(path: &Path, e: &std::io::Error) -> Failure {
+    if e.kind() == std::io::ErrorKind::PermissionDenied {
+        return Failure::new(
+            rgm_core::ErrorCode::Access,
+            format!(
+                "permission denied: cannot connect to rgmd at {}: the socket or its directory \
+                 does not let this user in",
+                path.display()
+            ),
+        );
+    }
+    Failure::internal(format!(
+        "cannot reach rgmd at {}: {} (is rgmd running? --socket or {SOCKET_ENV} names another socket)",
+        path.display(),
+        io_reason(e)
+    ))
 }
 
 fn unexpected(response: &Response) -> Failure {

@@ -2,11 +2,13 @@
 //!
 //! Every rgm command but `rtreg` exits with the `scha_err_t` numbers of reference §g.7
 //! (docs/commands.md): usage errors are `SCHA_ERR_INVAL` (3), an unreachable daemon or an
-//! unreadable log `SCHA_ERR_INTERNAL` (18), and a refusal the number the daemon gave.
+//! unreadable log `SCHA_ERR_INTERNAL` (18), a connection the socket's permissions refuse
+//! `SCHA_ERR_ACCESS` (6), and a refusal the number the daemon gave.
 
 use std::io::Write;
 
 use rgm_core::{ConfigError, ErrorCode};
+use rgm_proto::text::escape_controls;
 
 /// Exit status of a usage error (`SCHA_ERR_INVAL`).
 pub const EXIT_USAGE: u8 = ErrorCode::Inval as u8;
@@ -46,10 +48,11 @@ impl Failure {
         }
     }
 
-    /// Prints every line as `PROGRAM: line` on `err`.
+    /// Prints every line as `PROGRAM: line` on `err`, control characters escaped (a line may
+    /// echo a name or value as the user or the daemon gave it).
     pub fn report(&self, program: &str, err: &mut dyn Write) {
         for line in &self.lines {
-            let _ = writeln!(err, "{program}: {line}");
+            let _ = writeln!(err, "{program}: {}", escape_controls(line));
         }
     }
 }

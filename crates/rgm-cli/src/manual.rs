@@ -103,7 +103,7 @@ pub const EXIT_STATUSES: &[ExitStatus] = &[
     st(
         ErrorCode::Inval,
         Some(
-            "usage error (bad option, operand or -p form; an invalid RTR file); a refused change with an invalid name or value combination",
+            "usage error (bad option, operand or -p form; an invalid RTR file); a refused change with an invalid name or value combination, unsafe method files, or one that would make the configuration too large to send",
         ),
         Some("bad arguments (missing -O, wrong number of optag arguments)"),
         Some("usage error"),
@@ -117,7 +117,7 @@ pub const EXIT_STATUSES: &[ExitStatus] = &[
     ),
     st(
         ErrorCode::Access,
-        Some("refused: not an administrator"),
+        Some("refused: not an administrator; or the socket is out of the user's reach"),
         Some("same (scha_control, scha_resource_setstatus)"),
         None,
     ),
@@ -186,7 +186,9 @@ pub const EXIT_STATUSES: &[ExitStatus] = &[
     ),
     st(
         ErrorCode::Internal,
-        Some("rgmd unreachable, or it broke the protocol"),
+        Some(
+            "rgmd unreachable, busy (too many connections, no room for a large request), or it broke the protocol",
+        ),
         Some("same"),
         Some("the log cannot be read"),
     ),

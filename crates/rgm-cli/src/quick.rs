@@ -19,7 +19,7 @@ pub fn ask(socket: &Path, client: &str, request: &Request) -> Option<Response> {
     write_frame(&mut stream, &Hello::new(client)).ok()?;
     match read_frame::<HelloReply>(&mut stream).ok()? {
         HelloReply::Welcome { .. } => {}
-        HelloReply::Unsupported { .. } => return None,
+        HelloReply::Unsupported { .. } | HelloReply::Refused { .. } => return None,
     }
     write_frame(&mut stream, request).ok()?;
     read_frame(&mut stream).ok()

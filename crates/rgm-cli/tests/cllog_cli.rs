@@ -56,6 +56,28 @@ fn prints_human_lines_and_filters() {
 }
 
 #[test]
+fn control_characters_in_records_are_escaped_in_human_lines() {
+    // A method's output line, forwarded to the log, holding a terminal escape and a CR.
+    let record = r#"{"time":"2025-03-01T10:00:00.000Z","id":1,"severity":"notice","text":"app: \u001b]0;owned\u0007 done\rOK","fields":{}}"#;
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = rgm_cli::cllog::run_on(["cllog".into()], record.as_bytes(), &mut out, &mut err);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "2025-03-01T10:00:00.000Z Cluster.RGM.global.rgmd: [ID 1 daemon.notice] app: \\u{1b}]0;owned\\u{7} done\\rOK\n"
+    );
+    // JSON output is the record as stored (JSON escapes it already).
+    let mut out = Vec::new();
+    rgm_cli::cllog::run_on(
+        ["cllog".into(), "-o".into(), "json".into()],
+        record.as_bytes(),
+        &mut out,
+        &mut err,
+    );
+    assert_eq!(String::from_utf8(out).unwrap(), format!("{record}\n"));
+}
+
+#[test]
 fn state_dir_from_the_environment_and_a_missing_log() {
     let dir = state_dir();
     let r = run_with(

@@ -21,6 +21,14 @@ pub(crate) fn register(
     if let Some(nodes) = installed_nodes {
         check_cluster_nodes(cfg, &object, nodes, errs);
     }
+    // A type may come from a client that never ran the RTR parser: hold it to its limits.
+    for (part, message) in rtreg::limits::spec_problems(spec) {
+        errs.push(ConfigError::on_property(
+            object.clone(),
+            &part,
+            ErrorKind::BadValue { message },
+        ));
+    }
     for p in spec
         .properties
         .iter()

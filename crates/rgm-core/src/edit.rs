@@ -55,7 +55,9 @@ impl FromStr for PropertyEdit {
                 "`{text}`: expected name=value, name+=value or name-=value"
             ));
         };
-        let (mut lhs, value) = (&text[..eq], &text[eq + 1..]);
+        let (lhs, value) = (&text[..eq], &text[eq + 1..]);
+        // Blanks before `=` are not part of the name, nor of the operator: `name + = v` adds.
+        let mut lhs = lhs.trim_end();
         let op = match lhs.chars().last() {
             Some('+') => EditOp::Add,
             Some('-') => EditOp::Remove,
@@ -193,6 +195,21 @@ mod tests {
                 .unwrap_err()
                 .contains("name{node1,node2}")
         );
+    }
+
+    /// Found by the fuzzer (edit_syntax): `x-\t=v` parsed as setting `x-`, but printed back
+    /// as `x-=v`, which removes from `x`. Blanks before `=` no longer hide the operator.
+    #[test]
+    fn an_edit_reads_back_from_its_own_text() {
+        let e = edit("\u{0}-\t=SAFE");
+        assert_eq!((e.name.as_str(), e.op), ("\u{0}", EditOp::Remove));
+        assert_eq!(edit(&e.to_string()), e);
+        let e = edit("Hosts + = a");
+        assert_eq!(
+            (e.name.as_str(), e.op, e.value.as_str()),
+            ("Hosts", EditOp::Add, " a")
+        );
+        assert_eq!(edit(&e.to_string()), e);
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod error;
 mod fxhash;
 pub mod graph;
 pub mod name;
+pub mod requested;
 pub mod rg_graph;
 pub mod rg_props;
 pub mod schema;

@@ -7,7 +7,13 @@
 //! when the file or its directory is owned by anyone other than root or rgmd's own user.
 //!
 //! Symbolic links are followed: the checks apply to the file that would be executed and to the
-//! directory that holds it.
+//! directory that holds it. A path that is, or leads through a link in, a kernel pseudo
+//! filesystem (`/proc/self/exe`, anything under `/proc` or `/sys`) is refused: what it names
+//! changes with the process that opens it, and no package installs a method there.
+//!
+//! rgmd runs [`check_method_file`] when a type is registered (and when a type is installed on
+//! its node, and when a resource moves to another `Type_version`), so a bad path is refused
+//! with its reason then, not only when the method first runs.
 
 use std::fs::Metadata;
 use std::io;
@@ -75,6 +81,16 @@ pub enum Refusal {
         /// The directory's permission bits.
         mode: u32,
     },
+    /// The path is in, or a symbolic link on its way points into, a kernel pseudo filesystem.
+    #[error("method file {path} is in the {fs} pseudo filesystem (at {at}), not an installed file")]
+    PseudoFilesystem {
+        /// The path as given.
+        path: PathBuf,
+        /// The place found there: the path, or a link it goes through.
+        at: PathBuf,
+        /// The filesystem's name (`proc`, `sysfs`, ...).
+        fs: String,
+    },
     /// The file is owned by a user other than root or rgmd's user.
     #[error("method file {path} is owned by uid {uid}, which is neither root nor rgmd's user")]
     BadOwner {
@@ -105,6 +121,7 @@ pub fn check_method_file(path: &Path, owners: &[u32]) -> Result<(), Refusal> {
         });
     }
     let meta = std::fs::metadata(path).map_err(|e| examine_error(path, &e))?;
+    check_not_pseudo(path)?;
     check_file(path, &meta, owners)?;
     let is_link = std::fs::symlink_metadata(path)
         .map_err(|e| examine_error(path, &e))?
@@ -133,6 +150,65 @@ pub fn check_method_file(path: &Path, owners: &[u32]) -> Result<(), Refusal> {
         });
     }
     Ok(())
+}
+
+/// The users a method file and its directory may belong to: root and rgmd's own.
+pub fn default_owners() -> Vec<u32> {
+    let mut owners = vec![0, nix::unistd::geteuid().as_raw()];
+    owners.dedup();
+    owners
+}
+
+/// The most symbolic links followed on the way to a method file (as the kernel's own limit).
+const MAX_LINKS: usize = 40;
+
+/// Refuses a path whose directory, or the directory of any symbolic link on the way to the
+/// file, is in a kernel pseudo filesystem.
+fn check_not_pseudo(path: &Path) -> Result<(), Refusal> {
+    let mut at = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        let dir = at.parent().unwrap_or(Path::new("/"));
+        if let Ok(fs) = nix::sys::statfs::statfs(dir)
+            && let Some(name) = pseudo_filesystem(fs.filesystem_type())
+        {
+            return Err(Refusal::PseudoFilesystem {
+                path: path.to_owned(),
+                at,
+                fs: name.to_string(),
+            });
+        }
+        let is_link = std::fs::symlink_metadata(&at)
+            .map_err(|e| examine_error(path, &e))?
+            .file_type()
+            .is_symlink();
+        if !is_link {
+            return Ok(());
+        }
+        let target = std::fs::read_link(&at).map_err(|e| examine_error(path, &e))?;
+        at = dir.join(target);
+    }
+    Err(Refusal::Inaccessible {
+        path: path.to_owned(),
+        reason: format!("more than {MAX_LINKS} symbolic links on the way to it"),
+    })
+}
+
+fn pseudo_filesystem(fs: nix::sys::statfs::FsType) -> Option<&'static str> {
+    use nix::sys::statfs as s;
+    [
+        (s::PROC_SUPER_MAGIC, "proc"),
+        (s::SYSFS_MAGIC, "sysfs"),
+        (s::DEVPTS_SUPER_MAGIC, "devpts"),
+        (s::CGROUP_SUPER_MAGIC, "cgroup"),
+        (s::CGROUP2_SUPER_MAGIC, "cgroup2"),
+        (s::DEBUGFS_MAGIC, "debugfs"),
+        (s::TRACEFS_MAGIC, "tracefs"),
+        (s::SECURITYFS_MAGIC, "securityfs"),
+        (s::BPF_FS_MAGIC, "bpf"),
+    ]
+    .into_iter()
+    .find(|(magic, _)| *magic == fs)
+    .map(|(_, name)| name)
 }
 
 fn check_file(path: &Path, meta: &Metadata, owners: &[u32]) -> Result<(), Refusal> {
@@ -282,6 +358,33 @@ mod tests {
         let path = script(dir.path(), "start", 0o755);
         let err = check_method_file(&path, &[4242]).unwrap_err();
         assert!(matches!(err, Refusal::BadOwner { .. }), "{err}");
+    }
+
+    #[test]
+    fn refuses_what_the_proc_filesystem_names() {
+        let err = check_method_file(Path::new("/proc/self/exe"), &owners()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "method file /proc/self/exe is in the proc pseudo filesystem (at /proc/self/exe), not an installed file"
+        );
+        // A link elsewhere that leads there is no better.
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("start");
+        std::os::unix::fs::symlink("/proc/self/exe", &link).unwrap();
+        let err = check_method_file(&link, &owners()).unwrap_err();
+        assert!(
+            matches!(&err, Refusal::PseudoFilesystem { at, fs, .. } if at == Path::new("/proc/self/exe") && fs == "proc"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn refuses_devices() {
+        let err = check_method_file(Path::new("/dev/null"), &owners()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "method file /dev/null is not a regular file (it is a character device)"
+        );
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! Length-prefixed JSON frames with a size limit, sync (for the commands) and async (for the
 //! daemon, with the `tokio` feature).
+//!
+//! A frame's body is read as it arrives, never allocated whole from the length its header
+//! announces: a peer that announces 64 MiB and sends nothing costs nothing.
 
 use std::io::{Read, Write};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// The largest frame either side accepts: 64 MiB (a full view of 10,000 resources is a few MiB).
-pub const MAX_FRAME: usize = 64 << 20;
+pub use crate::limits::MAX_FRAME;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FrameError {
@@ -15,8 +17,15 @@ pub enum FrameError {
     Closed,
     #[error("connection closed in the middle of a frame")]
     Truncated,
-    #[error("frame of {0} bytes is larger than the limit of {MAX_FRAME} bytes")]
-    TooLarge(usize),
+    #[error("frame of {size} bytes is larger than the limit of {limit} bytes")]
+    TooLarge { size: usize, limit: usize },
+    /// The reader has no room now for a frame this large (the daemon's budget for large
+    /// requests is taken); it may be sent again later.
+    #[error(
+        "rgmd has no room now for a request of {size} bytes (it reads at most {budget} bytes \
+         of large requests at once); try again"
+    )]
+    NoRoom { size: usize, budget: usize },
     #[error("malformed message: {0}")]
     Malformed(#[from] serde_json::Error),
     #[error("{0}")]
@@ -25,13 +34,16 @@ pub enum FrameError {
 
 /// A message as a frame.
 pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, FrameError> {
-    let body = serde_json::to_vec(message)?;
-    if body.len() > MAX_FRAME {
-        return Err(FrameError::TooLarge(body.len()));
+    let mut frame = vec![0u8; 4];
+    serde_json::to_writer(&mut frame, message)?;
+    let size = frame.len() - 4;
+    if size > MAX_FRAME {
+        return Err(FrameError::TooLarge {
+            size,
+            limit: MAX_FRAME,
+        });
     }
-    let mut frame = Vec::with_capacity(body.len() + 4);
-    frame.extend_from_slice(&(body.len() as u32).to_be_bytes());
-    frame.extend_from_slice(&body);
+    frame[..4].copy_from_slice(&(size as u32).to_be_bytes());
     Ok(frame)
 }
 
@@ -40,13 +52,18 @@ pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, FrameError> {
     Ok(serde_json::from_slice(body)?)
 }
 
-/// The body length a frame header announces, checked against the limit.
+/// The body length a frame header announces, checked against [`MAX_FRAME`].
 pub fn body_len(header: [u8; 4]) -> Result<usize, FrameError> {
-    let len = u32::from_be_bytes(header) as usize;
-    if len > MAX_FRAME {
-        return Err(FrameError::TooLarge(len));
+    body_len_within(header, MAX_FRAME)
+}
+
+/// The body length a frame header announces, checked against `limit`.
+pub fn body_len_within(header: [u8; 4], limit: usize) -> Result<usize, FrameError> {
+    let size = u32::from_be_bytes(header) as usize;
+    if size > limit {
+        return Err(FrameError::TooLarge { size, limit });
     }
-    Ok(len)
+    Ok(size)
 }
 
 pub fn write_frame<T: Serialize>(w: &mut impl Write, message: &T) -> Result<(), FrameError> {
@@ -57,39 +74,39 @@ pub fn write_frame<T: Serialize>(w: &mut impl Write, message: &T) -> Result<(), 
 
 pub fn read_frame<T: DeserializeOwned>(r: &mut impl Read) -> Result<T, FrameError> {
     let mut header = [0u8; 4];
-    read_exact_or(r, &mut header, FrameError::Closed)?;
-    let mut body = vec![0u8; body_len(header)?];
-    read_exact_or(r, &mut body, FrameError::Truncated)?;
-    decode(&body)
-}
-
-fn read_exact_or(
-    r: &mut impl Read,
-    buf: &mut [u8],
-    at_start: FrameError,
-) -> Result<(), FrameError> {
     let mut done = 0;
-    while done < buf.len() {
-        match r.read(&mut buf[done..]) {
-            Ok(0) if done == 0 => return Err(at_start),
+    while done < header.len() {
+        match r.read(&mut header[done..]) {
+            Ok(0) if done == 0 => return Err(FrameError::Closed),
             Ok(0) => return Err(FrameError::Truncated),
             Ok(n) => done += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(())
+    let len = body_len(header)?;
+    let mut body = Vec::with_capacity(len.min(FIRST_CHUNK));
+    r.take(len as u64).read_to_end(&mut body)?;
+    if body.len() < len {
+        return Err(FrameError::Truncated);
+    }
+    decode(&body)
 }
+
+/// What a body buffer starts with; it grows as the bytes arrive.
+const FIRST_CHUNK: usize = 64 << 10;
 
 #[cfg(feature = "tokio")]
 pub mod nonblocking {
-    //! The same frames over tokio streams.
+    //! The same frames over tokio streams. The daemon reads a frame in two steps,
+    //! [`read_header`] then [`read_body`], so it can put a deadline on each and decide, between
+    //! them, whether it has room for the body.
 
     use serde::Serialize;
     use serde::de::DeserializeOwned;
     use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-    use super::{FrameError, body_len, decode, encode};
+    use super::{FIRST_CHUNK, FrameError, body_len, decode, encode};
 
     pub async fn write_frame<T: Serialize>(
         w: &mut (impl AsyncWrite + Unpin),
@@ -100,23 +117,41 @@ pub mod nonblocking {
         Ok(())
     }
 
+    /// A whole frame, its body up to [`super::MAX_FRAME`].
     pub async fn read_frame<T: DeserializeOwned>(
         r: &mut (impl AsyncRead + Unpin),
     ) -> Result<T, FrameError> {
+        let len = body_len(read_header(r).await?)?;
+        decode(&read_body(r, len).await?)
+    }
+
+    /// A frame's 4-byte header: [`FrameError::Closed`] when the stream ends before it begins.
+    pub async fn read_header(r: &mut (impl AsyncRead + Unpin)) -> Result<[u8; 4], FrameError> {
         let mut header = [0u8; 4];
-        match r.read_exact(&mut header).await {
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                return Err(FrameError::Closed);
+        let mut done = 0;
+        while done < header.len() {
+            match r.read(&mut header[done..]).await {
+                Ok(0) if done == 0 => return Err(FrameError::Closed),
+                Ok(0) => return Err(FrameError::Truncated),
+                Ok(n) => done += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
             }
-            Err(e) => return Err(e.into()),
         }
-        let mut body = vec![0u8; body_len(header)?];
-        match r.read_exact(&mut body).await {
-            Ok(_) => decode(&body),
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(FrameError::Truncated),
-            Err(e) => Err(e.into()),
+        Ok(header)
+    }
+
+    /// A body of `len` bytes, the buffer growing as they arrive.
+    pub async fn read_body(
+        r: &mut (impl AsyncRead + Unpin),
+        len: usize,
+    ) -> Result<Vec<u8>, FrameError> {
+        let mut body = Vec::with_capacity(len.min(FIRST_CHUNK));
+        r.take(len as u64).read_to_end(&mut body).await?;
+        if body.len() < len {
+            return Err(FrameError::Truncated);
         }
+        Ok(body)
     }
 }
 
@@ -146,10 +181,14 @@ mod tests {
             Err(FrameError::Truncated)
         ));
         let huge = (u32::MAX).to_be_bytes();
-        assert!(matches!(
-            read_frame::<String>(&mut &huge[..]),
-            Err(FrameError::TooLarge(_))
-        ));
+        let err = read_frame::<String>(&mut &huge[..]).unwrap_err();
+        assert!(
+            matches!(err, FrameError::TooLarge { size, limit: MAX_FRAME } if size == u32::MAX as usize)
+        );
+        assert_eq!(
+            err.to_string(),
+            format!("frame of 4294967295 bytes is larger than the limit of {MAX_FRAME} bytes")
+        );
         let garbage: &[u8] = &[0, 0, 0, 3, b'{', b'x', b'}'];
         assert!(matches!(
             read_frame::<String>(&mut &*garbage),
@@ -160,5 +199,45 @@ mod tests {
             read_frame::<String>(&mut &*partial_header),
             Err(FrameError::Truncated)
         ));
+    }
+
+    /// Records the largest buffer a reader was handed.
+    struct Widest<'a> {
+        bytes: &'a [u8],
+        widest: usize,
+    }
+
+    impl Read for Widest<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.widest = self.widest.max(buf.len());
+            self.bytes.read(buf)
+        }
+    }
+
+    #[test]
+    fn an_announced_length_is_not_allocated_before_the_bytes_arrive() {
+        // 60 MiB announced, 3 bytes sent: the reader fails with Truncated, never having had
+        // a buffer much larger than what arrived.
+        let mut frame = (60u32 << 20).to_be_bytes().to_vec();
+        frame.extend_from_slice(b"\"ab");
+        let mut r = Widest {
+            bytes: &frame,
+            widest: 0,
+        };
+        assert!(matches!(
+            read_frame::<String>(&mut r),
+            Err(FrameError::Truncated)
+        ));
+        assert!(r.widest <= FIRST_CHUNK, "a buffer of {} bytes", r.widest);
+    }
+
+    #[test]
+    fn a_limit_below_the_frame_limit_is_named() {
+        let err = body_len_within(1000u32.to_be_bytes(), 999).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "frame of 1000 bytes is larger than the limit of 999 bytes"
+        );
+        assert_eq!(body_len_within(999u32.to_be_bytes(), 999).unwrap(), 999);
     }
 }

@@ -1,13 +1,15 @@
 //! The protocol between rgm's commands and rgmd, over a Unix socket.
 //!
 //! Every message is a frame: a 4-byte big-endian length, then that many bytes of JSON. A frame
-//! larger than [`MAX_FRAME`] is refused before it is read. A connection begins with the client's
+//! larger than [`MAX_FRAME`] is refused before it is read; [`limits`] has every size limit. A connection begins with the client's
 //! [`Hello`] and the daemon's [`HelloReply`]; a daemon that does not speak the client's version
 //! says so and closes. Then the client sends [`Request`]s and reads one [`Response`] each.
 //! The command side and the daemon side mirror each other: one `Request` variant, one handler.
 
 pub mod frame;
+pub mod limits;
 pub mod message;
+pub mod text;
 pub mod view;
 
 pub use frame::{FrameError, MAX_FRAME, decode, encode, read_frame, write_frame};

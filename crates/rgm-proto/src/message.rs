@@ -36,6 +36,8 @@ pub enum HelloReply {
     },
     /// The daemon does not speak the client's version; it closes the connection.
     Unsupported { supported: u32, message: String },
+    /// The daemon will not serve the connection (it serves too many); it closes it.
+    Refused { code: ErrorCode, message: String },
 }
 
 /// What a command asks of rgmd.

@@ -3,7 +3,6 @@
 //! node that rebooted), the cluster log, the launcher, the socket, the signals; then the event
 //! loop.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,7 +23,7 @@ use crate::fence::Fencer;
 use crate::options::Options;
 use crate::persist::{Persistence, boot_id};
 use crate::recovery;
-use crate::server::{AccessPolicy, Identity, serve};
+use crate::server::{AccessPolicy, ClientLimits, Identity, serve};
 use rgm_store::migrate::{Migration, migrate};
 use rgm_store::{Layout, LocalStore};
 
@@ -78,7 +77,7 @@ fn start(
         launcher.sweep_cgroups();
     }
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let listener = bind(socket)?;
+    let listener = crate::socket::bind(socket)?;
     let executor = LauncherExecutor::new(
         launcher.clone(),
         runs,
@@ -125,7 +124,8 @@ async fn serve_and_run(
         cluster: cluster_name,
         node: node.clone(),
     });
-    tokio::spawn(serve(listener, tx.clone(), policy, identity));
+    let limits = ClientLimits::from(options);
+    tokio::spawn(serve(listener, tx.clone(), policy, identity, limits));
     spawn_signals(tx.clone())?;
     crate::cluster_log::reopen_on_sighup(daemon.log.clone(), &node)?;
     crate::notify::ready(socket, &node)?;
@@ -375,25 +375,6 @@ fn start_watchdog(state_dir: &Path, methods: &Path) -> anyhow::Result<()> {
         std::thread::sleep(Duration::from_millis(5));
     }
     Ok(())
-}
-
-fn bind(socket: &std::path::Path) -> anyhow::Result<UnixListener> {
-    if let Some(dir) = socket.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    // We hold the state directory's lock, so a socket file left here is a dead daemon's.
-    if socket.exists() {
-        if std::os::unix::net::UnixStream::connect(socket).is_ok() {
-            anyhow::bail!("{} is in use by another running rgmd", socket.display());
-        }
-        std::fs::remove_file(socket)
-            .with_context(|| format!("cannot remove the stale socket {}", socket.display()))?;
-    }
-    let listener = UnixListener::bind(socket)
-        .with_context(|| format!("cannot listen on {}", socket.display()))?;
-    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o660))
-        .with_context(|| format!("cannot set the permissions of {}", socket.display()))?;
-    Ok(listener)
 }
 
 fn access_policy(options: &Options) -> anyhow::Result<AccessPolicy> {

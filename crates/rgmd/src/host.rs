@@ -78,7 +78,11 @@ impl Host {
 
     /// A command's request, as seen by the rgmd of `node`. Queries are answered at once;
     /// changes go to the engine and are answered when it decides.
-    pub fn request(&mut self, request: Request, node: &str, reply: ReplyTo) {
+    pub fn request(&mut self, mut request: Request, node: &str, reply: ReplyTo) {
+        if let Err(refusal) = crate::admission::admit(&mut request, &self.engine, node) {
+            self.out.replies.push((reply, refusal));
+            return;
+        }
         // The id is taken only once the request is known to go to the engine, so the ids in
         // the cluster log have no gaps.
         let id = RequestId(self.next_request);

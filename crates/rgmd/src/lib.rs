@@ -2,6 +2,7 @@
 //! the methods the engine asks for (rgm-exec), keeps the configuration and runtime state in the
 //! store, writes the cluster log, and answers the commands on a Unix socket (rgm-proto).
 
+pub mod admission;
 pub mod clock;
 pub mod cluster;
 pub mod cluster_log;
@@ -16,3 +17,4 @@ pub mod options;
 pub mod persist;
 pub mod recovery;
 pub mod server;
+pub mod socket;

@@ -67,6 +67,17 @@ pub struct Options {
     /// journald's socket for native entries.
     #[arg(long, default_value = crate::journal::SOCKET, value_name = "PATH")]
     pub journal_socket: PathBuf,
+    /// The most connections served at once; more are refused with a message. A user other
+    /// than root and rgmd's own may hold a quarter of them.
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    pub max_clients: usize,
+    /// Seconds a client has, once connected, to send its handshake.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub handshake_timeout: u64,
+    /// Seconds a client has, after each answer, to send its next request; then it is
+    /// disconnected.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub idle_timeout: u64,
     /// More diagnostics on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,

@@ -235,13 +235,21 @@ impl Collector {
         }
     }
 
+    /// Keeps a diagnostic; a control character its message quotes from the file (a value, a
+    /// version) is shown as `?`, as in the source line, so a message is one harmless line.
     fn push(
         &mut self,
         offset: usize,
         severity: Severity,
-        message: String,
+        mut message: String,
         first_at: Option<usize>,
     ) {
+        if message.contains(char::is_control) {
+            message = message
+                .chars()
+                .map(|c| if c.is_control() { '?' } else { c })
+                .collect();
+        }
         self.pending.push(Pending {
             offset,
             severity,
@@ -372,6 +380,35 @@ mod tests {
                 .unwrap()
                 .message
                 .starts_with("too many errors")
+        );
+    }
+
+    /// Found by the fuzzer (rtr_parse): `DEFAULT = <U+0011>;` on an INT gave a message
+    /// holding the raw control character.
+    #[test]
+    fn messages_hold_no_control_characters() {
+        let text = "{ PROPERTY = W; EXTENSION; INT; DEFAULT = \u{11}; }\n";
+        let parsed = crate::parse_str(text);
+        let messages: Vec<&str> = parsed
+            .diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        assert!(
+            messages.contains(&"DEFAULT of `W`: `?` is not an integer"),
+            "{messages:?}"
+        );
+        let text =
+            "#$upgrade\n#$upgrade_from \"1\u{3}\" ANYTIME\n#$upgrade_from \"1\u{3}\" ANYTIME\n";
+        let parsed = crate::parse_str(text);
+        let rendered = parsed.diagnostics.render("f", text.as_bytes());
+        assert!(
+            rendered.contains("for version \"1?\" is given twice"),
+            "{rendered}"
+        );
+        assert!(
+            !rendered.contains(|c: char| c.is_control() && c != '\n' && c != '\t'),
+            "{rendered:?}"
         );
     }
 

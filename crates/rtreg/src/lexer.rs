@@ -167,6 +167,11 @@ pub(crate) fn value<'a>(full: &'a str) -> impl FnMut(&'a str) -> PResult<'a, Val
             items.clear();
         }
         let raw = input[..offset(input, rest)].trim_end_matches(is_space);
+        let size =
+            items.iter().map(|i| i.text.len()).sum::<usize>() + items.len().saturating_sub(1);
+        if let Some(why) = crate::limits::too_long(size) {
+            return failure(input, format!("this value {why}"));
+        }
         let value = ValueText {
             at: offset(full, input),
             raw,
@@ -249,6 +254,21 @@ mod tests {
             Err(nom::Err::Failure(f)) => {
                 assert_eq!(offset(full, f.rest), 4);
                 assert!(f.message.unwrap().contains("unterminated"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn values_over_the_limit_fail_at_their_start() {
+        let full = format!("X = {};", "v".repeat(crate::limits::MAX_VALUE_BYTES + 1));
+        match value(&full)(&full[4..]) {
+            Err(nom::Err::Failure(f)) => {
+                assert_eq!(offset(&full, f.rest), 4);
+                assert_eq!(
+                    f.message.unwrap(),
+                    "this value is 65537 bytes long; the limit is 65536 bytes"
+                );
             }
             other => panic!("{other:?}"),
         }

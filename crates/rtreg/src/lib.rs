@@ -15,6 +15,7 @@ mod diagnostic;
 mod grammar;
 mod keywords;
 mod lexer;
+pub mod limits;
 mod paramtable;
 mod property;
 mod registration;
@@ -57,10 +58,31 @@ impl Parsed {
 }
 
 /// Reads an RTR file's bytes: never panics, whatever the input, and takes time linear in its
-/// size. Invalid UTF-8 is an error at its line and column.
+/// size. Invalid UTF-8 is an error at its line and column; a file larger than
+/// [`limits::MAX_RTR_BYTES`], or binary data (a NUL byte, or mostly control characters and
+/// invalid UTF-8), is one error and nothing more.
 pub fn parse(source: &[u8]) -> Parsed {
-    let (text, bad_utf8) = source::decode(source);
     let mut diag = diagnostic::Collector::default();
+    if source.len() > limits::MAX_RTR_BYTES {
+        let msg = format!(
+            "the file is {} bytes; an RTR file may be at most {} bytes",
+            source.len(),
+            limits::MAX_RTR_BYTES
+        );
+        diag.error(0, msg);
+        return Parsed {
+            spec: None,
+            diagnostics: diag.finish(""),
+        };
+    }
+    let (text, bad_utf8) = source::decode(source);
+    if let Some((at, why)) = source::binary(&text, bad_utf8.len()) {
+        diag.error(at, format!("not an RTR file: {why}; an RTR file is text"));
+        return Parsed {
+            spec: None,
+            diagnostics: diag.finish(&text),
+        };
+    }
     for at in bad_utf8 {
         diag.error(at, "invalid UTF-8: an RTR file must be text");
     }

@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::diagnostic::{Collector, quote};
 use crate::keywords::{Attr, Form, RtKeyword};
+use crate::limits::MAX_PROPERTIES;
 use crate::property;
 use crate::spec::{Method, PropertySpec, PropertyType};
 use crate::suggest;
@@ -65,6 +66,14 @@ pub(crate) fn read(
             );
             diag.warning(name_at, msg);
             continue;
+        }
+        if schema.len() == MAX_PROPERTIES {
+            let msg = format!(
+                "{} is one property too many: a type may have at most {MAX_PROPERTIES}",
+                quote(name)
+            );
+            diag.error(name_at, msg);
+            break;
         }
         schema.push(spec);
     }

@@ -117,6 +117,15 @@ fn extension(
         if members.is_empty() {
             diag.error(*at, format!("ENUM of {} has no members", quote(name)));
         }
+        if members.len() > crate::limits::MAX_ENUM_MEMBERS {
+            let msg = format!(
+                "ENUM of {} has {} members; the limit is {}",
+                quote(name),
+                members.len(),
+                crate::limits::MAX_ENUM_MEMBERS
+            );
+            diag.error(*at, msg);
+        }
         spec.enum_values = Some(kept);
     }
     Some(spec)

@@ -132,6 +132,8 @@ pub(crate) fn read(file: &RtrFile<'_>, anchor: usize, diag: &mut Collector) -> R
             RtKeyword::RtBasedir => {
                 if text.is_empty() {
                     diag.error(value_at, "RT_basedir must not be empty");
+                } else if let Some(msg) = control_in_path(text) {
+                    diag.error(value_at, format!("RT_basedir {msg}"));
                 } else {
                     if !text.starts_with('/') {
                         let msg = format!(
@@ -161,7 +163,10 @@ pub(crate) fn read(file: &RtrFile<'_>, anchor: usize, diag: &mut Collector) -> R
             RtKeyword::Method(m) if text.is_empty() => {
                 diag.error(value_at, format!("empty path for method {m}"));
             }
-            RtKeyword::Method(m) => methods.push((m, text.to_string(), value_at)),
+            RtKeyword::Method(m) => match control_in_path(text) {
+                Some(msg) => diag.error(value_at, format!("the path of method {m} {msg}")),
+                None => methods.push((m, text.to_string(), value_at)),
+            },
         }
     }
     resolve_methods(&mut rt, methods, diag);
@@ -179,6 +184,17 @@ pub(crate) fn read(file: &RtrFile<'_>, anchor: usize, diag: &mut Collector) -> R
         diag.error(anchor, "no stop method: declare STOP or POSTNET_STOP");
     }
     rt
+}
+
+/// Why a path cannot be a path rgm runs: it holds a control character (which the message
+/// shows where it is, as `?`).
+fn control_in_path(path: &str) -> Option<String> {
+    path.contains(char::is_control).then(|| {
+        format!(
+            "{} holds a control character; a path must be printable",
+            quote(path)
+        )
+    })
 }
 
 fn declares(seen: &[(RtKeyword, usize)], m: Method) -> bool {
@@ -353,6 +369,13 @@ fn resolve_methods(
             diag.error(at, msg);
             continue;
         };
+        if let Some(why) = crate::limits::too_long(resolved.len()) {
+            diag.error(
+                at,
+                format!("the path of method {m}, under RT_basedir, {why}"),
+            );
+            continue;
+        }
         rt.methods.insert(m, resolved);
     }
 }
@@ -360,6 +383,43 @@ fn resolve_methods(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the fuzzer (rtr_parse): `STOP = st<U+0004>op;` parsed, and registration then
+    /// refused the path; the parser refuses it itself now.
+    #[test]
+    fn paths_with_control_characters_are_errors() {
+        let parsed = crate::parse_str(
+            "Resource_type = t;\nRT_version = 1;\nRT_basedir = /opt/\u{1}x;\nSTART = /s;\nSTOP = /st\u{4}op;\n",
+        );
+        assert!(parsed.spec.is_none());
+        let messages: Vec<String> = parsed.diagnostics.iter().map(|d| d.to_string()).collect();
+        assert_eq!(
+            messages,
+            [
+                "3:14: error: RT_basedir `/opt/?x` holds a control character; a path must be printable",
+                "5:8: error: the path of method STOP `/st?op` holds a control character; a path must be printable",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_method_path_too_long_under_rt_basedir_is_an_error() {
+        let half = "d".repeat(crate::limits::MAX_VALUE_BYTES / 2 + 1);
+        let parsed = crate::parse_str(&format!(
+            "Resource_type = t;\nRT_version = 1;\nRT_basedir = /{half};\nSTART = {half};\nSTOP = /t;\n"
+        ));
+        let messages: Vec<String> = parsed
+            .diagnostics
+            .iter()
+            .map(|d| d.message.clone())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "the path of method START, under RT_basedir, is 65540 bytes long; the limit is 65536 bytes"
+            ]
+        );
+    }
 
     #[test]
     fn version_faults_name_the_character() {

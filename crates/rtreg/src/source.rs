@@ -39,6 +39,37 @@ pub(crate) fn decode(bytes: &[u8]) -> (Cow<'_, str>, Vec<usize>) {
     (Cow::Owned(text), bad)
 }
 
+/// How much of the start of a file [`binary`] looks at, in characters.
+const SNIFF_CHARS: usize = 4096;
+
+/// Whether decoded text is binary data rather than text, and if so where and why: a NUL byte
+/// (reported where it is), or a start that is more than one part in eight control characters
+/// (other than blanks and line ends) and invalid UTF-8. `bad_lines` is how many lines had
+/// invalid UTF-8 ([`decode`]).
+pub(crate) fn binary(text: &str, bad_lines: usize) -> Option<(usize, String)> {
+    if let Some(at) = text.find('\0') {
+        return Some((at, "it holds binary data (a NUL byte here)".to_string()));
+    }
+    if bad_lines == 0 && !text.chars().take(SNIFF_CHARS).any(char::is_control) {
+        return None;
+    }
+    let (mut seen, mut odd) = (0usize, 0usize);
+    for c in text.chars().take(SNIFF_CHARS) {
+        seen += 1;
+        let blank = matches!(c, '\t' | '\n' | '\r' | '\x0b' | '\x0c');
+        if (c.is_control() && !blank) || c == char::REPLACEMENT_CHARACTER {
+            odd += 1;
+        }
+    }
+    (odd * 8 > seen).then(|| {
+        let why = format!(
+            "it holds binary data ({odd} of its first {seen} characters are control \
+             characters or invalid UTF-8)"
+        );
+        (0, why)
+    })
+}
+
 /// The 1-based line and column (in characters) of each offset. `offsets` must be sorted and
 /// lie on character boundaries of `text`; the whole text is walked once.
 pub(crate) fn line_cols(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
@@ -95,6 +126,27 @@ mod tests {
         assert_eq!(text, "ok\nx\u{fffd}\u{fffd}y\u{fffd}\n\u{fffd}");
         assert_eq!(bad, vec![4, 15]);
         assert_eq!(line_cols(&text, &bad), vec![(2, 2), (3, 1)]);
+    }
+
+    #[test]
+    fn binary_data_is_told_from_text() {
+        let (text, bad) = decode(b"Resource_type = t;\n\x7fELF\x02\x01\x00\x00");
+        let (at, why) = binary(&text, bad.len()).expect("binary");
+        assert_eq!(
+            (at, why.as_str()),
+            (25, "it holds binary data (a NUL byte here)")
+        );
+        let noise: Vec<u8> = (0..2000u32).map(|i| (i * 7 % 32) as u8 | 1).collect();
+        let (text, bad) = decode(&noise);
+        assert!(
+            binary(&text, bad.len())
+                .unwrap()
+                .1
+                .contains("control characters")
+        );
+        // Text with a stray control character or a line of Latin-1 is still text.
+        let (text, bad) = decode(b"A = 1;\x1b\nB = \"caf\xe9\";\n# a long comment line\n");
+        assert_eq!(binary(&text, bad.len()), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::limits::{MAX_VALUE_BYTES, value_size};
 use crate::spec::{PropertySpec, PropertyType};
 
 /// A property value. ENUM values are strings holding a declared member (in its declared case).
@@ -88,6 +89,8 @@ pub enum ValueError {
     TooManyElements { count: usize, max: i64 },
     #[error("an empty value is not allowed for {ty} properties")]
     Empty { ty: PropertyType },
+    #[error("the value {}", crate::limits::too_long(*size).unwrap_or_default())]
+    TooBig { size: usize },
     #[error("{found} value does not fit a {ty} property")]
     WrongType {
         found: &'static str,
@@ -100,6 +103,9 @@ impl PropertySpec {
     /// type, then checks it. Arrays are comma-separated; an empty text is the empty array.
     /// BOOLEAN and ENUM words are case-insensitive; an ENUM value keeps the declared case.
     pub fn parse_value(&self, text: &str) -> Result<Value, ValueError> {
+        if text.len() > MAX_VALUE_BYTES {
+            return Err(ValueError::TooBig { size: text.len() });
+        }
         let value = match self.ty {
             PropertyType::Int => parse_int(text)?,
             PropertyType::Boolean => parse_bool(text)?,
@@ -113,6 +119,10 @@ impl PropertySpec {
 
     /// Checks a typed value against this property's type, bounds, lengths and enum members.
     pub fn check_value(&self, value: &Value) -> Result<(), ValueError> {
+        let size = value_size(value);
+        if size > MAX_VALUE_BYTES {
+            return Err(ValueError::TooBig { size });
+        }
         match (self.ty, value) {
             (PropertyType::Int, Value::Int(n)) => {
                 if let Some(min) = self.min.filter(|min| n < min) {
@@ -255,6 +265,28 @@ mod tests {
             Err(ValueError::NotAnInt { .. })
         ));
         assert_eq!(int(None, None).parse_value("-1"), Ok(Value::Int(-1)));
+    }
+
+    #[test]
+    fn values_over_the_limit_are_refused_with_their_size() {
+        let s = PropertySpec::new("s", PropertyType::String, Tunability::Anytime);
+        let big = "x".repeat(MAX_VALUE_BYTES + 1);
+        let err = s.parse_value(&big).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the value is 65537 bytes long; the limit is 65536 bytes"
+        );
+        assert_eq!(
+            s.parse_value(&"x".repeat(MAX_VALUE_BYTES)),
+            Ok(Value::Str("x".repeat(MAX_VALUE_BYTES)))
+        );
+        // An array grown element by element is held to the same limit.
+        let a = PropertySpec::new("a", PropertyType::StringArray, Tunability::Anytime);
+        let grown = Value::Array(vec!["y".repeat(40_000), "z".repeat(30_000)]);
+        assert_eq!(
+            a.check_value(&grown),
+            Err(ValueError::TooBig { size: 70_001 })
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! No input, however broken, makes the parser panic or hang: property tests on arbitrary bytes,
-//! on soups of RTR tokens, and on truncated and mutated real files; and huge inputs (a 10 MB
-//! line, megabytes of blocks) that must be read in time linear in their size.
+//! on soups of RTR tokens, and on truncated and mutated real files; and large inputs (a line of
+//! nearly the 1 MiB a file may have, a thousand blocks) that must be read in time linear in their
+//! size, while a file past the limits is one error.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -210,13 +211,54 @@ fn timed(what: &str, bytes: &[u8]) -> rtreg::Parsed {
 
 const HEADER: &str = "Resource_type = huge;\nRT_version = 1;\nSTART = /s;\nSTOP = /t;\n";
 
+/// The diagnostics' messages.
+fn messages(parsed: &rtreg::Parsed) -> Vec<String> {
+    parsed
+        .diagnostics
+        .iter()
+        .map(|d| d.message.clone())
+        .collect()
+}
+
+/// Just under the largest file rtreg reads.
+const NEARLY_MAX: usize = rtreg::limits::MAX_RTR_BYTES - 1024;
+
 #[test]
-fn a_ten_megabyte_line() {
-    let n = 10 * 1024 * 1024;
+fn a_file_over_the_limit_is_one_error_naming_its_size() {
+    let fifty_mb = HEADER.as_bytes().repeat(50_000_000 / HEADER.len());
+    let parsed = timed("50 MB", &fifty_mb);
+    assert!(parsed.spec.is_none());
+    let all: Vec<String> = parsed.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        all,
+        [format!(
+            "1:1: error: the file is {} bytes; an RTR file may be at most 1048576 bytes",
+            fifty_mb.len()
+        )]
+    );
+    let just = HEADER
+        .as_bytes()
+        .repeat(rtreg::limits::MAX_RTR_BYTES / HEADER.len() + 1);
+    assert_eq!(rtreg::parse(&just).diagnostics.len(), 1);
+}
+
+#[test]
+fn a_line_of_nearly_a_megabyte() {
+    let n = NEARLY_MAX - HEADER.len();
     let long = "a".repeat(n);
-    let valid = format!("{HEADER}RT_description = \"{long}\";\n");
-    let parsed = timed("long description", valid.as_bytes());
-    assert_eq!(parsed.spec.expect("valid").rt_description.len(), n);
+    let max = rtreg::limits::MAX_VALUE_BYTES;
+    let at_limit = format!("{HEADER}RT_description = \"{}\";\n", "d".repeat(max));
+    let parsed = timed("description at the limit", at_limit.as_bytes());
+    assert_eq!(parsed.spec.expect("valid").rt_description.len(), max);
+    let over = format!("{HEADER}RT_description = \"{long}\";\n");
+    let parsed = timed("long description", over.as_bytes());
+    let errors: Vec<String> = parsed.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        errors,
+        [format!(
+            "5:18: error: this value is {n} bytes long; the limit is 65536 bytes"
+        )]
+    );
     for (what, text, valid) in [
         ("one long word", long.clone(), false),
         (
@@ -228,8 +270,13 @@ fn a_ten_megabyte_line() {
         ("blanks", format!("{HEADER}{}x", " ".repeat(n)), false),
         (
             "commas",
-            format!("{HEADER}Pkglist = {};", ",a".repeat(n / 16)),
+            format!("{HEADER}Pkglist = {};", ",a".repeat(max / 2 - 1)),
             true,
+        ),
+        (
+            "commas past the limit",
+            format!("{HEADER}Pkglist = {};", ",a".repeat(n / 2)),
+            false,
         ),
         ("semicolons", ";".repeat(n), false),
         ("equals", "=".repeat(n), false),
@@ -240,7 +287,7 @@ fn a_ten_megabyte_line() {
             "enum members",
             format!(
                 "{{ PROPERTY = e; EXTENSION; ENUM {{ {} }}; }}",
-                "m,".repeat(n / 16)
+                "m,".repeat(n / 2 - 20)
             ),
             false,
         ),
@@ -251,23 +298,33 @@ fn a_ten_megabyte_line() {
 }
 
 #[test]
-fn megabytes_of_blocks() {
-    let mut text = String::from(HEADER);
-    let mut i = 0;
-    while text.len() < 4 * 1024 * 1024 {
-        text.push_str(&format!(
+fn blocks_up_to_the_limit_and_past_it() {
+    let limit = rtreg::limits::MAX_PROPERTIES;
+    let block = |i: usize| {
+        format!(
             "{{\n\tPROPERTY = P{i};\n\tEXTENSION;\n\tINT;\n\tMIN = 0;\n\tDEFAULT = {i};\n\t\
              # comment\n\tDESCRIPTION = \"property {i}\";\n}}\n"
-        ));
-        i += 1;
+        )
+    };
+    let mut text = String::from(HEADER);
+    for i in 0..limit {
+        text.push_str(&block(i));
     }
-    let parsed = timed("distinct blocks", text.as_bytes());
+    let parsed = timed("as many blocks as allowed", text.as_bytes());
     let spec = parsed.spec.expect("valid");
-    assert_eq!(spec.properties.len(), i + 2);
+    assert_eq!(spec.properties.len(), limit + 2);
+    assert_eq!(rtreg::limits::spec_problems(&spec), vec![]);
+    text.push_str(&block(limit));
+    let parsed = timed("one block too many", text.as_bytes());
+    let errors = messages(&parsed);
+    assert_eq!(
+        errors,
+        ["`P1000` is one property too many: a type may have at most 1000"]
+    );
 
     let same = format!(
         "{HEADER}{}",
-        "{ PROPERTY = Same; EXTENSION; INT; }\n".repeat(100_000)
+        "{ PROPERTY = Same; EXTENSION; INT; }\n".repeat(NEARLY_MAX / 40)
     );
     let parsed = timed("one block repeated", same.as_bytes());
     assert_eq!(
@@ -289,20 +346,20 @@ fn megabytes_of_blocks() {
 /// Checks that compare each item with the ones before must not be quadratic.
 #[test]
 fn many_distinct_items() {
-    let n = 200_000;
+    let n = 100_000;
     let members: Vec<String> = (0..n).map(|i| format!("m{i}")).collect();
     let text = format!(
         "{HEADER}{{ PROPERTY = e; EXTENSION; ENUM {{ {} }}; DEFAULT = m7; }}\n",
         members.join(", ")
     );
-    let spec = timed("distinct enum members", text.as_bytes())
-        .spec
-        .expect("valid");
+    let parsed = timed("distinct enum members", text.as_bytes());
+    let errors = messages(&parsed);
     assert_eq!(
-        spec.properties[0].enum_values.as_ref().map(Vec::len),
-        Some(n)
+        errors,
+        ["ENUM of `e` has 100000 members; the limit is 1000"]
     );
 
+    let n = 30_000;
     let mut text = format!("{HEADER}#$upgrade\n");
     for i in 0..n {
         text.push_str(&format!("#$upgrade_from \"{i}\" ANYTIME\n"));
@@ -314,7 +371,7 @@ fn many_distinct_items() {
 
     let blocks = "{ PROPERTY = p; EXTENSION; INT; PER_NODE; }\n";
     let mut text = String::from(HEADER);
-    for i in 0..n {
+    for i in 0..rtreg::limits::MAX_PROPERTIES {
         text.push_str(&blocks.replace("= p;", &format!("= p{i};")));
     }
     let parsed = timed("many warnings", text.as_bytes());
@@ -323,23 +380,38 @@ fn many_distinct_items() {
 }
 
 #[test]
-fn megabytes_of_lines() {
+fn a_megabyte_of_lines() {
     for (what, line) in [
         ("directives", "#$upgrade_from \"1\" ANYTIME\n"),
         ("statements", "START = /x;\n"),
         ("garbage", "@@ = ;;\n"),
         ("newlines", "\n"),
-        ("binary", "\u{0}\u{1}\u{7f}\n"),
+        ("control characters", "\u{1}\u{2}\u{7f}\n"),
     ] {
-        let text = format!("{HEADER}{}", line.repeat(4 * 1024 * 1024 / line.len()));
+        let text = format!("{HEADER}{}", line.repeat(NEARLY_MAX / line.len()));
         timed(what, text.as_bytes());
     }
-    let bad_line: Vec<u8> = b"\xffa".repeat(4 * 1024 * 1024);
-    let parsed = timed("invalid UTF-8 on one line", &bad_line);
-    // One invalid-UTF-8 error for the line, one syntax error, and the four "missing ..." ones.
-    assert_eq!(parsed.diagnostics.error_count(), 6);
-    let bytes: Vec<u8> = (0..4 * 1024 * 1024)
-        .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
-        .collect();
-    timed("random bytes", &bytes);
+    // Binary data is one error, however much of it there is.
+    for (what, bytes) in [
+        ("invalid UTF-8 on one line", b"\xffa".repeat(NEARLY_MAX / 2)),
+        (
+            "random bytes",
+            (0..NEARLY_MAX as u32)
+                .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+                .collect(),
+        ),
+        (
+            "NULs",
+            format!("{HEADER}{}", "\u{0}\n".repeat(NEARLY_MAX / 2)).into_bytes(),
+        ),
+    ] {
+        let parsed = timed(what, &bytes);
+        assert_eq!(parsed.diagnostics.len(), 1, "{what}");
+        let d = parsed.diagnostics.iter().next().unwrap();
+        assert!(
+            d.message
+                .starts_with("not an RTR file: it holds binary data"),
+            "{what}: {d}"
+        );
+    }
 }

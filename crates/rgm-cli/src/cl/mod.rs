@@ -122,8 +122,9 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    /// Prints text as is.
+    /// Prints text, control characters of names and values escaped.
     pub fn print(&mut self, text: &str) -> Result<(), Failure> {
+        let text = rgm_proto::text::escape_lines(text);
         self.out.write_all(text.as_bytes()).map_err(write_failed)
     }
 

@@ -151,13 +151,8 @@ pub fn load_spec(
 }
 
 fn parse_file(path: &Path, ctx: &mut Ctx<'_>) -> Result<ResourceTypeSpec, Failure> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Failure::usage(format!(
-            "{}: {}",
-            path.display(),
-            crate::client::io_reason(&e)
-        ))
-    })?;
+    let bytes = crate::rtreg_cmd::read_file(path)
+        .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
     let bytes = substitute_bindir(bytes);
     let parsed = rtreg::parse(&bytes);
     let rendered = parsed

@@ -22,6 +22,8 @@ use std::time::{Duration, SystemTime};
 use clap::{Parser, ValueEnum};
 use serde::Deserialize;
 
+use rgm_proto::text::escape_controls;
+
 use crate::client::io_reason;
 use crate::failure::Failure;
 
@@ -142,12 +144,14 @@ impl Filter {
     }
 }
 
-/// The human form of a record, as the daemon writes `cluster.log`.
+/// The human form of a record, as the daemon writes `cluster.log`; control characters (a
+/// method's output may hold any) are escaped.
 fn human(r: &Record) -> String {
-    format!(
+    let line = format!(
         "{} Cluster.RGM.global.rgmd: [ID {} daemon.{}] {}",
         r.time, r.id, r.severity, r.text
-    )
+    );
+    escape_controls(&line).into_owned()
 }
 
 /// The command line this command parses (for its man page and completions).
@@ -170,20 +174,66 @@ pub fn run(
         Ok(a) => a,
         Err(e) => return crate::cl::clap_error(&program, &e, out, err),
     };
-    let result = filter(a).and_then(|f| match read_log(&f, out) {
+    let result = filter(a).and_then(|f| outcome(read_log(&f, out)));
+    exit_status(result, &program, err)
+}
+
+/// How reading and printing the log ended, as a command's result.
+fn outcome(read: Result<(), Failed>) -> Result<(), Failure> {
+    match read {
         // The reader went away (`cllog -f | head`): that is the end, not a failure.
         Err(Failed::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(Failed::Write(e)) => Err(Failure::internal(format!("cannot write the output: {e}"))),
         Err(Failed::Read(f)) => Err(f),
         Ok(()) => Ok(()),
-    });
+    }
+}
+
+fn exit_status(result: Result<(), Failure>, program: &str, err: &mut dyn Write) -> u8 {
     match result {
         Ok(()) => 0,
         Err(fail) => {
-            fail.report(&program, err);
+            fail.report(program, err);
             fail.exit_status()
         }
     }
+}
+
+/// What `cllog` with these arguments prints for a log whose bytes are `log` (the log file is
+/// not read, and `-f` does not follow): for tests and the fuzzer. Returns the exit status.
+pub fn run_on(
+    args: impl IntoIterator<Item = OsString>,
+    log: &[u8],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let result = Args::try_parse_from(&args)
+        .map_err(|e| Failure::usage(e.to_string()))
+        .and_then(filter)
+        .and_then(|f| outcome(print_records(&f, log, "(given)", out)));
+    exit_status(result, "cllog", err)
+}
+
+/// Prints the records of a log (named `name` in messages) that pass the filter.
+fn print_records(
+    f: &Filter,
+    log: impl BufRead,
+    name: &str,
+    out: &mut dyn Write,
+) -> Result<(), Failed> {
+    for line in log.split(b'\n') {
+        let line = line.map_err(|e| {
+            Failed::Read(Failure::internal(format!(
+                "cannot read the cluster log {name}: {}",
+                io_reason(&e)
+            )))
+        })?;
+        if let Some(l) = f.line(&String::from_utf8_lossy(&line)) {
+            writeln!(out, "{l}").map_err(Failed::Write)?;
+        }
+    }
+    Ok(())
 }
 
 fn filter(args: Args) -> Result<Filter, Failure> {
@@ -224,13 +274,7 @@ fn read_log(f: &Filter, out: &mut dyn Write) -> Result<(), Failed> {
     };
     if !f.args.follow {
         let file = File::open(&path).map_err(|e| Failed::Read(unreadable(e)))?;
-        for line in BufReader::new(file).split(b'\n') {
-            let line = line.map_err(|e| Failed::Read(unreadable(e)))?;
-            if let Some(l) = f.line(&String::from_utf8_lossy(&line)) {
-                writeln!(out, "{l}").map_err(Failed::Write)?;
-            }
-        }
-        return Ok(());
+        return print_records(f, BufReader::new(file), &path.display().to_string(), out);
     }
     follow(f, &path, out).map_err(Failed::Write)
 }

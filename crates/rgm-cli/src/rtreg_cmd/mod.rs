@@ -21,9 +21,6 @@ pub const EXIT_INVALID: u8 = 1;
 /// A usage error, or a file that could not be read.
 pub const EXIT_USAGE: u8 = 2;
 
-/// Files larger than this are refused rather than read (an RTR file is a few kilobytes).
-pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
-
 /// Check resource type registration (RTR) files and show the resource types they register.
 #[derive(Debug, Parser)]
 #[command(name = "rtreg", version)]
@@ -129,29 +126,54 @@ fn show(path: &Path, json: bool, out: &mut dyn Write, err: &mut dyn Write) -> io
 /// The file's bytes, or the exit status for why they could not be had (the reason is printed
 /// as `rtreg: FILE: reason`).
 fn read_rtr(path: &Path, err: &mut dyn Write) -> io::Result<Result<Vec<u8>, u8>> {
-    let name = path.display();
-    let mut bytes = Vec::new();
-    let read = File::open(path).and_then(|f| f.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes));
-    if let Err(e) = read {
-        writeln!(err, "rtreg: {name}: {}", io_reason(&e))?;
-        return Ok(Err(EXIT_USAGE));
+    match read_file(path) {
+        Ok(bytes) => Ok(Ok(bytes)),
+        Err(e) => {
+            writeln!(err, "rtreg: {}: {e}", path.display())?;
+            Ok(Err(match e {
+                ReadFailure::Io(_) => EXIT_USAGE,
+                ReadFailure::TooLarge(_) => EXIT_INVALID,
+            }))
+        }
     }
-    if bytes.len() as u64 > MAX_FILE_SIZE {
-        writeln!(
-            err,
-            "rtreg: {name}: file is larger than {} MiB, too large for an RTR file; not checked",
-            MAX_FILE_SIZE / (1024 * 1024)
-        )?;
-        return Ok(Err(EXIT_INVALID));
-    }
-    Ok(Ok(bytes))
 }
 
-/// The system's words for an I/O error, without Rust's ` (os error N)` suffix.
-fn io_reason(e: &io::Error) -> String {
-    let text = e.to_string();
-    match text.find(" (os error ") {
-        Some(i) => text[..i].to_string(),
-        None => text,
+/// Why an RTR file's bytes could not be had.
+#[derive(Debug)]
+pub enum ReadFailure {
+    /// The system's reason.
+    Io(String),
+    /// Larger than [`rtreg::limits::MAX_RTR_BYTES`]: refused unread (the size, or the limit
+    /// and one when the file's size is not known beforehand).
+    TooLarge(u64),
+}
+
+impl std::fmt::Display for ReadFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadFailure::Io(reason) => f.write_str(reason),
+            ReadFailure::TooLarge(size) => write!(
+                f,
+                "the file is {size} bytes; an RTR file may be at most {} bytes; not read",
+                rtreg::limits::MAX_RTR_BYTES
+            ),
+        }
     }
+}
+
+/// An RTR file's bytes; a file past rtreg's limit is refused without being read.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, ReadFailure> {
+    let io = |e: io::Error| ReadFailure::Io(crate::client::io_reason(&e));
+    let limit = rtreg::limits::MAX_RTR_BYTES as u64;
+    let file = File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if meta.is_file() && meta.len() > limit {
+        return Err(ReadFailure::TooLarge(meta.len()));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadFailure::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
