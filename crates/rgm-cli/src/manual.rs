@@ -7,7 +7,7 @@ use rgm_core::ErrorCode;
 /// The families of commands, which share exit statuses and conventions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
-    /// clresourcetype, clresourcegroup, clresource.
+    /// clresourcetype, clresourcegroup, clresource, clnode.
     Cl,
     /// The scha_* commands.
     Scha,
@@ -30,7 +30,7 @@ pub struct CommandDoc {
 
 /// Every command of this crate, in the order of docs/commands.md.
 pub fn commands() -> Vec<CommandDoc> {
-    use crate::cl::{clrg::Clrg, clrs::Clrs, clrt::Clrt};
+    use crate::cl::{clnode::Clnode, clrg::Clrg, clrs::Clrs, clrt::Clrt};
     use crate::scha;
     use clap::CommandFactory;
     let doc = |name, aliases, family, command| CommandDoc {
@@ -43,6 +43,7 @@ pub fn commands() -> Vec<CommandDoc> {
         doc("clresourcetype", &["clrt"], Family::Cl, Clrt::command),
         doc("clresourcegroup", &["clrg"], Family::Cl, Clrg::command),
         doc("clresource", &["clrs"], Family::Cl, Clrs::command),
+        doc("clnode", &[], Family::Cl, Clnode::command),
         doc(
             "scha_resource_get",
             &[],
@@ -110,7 +111,9 @@ pub const EXIT_STATUSES: &[ExitStatus] = &[
     st(ErrorCode::Tag, None, Some("unknown optag"), None),
     st(
         ErrorCode::Reconf,
-        Some("refused: the cluster is reconfiguring, or rgmd is shutting down"),
+        Some(
+            "refused: the cluster is reconfiguring, or rgmd is shutting down; clnode event: another event cancelled it",
+        ),
         Some("same"),
         None,
     ),
@@ -130,14 +133,16 @@ pub const EXIT_STATUSES: &[ExitStatus] = &[
     st(
         ErrorCode::State,
         Some(
-            "refused: object in the wrong state (type in use, group not empty, ...); or the groups did not reach the requested state (a method failed or timed out)",
+            "refused: object in the wrong state (type in use, group not empty, ...); or the groups did not reach the requested state (a method failed or timed out); clnode event status: the event never completed",
         ),
         Some("same"),
         None,
     ),
     st(
         ErrorCode::Method,
-        Some("VALIDATE refused the change (its output is printed); nothing was changed"),
+        Some(
+            "VALIDATE refused the change (its output is printed); nothing was changed; clnode event: the event failed or timed out",
+        ),
         None,
         None,
     ),

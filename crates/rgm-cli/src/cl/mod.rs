@@ -6,6 +6,8 @@
 //! daemon's socket), sending a change and printing its outcome or what a read subcommand
 //! found, and the mapping of every failure to an exit status.
 
+pub mod clnode;
+pub mod clnode_event;
 pub mod clrg;
 pub mod clrs;
 pub mod clrt;
