@@ -10,6 +10,7 @@ mod cluster_store;
 mod crash_recovery;
 mod dev_guide;
 mod etcd_store;
+mod event_conformance;
 mod fencing;
 mod generic_type;
 mod lifecycle;
