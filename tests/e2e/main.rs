@@ -11,6 +11,7 @@ mod crash_recovery;
 mod dev_guide;
 mod etcd_store;
 mod event_conformance;
+mod event_scripts;
 mod fencing;
 mod generic_type;
 mod lifecycle;

@@ -111,6 +111,16 @@ pub fn culprit(report: &EventReport) -> String {
     }
 }
 
+/// Why a node whose `startup` failed is unhealthy.
+pub fn startup_failed(report: &EventReport, retry: Duration) -> String {
+    format!(
+        "its startup event has not succeeded ({}: {}); it is run again every {} s",
+        report.result.as_str().to_lowercase(),
+        culprit(report),
+        retry.as_secs()
+    )
+}
+
 /// How [`spawn_health`] watches the node.
 #[derive(Debug, Clone)]
 pub struct HealthPlan {
@@ -187,12 +197,7 @@ pub async fn startup_until_ok(
                 .is_ok();
         }
         if report.result != EventResult::Cancelled {
-            let reason = format!(
-                "its startup event has not succeeded ({}: {}); it is run again every {} s",
-                report.result.as_str().to_lowercase(),
-                culprit(&report),
-                retry.as_secs()
-            );
+            let reason = startup_failed(&report, retry);
             if told.as_ref() != Some(&reason) {
                 if health
                     .send(Health {

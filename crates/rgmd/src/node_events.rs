@@ -118,9 +118,9 @@ impl NodeEventsHost {
             host.feed(EventKind::NodeHealth {
                 node: daemon.node.clone(),
                 healthy: false,
-                reason: format!(
-                    "its startup event failed ({})",
-                    rgm_events::health::culprit(&report)
+                reason: rgm_events::health::startup_failed(
+                    &report,
+                    rgm_events::health::STARTUP_RETRY,
                 ),
             });
         }
