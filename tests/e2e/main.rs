@@ -15,6 +15,7 @@ mod event_scripts;
 mod fencing;
 mod generic_type;
 mod lifecycle;
+mod logical_hostname;
 mod ocf_agents;
 mod recovery;
 mod service;
