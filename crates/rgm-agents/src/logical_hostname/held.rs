@@ -123,6 +123,64 @@ pub fn release_all(dir: &Path) -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// In a network namespace of this test thread's own: addresses added and recorded are
+    /// all gone after `release_all`, and so are their records.
+    #[test]
+    fn release_all_removes_every_recorded_address() {
+        std::thread::spawn(|| {
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET)
+                .expect("a network namespace of our own (the tests run as root)");
+            let d = tempfile::tempdir().unwrap();
+            let dir = d.path().join("addresses");
+            let net = Net::open().unwrap();
+            let lo = net
+                .links()
+                .unwrap()
+                .into_iter()
+                .find(|l| l.name == "lo")
+                .unwrap();
+            for (ip, prefix) in [("192.0.2.77", 24), ("2001:db8::77", 64)] {
+                let ip: IpAddr = ip.parse().unwrap();
+                assert!(net.add(lo.index, ip, prefix).unwrap());
+                assert!(!net.add(lo.index, ip, prefix).unwrap(), "added twice");
+                let h = Held {
+                    resource: "lh".into(),
+                    iface: "lo".into(),
+                    index: lo.index,
+                    ip,
+                    prefix,
+                };
+                record(&dir, &h).unwrap();
+            }
+            let on_lo = |net: &Net| -> Vec<String> {
+                net.addresses()
+                    .unwrap()
+                    .iter()
+                    .filter(|a| a.index == lo.index)
+                    .map(|a| a.ip.to_string())
+                    .collect()
+            };
+            assert!(on_lo(&net).contains(&"192.0.2.77".to_string()));
+            let done = release_all(&dir);
+            assert_eq!(
+                done,
+                [
+                    "removed 192.0.2.77/24 on lo (lh)",
+                    "removed 2001:db8::77/64 on lo (lh)"
+                ]
+            );
+            let left = on_lo(&net);
+            assert!(
+                !left.iter().any(|a| a.ends_with("77")),
+                "left on lo: {left:?}"
+            );
+            assert!(list(&dir, None).is_empty());
+            assert!(release_all(&dir).is_empty());
+        })
+        .join()
+        .unwrap();
+    }
+
     #[test]
     fn records_round_trip() {
         let d = tempfile::tempdir().unwrap();
