@@ -48,8 +48,18 @@ fn script(c: &mut TestCluster, nodes: &[&str]) -> Result<()> {
     std::fs::create_dir_all(&run_dir)?;
     let port = free_port()?;
     let nodelist = format!("Nodelist={}", nodes.join(","));
-    step(c, nodes[1], "clresourcetype", &["register", "-f", &rtr.to_string_lossy()])?;
-    step(c, nodes[1], "clresourcegroup", &["create", "-p", &nodelist, "echo-rg"])?;
+    step(
+        c,
+        nodes[1],
+        "clresourcetype",
+        &["register", "-f", &rtr.to_string_lossy()],
+    )?;
+    step(
+        c,
+        nodes[1],
+        "clresourcegroup",
+        &["create", "-p", &nodelist, "echo-rg"],
+    )?;
     step(
         c,
         nodes[1],
@@ -67,7 +77,12 @@ fn script(c: &mut TestCluster, nodes: &[&str]) -> Result<()> {
             "echo",
         ],
     )?;
-    step(c, nodes[2 % nodes.len()], "clresourcegroup", &["online", "-M", "echo-rg"])?;
+    step(
+        c,
+        nodes[2 % nodes.len()],
+        "clresourcegroup",
+        &["online", "-M", "echo-rg"],
+    )?;
     step(c, first, "clresourcegroup", &["status"])?;
     let host = c
         .online_on(first, "echo-rg")

@@ -78,6 +78,15 @@ fn results(r: &rgm_proto::events::EventReport) -> Vec<(&str, ScriptResult)> {
         .collect()
 }
 
+/// Waits for a condition, for 10 s at most.
+async fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn alive(pid: &str) -> bool {
     Path::new(&format!("/proc/{pid}")).exists()
         && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
@@ -178,14 +187,10 @@ async fn one_deadline_for_the_whole_event_and_a_late_script_is_killed_with_what_
         .map(str::to_string)
         .collect();
     assert_eq!(pids.len(), 2);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while pids.iter().any(|p| alive(p)) {
-        assert!(
-            Instant::now() < deadline,
-            "the late script and its grandchild outlived SIGKILL"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until("the late script and its grandchild to be killed", || {
+        !pids.iter().any(|p| alive(p))
+    })
+    .await;
     // An event asked with a deadline already spent times out at its first script.
     let r = node
         .run("monitor", &[], Some(Duration::ZERO))
@@ -217,12 +222,10 @@ async fn a_new_event_cancels_a_running_monitor_and_a_monitor_gives_way_to_a_runn
         let node = node.clone();
         tokio::spawn(async move { node.run("monitor", &[], None).await.unwrap() })
     };
-    let marker = PathBuf::from(format!("{}.monitor", started.display()));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !marker.exists() {
-        assert!(Instant::now() < deadline, "the monitor did not start");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until("the monitor to start", || {
+        PathBuf::from(format!("{}.monitor", started.display())).exists()
+    })
+    .await;
     let ip = node.run("ipreallocated", &[], None).await.unwrap();
     assert_eq!(ip.result, EventResult::Ok);
     let cancelled = bg.await.unwrap();
@@ -240,11 +243,10 @@ async fn a_new_event_cancels_a_running_monitor_and_a_monitor_gives_way_to_a_runn
             .unwrap()
         })
     };
-    let marker = PathBuf::from(format!("{}.takeip", started.display()));
-    while !marker.exists() {
-        assert!(Instant::now() < deadline, "takeip did not start");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until("takeip to start", || {
+        PathBuf::from(format!("{}.takeip", started.display())).exists()
+    })
+    .await;
     let m = node.run("monitor", &[], None).await.unwrap();
     assert_eq!(m.result, EventResult::Cancelled);
     assert!(m.scripts.is_empty());
