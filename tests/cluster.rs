@@ -326,6 +326,14 @@ impl TestCluster {
         }
     }
 
+    /// SIGTERM to a node's rgmd; returns its exit status once it has exited.
+    pub fn stop(&mut self, node: &str) -> Option<i32> {
+        let i = self.index(node);
+        let mut child = self.nodes[i].child.take()?;
+        kill(child.id() as i32, "TERM");
+        child.wait().ok()?.code()
+    }
+
     /// Starts a node's rgmd again (after a crash).
     pub fn restart(&mut self, node: &str) {
         let i = self.index(node);

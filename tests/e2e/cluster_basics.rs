@@ -79,8 +79,10 @@ fn a_hung_node_stops_its_services_before_they_start_elsewhere_and_rejoins() {
             on.len() == 1 && on[0] != host
         },
     );
+    let booted = boots(&c, &host);
     c.signal_rgmd(&host, "CONT");
-    // It learns it lost its lease, fences itself and rejoins as a new incarnation.
+    // It learns it lost its lease, fences itself and rejoins as a new incarnation, whose
+    // joining runs BOOT again.
     c.wait(
         "the hung node back as a member",
         Duration::from_secs(20),
@@ -97,6 +99,38 @@ fn a_hung_node_stops_its_services_before_they_start_elsewhere_and_rejoins() {
         "{}",
         c.node(&host).log()
     );
+    c.wait("BOOT on the rejoined node", Duration::from_secs(20), || {
+        boots(&c, &host) > booted
+    });
     assert_eq!(c.violations(), "");
     assert_eq!(c.online_on(other, "rg1").len(), 1);
+}
+
+/// How many times BOOT of r1 began on `node`.
+fn boots(c: &TestCluster, node: &str) -> usize {
+    let line = format!("{node} boot r1 begin");
+    c.calls().iter().filter(|l| **l == line).count()
+}
+
+#[test]
+fn sigterm_moves_a_node_s_groups_to_other_nodes_and_it_leaves() {
+    let mut c = TestCluster::start(NODES, 3);
+    c.lock_group("n2", "rg1", NODES, &[], "r1");
+    c.ok("n2", "clrg", &["online", "-M", "rg1"]);
+    let host = c.online_on("n2", "rg1").pop().expect("online somewhere");
+    let other = *NODES.iter().find(|n| **n != host).unwrap();
+    let code = c.stop(&host);
+    assert_eq!(code, Some(0), "{}", c.node(&host).log());
+    let on = c.online_on(other, "rg1");
+    assert!(on.len() == 1 && on[0] != host, "rg1 on {on:?}");
+    // Its membership ended with it: the cluster knows at once, without waiting for the lease.
+    c.wait("the node seen down", Duration::from_secs(5), || {
+        c.view_from(other).is_some_and(|v| {
+            v["nodes"]
+                .as_array()
+                .is_some_and(|ns| ns.iter().any(|x| x["name"] == host && x["up"] == false))
+        })
+    });
+    assert!(c.node(&host).log().contains("moved to other nodes"));
+    assert_eq!(c.violations(), "");
 }

@@ -29,6 +29,10 @@ use crate::host::{Output, ReplyTo};
 /// again.
 const CLAIM_BACKOFF: Duration = Duration::from_secs(10);
 
+/// How long the groups a stopping node moved away stay away from it (Solaris' default for
+/// an evacuation).
+const EVACUATION_SECONDS: i64 = 60;
+
 /// What this node knows of its cluster.
 pub struct ClusterLink {
     pub spec: ClusterSpec,
@@ -643,9 +647,10 @@ impl Daemon {
             self.finish_leaving(Response::Done { messages: vec![] });
             return;
         }
+        // As `clnode evacuate` does by default: no group comes back for 60 s.
         let request = rgm_core::engine::AdminRequest::Evacuate {
             node: node.clone(),
-            seconds: 0,
+            seconds: EVACUATION_SECONDS,
         };
         if let Some(host) = self.host.as_mut() {
             host.own_request(request);
