@@ -192,7 +192,6 @@ async fn run_local(
         fencer,
         serving,
     } = start(&options, &node, &state_dir, &socket, same_boot)?;
-    let events = NodeEventsHost::prepare(&options, &node, &serving.launcher, &log, &socket).await?;
     let store_name = persist.describe();
     let cluster_name = engine.config().cluster_name.clone();
     let host = crate::host::Host::new(engine, persist, &node);
@@ -226,6 +225,8 @@ async fn run_local(
             socket.display()
         ),
     );
+    let events =
+        NodeEventsHost::prepare(&options, &node, &serving.launcher, &daemon.log, &socket).await?;
     events.join_local(&mut daemon, serving.tx.clone()).await;
     daemon.events = Some(events.clone());
     let exit = serve_and_run(&options, &mut daemon, cluster_name, &socket, serving).await?;

@@ -73,17 +73,19 @@ impl NodeEventsHost {
             write(log, node, EVENT_SCRIPTS, Severity::Warning, warning.clone());
         }
         let enabled = scan.scripts.iter().filter(|s| s.entry().enabled).count();
-        write(
-            log,
-            node,
-            EVENT_SCRIPTS,
-            Severity::Notice,
-            format!(
-                "event scripts of node {node}: {} in {} ({enabled} enabled)",
-                scan.scripts.len(),
-                scan.dir.display()
-            ),
-        );
+        if !scan.scripts.is_empty() {
+            write(
+                log,
+                node,
+                EVENT_SCRIPTS,
+                Severity::Notice,
+                format!(
+                    "event scripts of node {node}: {} in {} ({enabled} enabled)",
+                    scan.scripts.len(),
+                    scan.dir.display()
+                ),
+            );
+        }
         for event in ["init", "setup"] {
             let report = events.run(event, &[], None).await?;
             if report.result != EventResult::Ok {
