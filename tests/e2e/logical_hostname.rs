@@ -248,7 +248,12 @@ fn a_logical_hostname_moves_between_namespaced_nodes_and_the_client_follows() {
     // the client's entries point at A.
     let begun = Instant::now();
     a.node.ok("clresourcegroup", &["online", "-M", "lh-rg"]);
+    let returned = begun.elapsed();
     let took = entries_follow(&lan, "02:00:00:00:00:0a", begun);
+    assert!(
+        took < returned + Duration::from_secs(1),
+        "the client followed A {took:?} after the online began (which took {returned:?})"
+    );
     assert!(lan.holds("a", V4) && lan.holds("a", V6));
     assert!(!lan.holds("b", V4) && !lan.holds("b", V6));
     a.node.wait_status("lh", "OK", "LogicalHostname online.");
