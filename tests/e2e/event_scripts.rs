@@ -86,6 +86,20 @@ fn the_node_hosts_nothing_until_startup_succeeds_its_monitor_sets_its_health_and
         ["event init", "event setup", "event startup"],
         "init, setup and startup run in order when rgmd starts"
     );
+    // Anyone may read the scripts' status; running an event needs an administrator.
+    // nobody, in the socket's group (root's), may reach the socket.
+    set_mode(c.dir.path(), 0o750);
+    let nobody = Some((65534, 0));
+    let r = c.run_as("clnode", &["event", "run", "monitor"], nobody);
+    assert_eq!(r.code, 6, "{r:?}");
+    assert!(r.stderr.contains("permission denied"), "{}", r.stderr);
+    let r = c.run_as("clnode", &["event", "script", "list"], nobody);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout.contains("10.gate   yes       10.gate.script"),
+        "{}",
+        r.stdout
+    );
     group_with(&c, &[("r1", &[])]);
     c.ok("clresourcegroup", &["online", "-M", "rg1"]);
     assert_eq!(group_state(&c), "ONLINE");

@@ -111,12 +111,9 @@ impl NodeEventsHost {
     /// reported unhealthy (it hosts nothing) and `startup` is retried every 5 s. Then watches
     /// the node's health (`monitor` every interval).
     pub async fn join_local(&self, daemon: &mut Daemon, tx: mpsc::UnboundedSender<LoopEvent>) {
-        let report = match self.events.run("startup", &[], None).await {
-            Ok(r) => r,
-            Err(e) => unreachable!("startup is an event: {e}"),
-        };
-        let ok = report.result == EventResult::Ok;
-        if !ok && let Some(host) = daemon.host.as_mut() {
+        let report = self.events.run("startup", &[], None).await;
+        let ok = report.as_ref().is_ok_and(|r| r.result == EventResult::Ok);
+        if let (Ok(report), false, Some(host)) = (report, ok, daemon.host.as_mut()) {
             host.feed(EventKind::NodeHealth {
                 node: daemon.node.clone(),
                 healthy: false,
