@@ -282,3 +282,91 @@ pub fn list_text(l: &ScriptList) -> String {
 fn seconds(ms: u64) -> String {
     format!("{}.{:03} s", ms / 1000, ms % 1000)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rgm_proto::events::{ScriptEntry, ScriptReport, ScriptResult};
+
+    fn script(
+        name: &str,
+        result: ScriptResult,
+        exit: Option<i32>,
+        ms: u64,
+        out: &str,
+    ) -> ScriptReport {
+        ScriptReport {
+            name: name.into(),
+            result,
+            exit_status: exit,
+            duration_ms: ms,
+            output: out.into(),
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn a_report_as_text() {
+        let mut late = script("50.sleepy", ScriptResult::Timedout, None, 2000, "");
+        late.reason = Some("still running at the event's deadline".into());
+        let r = EventReport {
+            node: "n1".into(),
+            event: "takeip".into(),
+            args: vec!["eth0".into(), "192.0.2.10".into(), "24".into()],
+            result: EventResult::Timedout,
+            started_ms: 0,
+            duration_ms: 2013,
+            timeout_secs: 2,
+            scripts: vec![
+                script("01.first", ScriptResult::Ok, Some(0), 4, "hello\n"),
+                script("21.noexec", ScriptResult::Disabled, None, 0, ""),
+                late,
+            ],
+        };
+        assert_eq!(
+            report_text(&r),
+            "Event takeip eth0 192.0.2.10 24 on node n1: TIMEDOUT (2.013 s)\n\
+             \n\
+             Script      Result     Exit   Duration\n\
+             ------      ------     ----   --------\n\
+             01.first    OK         0      0.004 s\n  OUTPUT: hello\n\
+             21.noexec   DISABLED   -      -\n\
+             50.sleepy   TIMEDOUT   -      2.000 s\n  REASON: still running at the event's deadline\n"
+        );
+        assert_eq!(outcome(&r).unwrap_err().code, ErrorCode::Method);
+    }
+
+    #[test]
+    fn a_list_as_text() {
+        let l = ScriptList {
+            node: "n1".into(),
+            dir: "/etc/rgm/events".into(),
+            scripts: vec![
+                ScriptEntry {
+                    name: "10.interface".into(),
+                    file: "10.interface.script".into(),
+                    enabled: true,
+                    link: Some("/usr/share/ctdb/events/legacy/10.interface.script".into()),
+                    problem: None,
+                },
+                ScriptEntry {
+                    name: "22.gone".into(),
+                    file: "22.gone".into(),
+                    enabled: false,
+                    link: Some("/nowhere".into()),
+                    problem: Some("No such file or directory".into()),
+                },
+            ],
+            warnings: vec![],
+        };
+        assert_eq!(
+            list_text(&l),
+            "Event scripts of node n1 in /etc/rgm/events\n\
+             \n\
+             Script         Enabled   File\n\
+             ------         -------   ----\n\
+             10.interface   yes       10.interface.script -> /usr/share/ctdb/events/legacy/10.interface.script\n\
+             22.gone        no        22.gone -> /nowhere (No such file or directory)\n"
+        );
+    }
+}
