@@ -38,6 +38,13 @@ pub const BINARIES: &[&str] = &[
     "ocf_monitor_start",
     "ocf_monitor_stop",
     "ocf_update",
+    "clnode",
+    "lh_prenet_start",
+    "lh_start",
+    "lh_stop",
+    "lh_validate",
+    "lh_monitor_start",
+    "lh_monitor_stop",
 ];
 
 /// The environment variable that names the directory of the binaries under test, when they

@@ -49,6 +49,10 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
         "libprotobuf-dev",
         "/usr/include/google/protobuf/descriptor.proto",
     ),
+    // The node event scripts' conformance test runs CTDB's own event daemon
+    // (tests/e2e/event_conformance.rs); the LogicalHostname tests make network namespaces.
+    ("ctdb", "/usr/libexec/ctdb/ctdb-eventd"),
+    ("iproute2", "ip"),
 ];
 
 pub fn main(_args: &[String]) -> Result<()> {

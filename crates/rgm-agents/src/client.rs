@@ -128,6 +128,27 @@ impl Rgm {
         .map(|_| ())
     }
 
+    /// Runs one of this node's event scripts' events (`takeip IFACE IP MASKBITS`, ...) and
+    /// waits for its report (docs/events.md).
+    pub fn event(
+        &mut self,
+        event: &str,
+        args: &[String],
+    ) -> Result<rgm_proto::events::EventReport, RgmError> {
+        let request = Request::Events(rgm_proto::EventsRequest::Run {
+            event: event.to_string(),
+            args: args.to_vec(),
+            timeout: None,
+        });
+        match self.call(&request)? {
+            Response::Events(rgm_proto::EventsResponse::Ran(report)) => Ok(report),
+            _ => Err(RgmError::Unreachable {
+                path: self.path.display().to_string(),
+                reason: "answered an event request with something else than its report".into(),
+            }),
+        }
+    }
+
     /// `scha_resource_setstatus -s status [-m message]` on this node.
     pub fn set_status(
         &mut self,

@@ -6,6 +6,8 @@
 //! - [`generic`]: `RGM.generic`, a command run as a highly available service (after Solaris's
 //!   `SUNW.gds`).
 //! - [`ocf`]: OCF resource agents run unmodified (`clrt register ocf:PROVIDER:AGENT`).
+//! - [`logical_hostname`]: `RGM.LogicalHostname`, network addresses that move with their
+//!   group (after Solaris's `SUNW.LogicalHostname`).
 //! - [`pmf`]: `rgm-pmf`, the process monitor both use to keep a program running; [`probe`],
 //!   the fault monitor loop they share.
 //!
@@ -16,6 +18,7 @@
 pub mod args;
 pub mod client;
 pub mod generic;
+pub mod logical_hostname;
 pub mod method;
 pub mod ocf;
 pub mod pmf;

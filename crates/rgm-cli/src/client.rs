@@ -144,6 +144,7 @@ fn unexpected(response: &Response) -> Failure {
         Response::Refused { .. } => "refused",
         Response::View(_) => "view",
         Response::LogLocation { .. } => "log location",
+        Response::Events(_) => "events",
     };
     Failure::internal(format!(
         "rgmd answered with an unexpected `{kind}` response"

@@ -7,7 +7,7 @@ use rgm_core::ErrorCode;
 /// The families of commands, which share exit statuses and conventions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
-    /// clresourcetype, clresourcegroup, clresource.
+    /// clresourcetype, clresourcegroup, clresource, clnode.
     Cl,
     /// The scha_* commands.
     Scha,
@@ -111,7 +111,9 @@ pub const EXIT_STATUSES: &[ExitStatus] = &[
     st(ErrorCode::Tag, None, Some("unknown optag"), None),
     st(
         ErrorCode::Reconf,
-        Some("refused: the cluster is reconfiguring, or rgmd is shutting down"),
+        Some(
+            "refused: the cluster is reconfiguring, or rgmd is shutting down; clnode event: another event cancelled it",
+        ),
         Some("same"),
         None,
     ),
@@ -131,14 +133,16 @@ pub const EXIT_STATUSES: &[ExitStatus] = &[
     st(
         ErrorCode::State,
         Some(
-            "refused: object in the wrong state (type in use, group not empty, ...); or the groups did not reach the requested state (a method failed or timed out)",
+            "refused: object in the wrong state (type in use, group not empty, ...); or the groups did not reach the requested state (a method failed or timed out); clnode event status: the event never completed",
         ),
         Some("same"),
         None,
     ),
     st(
         ErrorCode::Method,
-        Some("VALIDATE refused the change (its output is printed); nothing was changed"),
+        Some(
+            "VALIDATE refused the change (its output is printed); nothing was changed; clnode event: the event failed or timed out",
+        ),
         None,
         None,
     ),

@@ -6,12 +6,14 @@
 //! says so and closes. Then the client sends [`Request`]s and reads one [`Response`] each.
 //! The command side and the daemon side mirror each other: one `Request` variant, one handler.
 
+pub mod events;
 pub mod frame;
 pub mod limits;
 pub mod message;
 pub mod text;
 pub mod view;
 
+pub use events::{EventsRequest, EventsResponse};
 pub use frame::{FrameError, MAX_FRAME, decode, encode, read_frame, write_frame};
 pub use message::{Hello, HelloReply, PROTOCOL_VERSION, Query, Request, Response};
 pub use view::{ClusterView, GroupView, NodeView, ResourceNodeView, ResourceView, ViewScope};

@@ -62,12 +62,20 @@ pub enum Request {
     },
     /// Read-only; anyone who may open the socket.
     Query(Query),
+    /// This node's event scripts (docs/events.md): answered by the rgmd the command talks
+    /// to, never forwarded. Running an event or enabling a script needs administrator
+    /// privilege.
+    Events(crate::events::EventsRequest),
 }
 
 impl Request {
     /// Whether the request changes anything (and so needs administrator privilege).
     pub fn is_change(&self) -> bool {
-        !matches!(self, Request::Query(_))
+        match self {
+            Request::Query(_) => false,
+            Request::Events(e) => e.is_change(),
+            _ => true,
+        }
     }
 }
 
@@ -100,6 +108,8 @@ pub enum Response {
         human: String,
         json: String,
     },
+    /// The answer to [`Request::Events`].
+    Events(crate::events::EventsResponse),
 }
 
 impl Response {

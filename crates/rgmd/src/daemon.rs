@@ -20,6 +20,7 @@ use crate::cluster_log::ClusterLog;
 use crate::event_loop::{Daemon, Exit, LoopEvent};
 use crate::executor::LauncherExecutor;
 use crate::fence::Fencer;
+use crate::node_events::NodeEventsHost;
 use crate::options::Options;
 use crate::persist::{Persistence, boot_id};
 use crate::recovery;
@@ -224,7 +225,12 @@ async fn run_local(
             socket.display()
         ),
     );
+    let events =
+        NodeEventsHost::prepare(&options, &node, &serving.launcher, &daemon.log, &socket).await?;
+    events.join_local(&mut daemon, serving.tx.clone()).await;
+    daemon.events = Some(events.clone());
     let exit = serve_and_run(&options, &mut daemon, cluster_name, &socket, serving).await?;
+    events.shutdown().await;
     match &exit {
         Exit::Clean => {
             // The next start is a new cluster: Auto_start_on_new_cluster decides.
@@ -257,6 +263,7 @@ async fn run_cluster(
         serving,
     } = start(&options, &node, &state_dir, &socket, false)?;
     let tx = serving.tx.clone();
+    let events = NodeEventsHost::prepare(&options, &node, &serving.launcher, &log, &socket).await?;
     let Some(methods) = serving.launcher.cgroup_parent().map(Path::to_path_buf) else {
         anyhow::bail!(
             "a cluster node needs a writable cgroup v2 (none was found): it is how rgmd stops every process of its resources when it loses its lease"
@@ -295,6 +302,7 @@ async fn run_cluster(
         Box::new(executor),
         fencer.clustered(),
     );
+    daemon.events = Some(events.clone());
     daemon.note(
         Severity::Notice,
         format!(
@@ -307,6 +315,7 @@ async fn run_cluster(
         ),
     );
     let exit = serve_and_run(&options, &mut daemon, spec.name.clone(), &socket, serving).await?;
+    events.shutdown().await;
     match &exit {
         Exit::Clean => daemon.note(
             Severity::Notice,

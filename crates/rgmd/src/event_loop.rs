@@ -51,6 +51,11 @@ pub enum LoopEvent {
     Cluster(ClusterEvent),
     /// The president answered this node's evacuation (it is leaving the cluster).
     Left(Response),
+    /// The node's event scripts changed its health (`startup`, `monitor`; node_events).
+    NodeHealth {
+        healthy: bool,
+        reason: String,
+    },
 }
 
 /// How the loop ended.
@@ -71,6 +76,8 @@ pub struct Daemon {
     pub log: ClusterLog,
     pub executor: Box<dyn Executor>,
     pub fencer: Fencer,
+    /// This node's event scripts (node_events), once `init` and `setup` have run.
+    pub events: Option<crate::node_events::NodeEventsHost>,
     /// Runs whose results this batch fed: their run files go once the batch is saved.
     results: Vec<RunId>,
     shutting_down: bool,
@@ -115,6 +122,7 @@ impl Daemon {
             log,
             executor,
             fencer,
+            events: None,
             results: Vec::new(),
             shutting_down: false,
             exit: None,
@@ -231,10 +239,17 @@ impl Daemon {
             LoopEvent::Shutdown => self.begin_shutdown(),
             LoopEvent::Cluster(ev) => self.on_cluster(ev),
             LoopEvent::Left(answer) => self.finish_leaving(answer),
+            LoopEvent::NodeHealth { healthy, reason } => self.on_node_health(healthy, reason),
         }
     }
 
     fn client(&mut self, request: Request, reply: oneshot::Sender<Response>) {
+        let request = match request {
+            Request::Events(r) => {
+                return crate::node_events::answer(self.events.as_ref(), r, reply);
+            }
+            other => other,
+        };
         if self.shutting_down && request.is_change() {
             let _ = reply.send(Response::refused(
                 ErrorCode::Reconf,

@@ -93,6 +93,12 @@ impl Host {
                 return;
             }
             Request::Admin(request) => EventKind::Request { id, request },
+            // Answered by the node's own event scripts (node_events), never by an engine.
+            Request::Events(_) => {
+                let response = Response::refused(ErrorCode::Internal, "node events: not here");
+                self.out.replies.push((reply, response));
+                return;
+            }
             Request::Control {
                 tag,
                 group,

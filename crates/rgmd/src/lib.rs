@@ -12,6 +12,7 @@ pub mod executor;
 pub mod fence;
 pub mod host;
 pub mod journal;
+pub mod node_events;
 pub mod notify;
 pub mod options;
 pub mod persist;

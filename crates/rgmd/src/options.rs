@@ -58,6 +58,15 @@ pub struct Options {
     /// Seconds between SIGTERM and SIGKILL for a method past its timeout.
     #[arg(long, default_value_t = 10, value_name = "SECONDS")]
     pub grace: u64,
+    /// This node's event scripts (`NN.name`, CTDB's conventions; docs/events.md).
+    #[arg(long, default_value = "/etc/rgm/events", value_name = "DIR")]
+    pub events_dir: PathBuf,
+    /// Seconds between two runs of the monitor event (MonitorInterval).
+    #[arg(long, default_value_t = 15, value_name = "SECONDS")]
+    pub monitor_interval: u64,
+    /// Seconds an event may take, all its scripts together (EventScriptTimeout).
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub event_timeout: u64,
     /// Rotate the cluster log when either of its files would grow past this many bytes.
     #[arg(long, default_value_t = 10 << 20, value_name = "BYTES")]
     pub log_max_bytes: u64,

@@ -2,7 +2,8 @@
 //! president, healthy or not), add one to the configuration ahead of its first start, remove
 //! one, evacuate one, and confirm by hand that a node that left the cluster is down (its
 //! fence could not be done), so its groups may start elsewhere (docs/commands.md,
-//! docs/cluster.md).
+//! docs/cluster.md). `clnode event …` works on the event scripts of the node whose rgmd the
+//! command talks to (`clnode_event`; docs/events.md).
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +12,7 @@ use clap::{ArgMatches, Parser, Subcommand};
 use rgm_core::engine::AdminRequest;
 use rgm_proto::{ClusterView, NodeView};
 
+use super::clnode_event::{self, EventSub};
 use super::{ClCommand, Ctx, Output, select};
 use crate::failure::Failure;
 use crate::format;
@@ -39,6 +41,12 @@ struct Read {
 
 #[derive(Debug, Subcommand)]
 enum Sub {
+    /// This node's event scripts: run an event, show its last status, list, enable and
+    /// disable scripts.
+    Event {
+        #[command(subcommand)]
+        command: EventSub,
+    },
     /// List the nodes of the cluster's configuration.
     List {
         /// Show each node's id, status and role too.
@@ -99,6 +107,7 @@ impl ClCommand for Clnode {
 
     fn execute(self, _m: &ArgMatches, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
         match self.command {
+            Sub::Event { command } => clnode_event::execute(command, ctx),
             Sub::List { verbose, read } => {
                 let view = ctx.view_for(Some(rgm_proto::ViewScope::default()))?;
                 let nodes = picked(&view, &read.operands)?;

@@ -8,6 +8,7 @@
 //! found, and the mapping of every failure to an exit status.
 
 pub mod clnode;
+pub mod clnode_event;
 pub mod clrg;
 pub mod clrs;
 pub mod clrt;

@@ -1,0 +1,5 @@
+//! RGM.LogicalHostname: `lh_stop` (see [`rgm_agents::logical_hostname`]).
+
+fn main() {
+    std::process::exit(rgm_agents::logical_hostname::stop());
+}
