@@ -13,7 +13,8 @@ use crate::check_group;
 use crate::check_node;
 use crate::check_resource;
 use crate::check_type;
-use crate::config::ClusterConfig;
+use crate::config::{ClusterConfig, Resource, ResourceGroup};
+use crate::cycle_scope::CycleScope;
 use crate::edit::PropertyEdit;
 use crate::error::{ConfigError, ConfigErrors, ErrorKind, Object};
 use crate::graph::DependencyGraph;
@@ -131,6 +132,15 @@ impl ClusterConfig {
     /// Checks a change against this configuration. Nothing is modified.
     pub fn plan(&self, change: &Change, runtime: &dyn RuntimeView) -> Result<Plan, ConfigErrors> {
         let mut next = self.clone();
+        let (changed, errs) = next.edit(change, runtime);
+        errs.into_result(Plan { next, changed })
+    }
+
+    /// Makes `change` here, checking it; returns the properties it sets and every problem
+    /// found. With problems, the configuration is left half-changed: callers start from a copy
+    /// ([`ClusterConfig::plan`]) or put back what the change touched ([`ClusterConfig::apply`]).
+    fn edit(&mut self, change: &Change, runtime: &dyn RuntimeView) -> (Vec<String>, ConfigErrors) {
+        let next = self;
         let mut errs = ConfigErrors::default();
         let mut changed = Vec::new();
         match change {
@@ -139,32 +149,32 @@ impl ClusterConfig {
                     errs.push(e);
                 }
             }
-            Change::RemoveNode { name } => check_node::remove(&mut next, name, &mut errs),
+            Change::RemoveNode { name } => check_node::remove(next, name, &mut errs),
             Change::RegisterType {
                 spec,
                 installed_nodes,
                 rt_system,
-            } => check_type::register(&mut next, spec, installed_nodes, *rt_system, &mut errs),
+            } => check_type::register(next, spec, installed_nodes, *rt_system, &mut errs),
             Change::UpdateType {
                 name,
                 installed_nodes,
                 rt_system,
-            } => check_type::update(&mut next, name, installed_nodes, *rt_system, &mut errs),
-            Change::UnregisterType { name } => check_type::unregister(&mut next, name, &mut errs),
+            } => check_type::update(next, name, installed_nodes, *rt_system, &mut errs),
+            Change::UnregisterType { name } => check_type::unregister(next, name, &mut errs),
             Change::CreateGroup {
                 name,
                 scalable,
                 edits,
-            } => changed = check_group::create(&mut next, name, *scalable, edits, &mut errs),
+            } => changed = check_group::create(next, name, *scalable, edits, &mut errs),
             Change::UpdateGroup { name, edits } => {
-                changed = check_group::update(&mut next, name, edits, &mut errs)
+                changed = check_group::update(next, name, edits, &mut errs)
             }
-            Change::DeleteGroup { name } => check_group::delete(&mut next, name, &mut errs),
+            Change::DeleteGroup { name } => check_group::delete(next, name, &mut errs),
             Change::SetManaged { group, managed } => {
-                check_group::set_managed(&mut next, group, *managed, &mut errs)
+                check_group::set_managed(next, group, *managed, &mut errs)
             }
             Change::SetSuspended { group, suspended } => {
-                check_group::set_suspended(&mut next, group, *suspended, &mut errs)
+                check_group::set_suspended(next, group, *suspended, &mut errs)
             }
             Change::CreateResource {
                 name,
@@ -173,20 +183,19 @@ impl ClusterConfig {
                 edits,
                 enabled,
             } => {
-                changed = check_resource::create(
-                    &mut next, name, group, type_name, edits, *enabled, &mut errs,
-                )
+                changed =
+                    check_resource::create(next, name, group, type_name, edits, *enabled, &mut errs)
             }
             Change::UpdateResource { name, edits } => {
-                changed = check_resource::update(&mut next, name, edits, runtime, &mut errs)
+                changed = check_resource::update(next, name, edits, runtime, &mut errs)
             }
-            Change::DeleteResource { name } => check_resource::delete(&mut next, name, &mut errs),
+            Change::DeleteResource { name } => check_resource::delete(next, name, &mut errs),
             Change::SetEnabled {
                 resource,
                 nodes,
                 enabled,
             } => check_resource::set_switch(
-                &mut next,
+                next,
                 resource,
                 nodes.as_deref(),
                 *enabled,
@@ -198,7 +207,7 @@ impl ClusterConfig {
                 nodes,
                 monitored,
             } => check_resource::set_switch(
-                &mut next,
+                next,
                 resource,
                 nodes.as_deref(),
                 *monitored,
@@ -207,9 +216,10 @@ impl ClusterConfig {
             ),
         }
         if errs.is_empty() && touches_dependencies(change) {
-            check_cycles(&next, &mut errs);
+            let scope = CycleScope::of(change, next);
+            check_cycles(next, &scope, &mut errs);
         }
-        errs.into_result(Plan { next, changed })
+        (changed, errs)
     }
 
     /// Checks a whole configuration by every rule a change is checked by: each group, each
@@ -223,7 +233,7 @@ impl ClusterConfig {
         for r in self.resources.keys() {
             check_resource::check_resource(self, r, &mut errs);
         }
-        check_cycles(self, &mut errs);
+        check_cycles(self, &CycleScope::ALL, &mut errs);
         // A rule that involves two objects is met from both sides: say it once.
         let mut unique: Vec<ConfigError> = Vec::new();
         for e in errs.0 {
@@ -234,15 +244,94 @@ impl ClusterConfig {
         ConfigErrors(unique).into_result(())
     }
 
-    /// Checks and applies a change.
+    /// Checks and applies a change in place, all or nothing: the objects the change may touch
+    /// are kept aside first and put back when it is refused, so a change of one object costs
+    /// that object, not a copy of the whole configuration. Returns the properties it sets.
     pub fn apply(
         &mut self,
         change: &Change,
         runtime: &dyn RuntimeView,
-    ) -> Result<Plan, ConfigErrors> {
-        let plan = self.plan(change, runtime)?;
-        *self = plan.next.clone();
-        Ok(plan)
+    ) -> Result<Vec<String>, ConfigErrors> {
+        #[cfg(debug_assertions)]
+        let expected = self.plan(change, runtime);
+        let undo = Undo::before(self, change);
+        let (changed, errs) = self.edit(change, runtime);
+        let result = if errs.is_empty() {
+            Ok(changed)
+        } else {
+            undo.restore(self);
+            Err(errs)
+        };
+        #[cfg(debug_assertions)]
+        match (&expected, &result) {
+            (Ok(plan), Ok(_)) => debug_assert!(plan.next == *self, "{change:?} in place"),
+            (Err(a), Err(b)) => debug_assert_eq!(a, b),
+            _ => panic!("{change:?}: in place and planned disagree"),
+        }
+        result
+    }
+}
+
+/// What a change may modify, kept to be put back if it is refused.
+enum Undo {
+    /// The objects of one change (`None`: absent before).
+    Objects {
+        groups: Vec<(String, Option<ResourceGroup>)>,
+        resources: Vec<(String, Option<Resource>)>,
+    },
+    /// Rare changes (nodes, types) keep the whole configuration.
+    Whole(Box<ClusterConfig>),
+}
+
+impl Undo {
+    fn before(cfg: &ClusterConfig, change: &Change) -> Undo {
+        let group = |g: &str| (g.to_string(), cfg.groups.get(g).cloned());
+        let resource = |r: &str| (r.to_string(), cfg.resources.get(r).cloned());
+        let group_of = |r: &str| cfg.resources.get(r).map(|x| group(&x.group));
+        let (groups, resources) = match change {
+            Change::CreateGroup { name, .. }
+            | Change::UpdateGroup { name, .. }
+            | Change::DeleteGroup { name }
+            | Change::SetManaged { group: name, .. }
+            | Change::SetSuspended { group: name, .. } => (vec![group(name)], vec![]),
+            Change::CreateResource { name, group: g, .. } => {
+                let mut groups = vec![group(g)];
+                groups.extend(group_of(name));
+                (groups, vec![resource(name)])
+            }
+            Change::UpdateResource { name, .. }
+            | Change::DeleteResource { name }
+            | Change::SetEnabled { resource: name, .. }
+            | Change::SetMonitored { resource: name, .. } => {
+                (group_of(name).into_iter().collect(), vec![resource(name)])
+            }
+            Change::AddNode { .. }
+            | Change::RemoveNode { .. }
+            | Change::RegisterType { .. }
+            | Change::UpdateType { .. }
+            | Change::UnregisterType { .. } => return Undo::Whole(Box::new(cfg.clone())),
+        };
+        Undo::Objects { groups, resources }
+    }
+
+    fn restore(self, cfg: &mut ClusterConfig) {
+        match self {
+            Undo::Whole(before) => *cfg = *before,
+            Undo::Objects { groups, resources } => {
+                for (name, before) in groups {
+                    match before {
+                        Some(g) => cfg.groups.insert(name, g),
+                        None => cfg.groups.remove(&name),
+                    };
+                }
+                for (name, before) in resources {
+                    match before {
+                        Some(r) => cfg.resources.insert(name, r),
+                        None => cfg.resources.remove(&name),
+                    };
+                }
+            }
+        }
     }
 }
 
@@ -256,15 +345,19 @@ fn touches_dependencies(change: &Change) -> bool {
     )
 }
 
-fn check_cycles(next: &ClusterConfig, errs: &mut ConfigErrors) {
-    if let Some(cycle) = DependencyGraph::build(next).find_cycle() {
+fn check_cycles(next: &ClusterConfig, scope: &CycleScope, errs: &mut ConfigErrors) {
+    if scope.resources
+        && let Some(cycle) = DependencyGraph::build(next).find_cycle()
+    {
         let first = cycle[0].clone();
         errs.push(ConfigError::new(
             Object::Resource(first),
             ErrorKind::DependencyCycle { cycle },
         ));
     }
-    if let Some(cycle) = RgGraph::build(next).find_cycle() {
+    if scope.groups
+        && let Some(cycle) = RgGraph::build(next).find_cycle()
+    {
         let first = cycle[0].clone();
         errs.push(ConfigError::new(
             Object::ResourceGroup(first),

@@ -12,6 +12,7 @@ mod check_resource;
 mod check_type;
 pub mod config;
 mod cycle;
+mod cycle_scope;
 pub mod deps;
 pub mod derived;
 pub mod edit;
