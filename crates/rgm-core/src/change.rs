@@ -3,6 +3,7 @@
 //! its object and property, or a [`Plan`] holding the next configuration; applying the plan is
 //! replacing the configuration with it, so a change is all or nothing.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -272,6 +273,41 @@ impl ClusterConfig {
     }
 }
 
+/// The configuration objects that changed since they were last taken
+/// ([`Engine::take_config_changes`](crate::engine::Engine::take_config_changes)): what the
+/// daemon must write, at a cost proportional to what changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigChanges {
+    /// Something not told object by object changed (a node, a type): compare everything.
+    pub whole: bool,
+    pub groups: BTreeSet<String>,
+    pub resources: BTreeSet<String>,
+}
+
+impl ConfigChanges {
+    pub fn is_empty(&self) -> bool {
+        !self.whole && self.groups.is_empty() && self.resources.is_empty()
+    }
+
+    /// Adds what `other` names.
+    pub fn merge(&mut self, other: ConfigChanges) {
+        self.whole |= other.whole;
+        self.groups.extend(other.groups);
+        self.resources.extend(other.resources);
+    }
+
+    /// Adds what a change applied to `before` touched ([`touched`]; `None`: anything).
+    pub(crate) fn note(&mut self, touched: Option<(Vec<String>, Vec<String>)>) {
+        match touched {
+            Some((groups, resources)) => {
+                self.groups.extend(groups);
+                self.resources.extend(resources);
+            }
+            None => self.whole = true,
+        }
+    }
+}
+
 /// What a change may modify, kept to be put back if it is refused.
 enum Undo {
     /// The objects of one change (`None`: absent before).
@@ -283,35 +319,56 @@ enum Undo {
     Whole(Box<ClusterConfig>),
 }
 
+/// The groups and resources a change may modify (the group of a resource named included);
+/// `None` for changes of nodes and types, which may touch anything.
+pub(crate) fn touched(cfg: &ClusterConfig, change: &Change) -> Option<(Vec<String>, Vec<String>)> {
+    let group_of = |r: &str| cfg.resources.get(r).map(|x| x.group.clone());
+    Some(match change {
+        Change::CreateGroup { name, .. }
+        | Change::UpdateGroup { name, .. }
+        | Change::DeleteGroup { name }
+        | Change::SetManaged { group: name, .. }
+        | Change::SetSuspended { group: name, .. } => (vec![name.clone()], vec![]),
+        Change::CreateResource { name, group, .. } => {
+            let mut groups = vec![group.clone()];
+            groups.extend(group_of(name).filter(|g| g != group));
+            (groups, vec![name.clone()])
+        }
+        Change::UpdateResource { name, .. }
+        | Change::DeleteResource { name }
+        | Change::SetEnabled { resource: name, .. }
+        | Change::SetMonitored { resource: name, .. } => {
+            (group_of(name).into_iter().collect(), vec![name.clone()])
+        }
+        Change::AddNode { .. }
+        | Change::RemoveNode { .. }
+        | Change::RegisterType { .. }
+        | Change::UpdateType { .. }
+        | Change::UnregisterType { .. } => return None,
+    })
+}
+
 impl Undo {
     fn before(cfg: &ClusterConfig, change: &Change) -> Undo {
-        let group = |g: &str| (g.to_string(), cfg.groups.get(g).cloned());
-        let resource = |r: &str| (r.to_string(), cfg.resources.get(r).cloned());
-        let group_of = |r: &str| cfg.resources.get(r).map(|x| group(&x.group));
-        let (groups, resources) = match change {
-            Change::CreateGroup { name, .. }
-            | Change::UpdateGroup { name, .. }
-            | Change::DeleteGroup { name }
-            | Change::SetManaged { group: name, .. }
-            | Change::SetSuspended { group: name, .. } => (vec![group(name)], vec![]),
-            Change::CreateResource { name, group: g, .. } => {
-                let mut groups = vec![group(g)];
-                groups.extend(group_of(name));
-                (groups, vec![resource(name)])
-            }
-            Change::UpdateResource { name, .. }
-            | Change::DeleteResource { name }
-            | Change::SetEnabled { resource: name, .. }
-            | Change::SetMonitored { resource: name, .. } => {
-                (group_of(name).into_iter().collect(), vec![resource(name)])
-            }
-            Change::AddNode { .. }
-            | Change::RemoveNode { .. }
-            | Change::RegisterType { .. }
-            | Change::UpdateType { .. }
-            | Change::UnregisterType { .. } => return Undo::Whole(Box::new(cfg.clone())),
-        };
-        Undo::Objects { groups, resources }
+        match touched(cfg, change) {
+            None => Undo::Whole(Box::new(cfg.clone())),
+            Some((groups, resources)) => Undo::Objects {
+                groups: groups
+                    .into_iter()
+                    .map(|g| {
+                        let before = cfg.groups.get(&g).cloned();
+                        (g, before)
+                    })
+                    .collect(),
+                resources: resources
+                    .into_iter()
+                    .map(|r| {
+                        let before = cfg.resources.get(&r).cloned();
+                        (r, before)
+                    })
+                    .collect(),
+            },
+        }
     }
 
     fn restore(self, cfg: &mut ClusterConfig) {

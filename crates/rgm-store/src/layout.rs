@@ -19,7 +19,7 @@
 //!
 //! Values are JSON, the same shapes as the whole-file forms of docs/config-format.md.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
@@ -122,6 +122,36 @@ impl Layout {
         diff_map(
             self,
             "config/resource/",
+            &old.resources,
+            &new.resources,
+            &mut ops,
+        );
+        ops
+    }
+
+    /// The writes of the groups and resources named, where `new` differs from `old` (the
+    /// configuration last written): a put for one changed or new, a delete for one gone. The
+    /// cost is what is named, not the configuration's size.
+    pub fn object_ops(
+        &self,
+        groups: &BTreeSet<String>,
+        resources: &BTreeSet<String>,
+        old: &ClusterConfig,
+        new: &ClusterConfig,
+    ) -> Vec<Op> {
+        let mut ops = Vec::new();
+        diff_named(
+            self,
+            "config/group/",
+            groups,
+            &old.groups,
+            &new.groups,
+            &mut ops,
+        );
+        diff_named(
+            self,
+            "config/resource/",
+            resources,
             &old.resources,
             &new.resources,
             &mut ops,
@@ -397,6 +427,25 @@ fn diff_map<K: AsRef<str> + Ord, V: PartialEq + Serialize>(
     for k in old.keys() {
         if !new.contains_key(k) {
             ops.push(Op::delete(layout.key(&format!("{prefix}{}", k.as_ref()))));
+        }
+    }
+}
+
+/// [`diff_map`] for the keys `names` only.
+fn diff_named<V: PartialEq + Serialize>(
+    layout: &Layout,
+    prefix: &str,
+    names: &BTreeSet<String>,
+    old: &BTreeMap<String, V>,
+    new: &BTreeMap<String, V>,
+    ops: &mut Vec<Op>,
+) {
+    for k in names {
+        let key = || layout.key(&format!("{prefix}{k}"));
+        match (old.get(k), new.get(k)) {
+            (o, Some(v)) if o != Some(v) => ops.push(Op::put(key(), json(v))),
+            (Some(_), None) => ops.push(Op::delete(key())),
+            _ => {}
         }
     }
 }

@@ -3,8 +3,8 @@
 //! batch of events — group commit: the transaction holds every object the batch changed, and
 //! the batch's replies, launches and cluster-log records wait for it.
 
-use rgm_core::ClusterConfig;
 use rgm_core::engine::{Engine, Snapshot};
+use rgm_core::{ClusterConfig, ConfigChanges};
 
 use rgm_store::layout::{BootRecord, RunIndex};
 use rgm_store::{Compare, Layout, Op, Store, StoreError, Txn};
@@ -16,6 +16,9 @@ pub struct Persistence {
     node: String,
     boot_id: String,
     config: Option<ClusterConfig>,
+    /// The engine's configuration changes taken but not yet written (a refused transaction
+    /// keeps them for the next).
+    config_pending: ConfigChanges,
     runs: RunIndex,
     boot_written: bool,
 }
@@ -37,6 +40,7 @@ impl Persistence {
             node: node.to_string(),
             boot_id: boot_id.to_string(),
             config: None,
+            config_pending: ConfigChanges::default(),
             runs: RunIndex::default(),
             boot_written: false,
         }
@@ -95,7 +99,8 @@ impl Persistence {
     }
 
     /// Writes, in one transaction, what changed in the engine's configuration (when `config`:
-    /// compared object by object with what was written last), every runtime record the engine
+    /// the objects the engine says it changed — after a change of a node or a type, every
+    /// object compared with what was written last), every runtime record the engine
     /// changed since the last commit, and `extra` writes — applied only if every one of
     /// `compares` holds (a president's epoch). `Ok(false)`: they did not; nothing was written.
     pub async fn commit_guarded(
@@ -106,11 +111,10 @@ impl Persistence {
         extra: Vec<Op>,
     ) -> Result<bool, StoreError> {
         let mut ops = Vec::new();
-        if config {
-            ops.extend(
-                self.layout
-                    .config_ops(self.config.as_ref(), engine.config()),
-            );
+        self.config_pending.merge(engine.take_config_changes());
+        let written = config.then(|| std::mem::take(&mut self.config_pending));
+        if let Some(changed) = &written {
+            ops.extend(self.config_writes(changed, engine.config()));
         }
         let changes = engine.take_changes();
         if !changes.is_empty() {
@@ -130,15 +134,51 @@ impl Persistence {
             .txn(Txn::new().when(compares).and_then(ops))
             .await?;
         if !done.succeeded {
+            if let Some(changed) = written {
+                self.config_pending.merge(changed);
+            }
             return Ok(false);
         }
         if !changes.is_empty() {
             self.boot_written = true;
         }
-        if config {
-            self.config = Some(engine.config().clone());
+        if let Some(changed) = written {
+            self.written(&changed, engine.config());
         }
         Ok(true)
+    }
+
+    /// The writes of the configuration objects `changed` names, as `config` has them.
+    fn config_writes(&self, changed: &ConfigChanges, config: &ClusterConfig) -> Vec<Op> {
+        match &self.config {
+            Some(old) if !changed.whole => {
+                self.layout
+                    .object_ops(&changed.groups, &changed.resources, old, config)
+            }
+            old => self.layout.config_ops(old.as_ref(), config),
+        }
+    }
+
+    /// Remembers what was written: the objects `changed` names (all of them after a whole
+    /// comparison).
+    fn written(&mut self, changed: &ConfigChanges, config: &ClusterConfig) {
+        match &mut self.config {
+            Some(old) if !changed.whole => {
+                for g in &changed.groups {
+                    match config.groups.get(g) {
+                        Some(x) => old.groups.insert(g.clone(), x.clone()),
+                        None => old.groups.remove(g),
+                    };
+                }
+                for r in &changed.resources {
+                    match config.resources.get(r) {
+                        Some(x) => old.resources.insert(r.clone(), x.clone()),
+                        None => old.resources.remove(r),
+                    };
+                }
+            }
+            _ => self.config = Some(config.clone()),
+        }
     }
 
     fn boot_op(&self) -> Op {

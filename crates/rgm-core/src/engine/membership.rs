@@ -28,6 +28,7 @@ impl Engine {
                 ));
                 return;
             }
+            self.cfg_changes.whole = true;
             self.config_changed();
         }
         match self.rt.node(node) {

@@ -103,6 +103,8 @@ pub struct Engine {
     settings: EngineSettings,
     /// What a restore left for the first event: timers to arm again, fences still owed.
     restored: Option<recovery::Restored>,
+    /// The configuration objects changed since the daemon last took them.
+    cfg_changes: crate::change::ConfigChanges,
 }
 
 impl Engine {
@@ -142,6 +144,10 @@ impl Engine {
             refusals: refusals::Refusals::default(),
             settings: EngineSettings::default(),
             restored: None,
+            cfg_changes: crate::change::ConfigChanges {
+                whole: true,
+                ..Default::default()
+            },
         };
         e.dirty.set_ranks(&e.facts);
         e.sync_runtime();

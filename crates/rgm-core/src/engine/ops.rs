@@ -274,10 +274,12 @@ impl Engine {
     fn take_step(&mut self, id: RequestId, step: &Step) -> Result<bool, RequestError> {
         match step {
             Step::Apply(change) => {
+                let touched = crate::change::touched(&self.cfg, change);
                 let mut cfg = std::mem::take(&mut self.cfg);
                 let applied = cfg.apply(change, &EngineRuntime(self));
                 self.cfg = cfg;
                 applied?;
+                self.cfg_changes.note(touched);
                 self.log(LogRecord::decision(
                     msg::CONFIG_CHANGED,
                     Severity::Notice,

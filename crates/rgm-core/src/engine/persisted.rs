@@ -16,6 +16,12 @@ impl Engine {
         self.rt.take_changes()
     }
 
+    /// The configuration objects changed since the last call (everything, the first time):
+    /// [`ConfigChanges::whole`](crate::ConfigChanges) when a node or a type changed.
+    pub fn take_config_changes(&mut self) -> crate::ConfigChanges {
+        std::mem::take(&mut self.cfg_changes)
+    }
+
     /// The stored record of a resource on a node; `None` if it has none (deleted).
     pub fn resource_record(&self, resource: &str, node: &str) -> Option<ResNode> {
         self.rt.res(resource, node).map(ResNode::record)
