@@ -257,6 +257,57 @@ impl Engine {
         self.emit(Action::PersistConfig);
     }
 
+    /// After `change` was applied: a resource created, or switched on or off, costs what it
+    /// touched (its graphs' edges, its facts, its group queued); anything else rebuilds
+    /// everything ([`Engine::config_changed`]).
+    fn config_changed_by(&mut self, change: &crate::change::Change) {
+        use crate::change::Change;
+        match change {
+            Change::CreateResource { name, group, .. } if self.rt.group(group).is_some() => {
+                self.graph.resource_created(&self.cfg, name);
+                self.rg_graph.resource_created(&self.cfg, name);
+                self.facts.resource_created(&self.cfg, name);
+                self.queue_with_neighbours(group);
+            }
+            Change::SetEnabled { resource, .. } | Change::SetMonitored { resource, .. } => {
+                self.facts.switches_changed(&self.cfg, resource);
+                if let Some(r) = self.cfg.resources.get(resource) {
+                    let group = r.group.clone();
+                    self.queue_with_neighbours(&group);
+                }
+            }
+            _ => return self.config_changed(),
+        }
+        #[cfg(debug_assertions)]
+        self.assert_facts_rebuilt();
+        self.emit(Action::PersistConfig);
+    }
+
+    /// Queues `group` and every group its state or its resources' matter to: those that
+    /// depend on it, have an affinity for it, or hold a resource depending on one of its.
+    fn queue_with_neighbours(&mut self, group: &str) {
+        let mut queued = vec![group.to_string()];
+        if let Some(f) = self.facts.group(group) {
+            queued.extend(f.rg_dependents.iter().cloned());
+            queued.extend(f.affine_sources.iter().cloned());
+            queued.extend(f.resource_dependents.iter().cloned());
+            queued.extend(f.rg_dependencies.iter().cloned());
+            queued.extend(f.rg_affinities.iter().map(|a| a.group.clone()));
+        }
+        self.dirty.extend(queued);
+    }
+
+    /// What an incremental update left equals what a rebuild gives.
+    #[cfg(debug_assertions)]
+    fn assert_facts_rebuilt(&self) {
+        let graph = DependencyGraph::build(&self.cfg);
+        debug_assert_eq!(graph.edge_set(), self.graph.edge_set());
+        let rg = RgGraph::build(&self.cfg);
+        debug_assert_eq!(rg.edge_set(), self.rg_graph.edge_set());
+        let facts = Facts::of(&self.cfg);
+        debug_assert_eq!(facts.summary(), self.facts.summary());
+    }
+
     /// Drops runtime entries of deleted objects and adds entries for new ones.
     fn sync_runtime(&mut self) {
         let cfg = &self.cfg;

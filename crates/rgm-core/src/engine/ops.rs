@@ -286,7 +286,7 @@ impl Engine {
                     format!("configuration changed: {}", change),
                     &[],
                 ));
-                self.config_changed();
+                self.config_changed_by(change);
                 Ok(true)
             }
             Step::Validate { prior, change } => {
