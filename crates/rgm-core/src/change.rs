@@ -223,6 +223,36 @@ impl ClusterConfig {
         (changed, errs)
     }
 
+    /// Checks `changes` made one after the other (one refused is left out of what the next are
+    /// checked against), then puts everything back: every problem of every change, at the
+    /// cost of what they touch.
+    pub fn check_all(
+        &mut self,
+        changes: &[Change],
+        runtime: &dyn RuntimeView,
+    ) -> Result<(), ConfigErrors> {
+        #[cfg(debug_assertions)]
+        let before = self.clone();
+        let mut errors = ConfigErrors::default();
+        let mut undo = Vec::new();
+        for c in changes {
+            let u = Undo::before(self, c);
+            let (_, errs) = self.edit(c, runtime);
+            if errs.is_empty() {
+                undo.push(u);
+            } else {
+                u.restore(self);
+                errors.0.extend(errs.0);
+            }
+        }
+        for u in undo.into_iter().rev() {
+            u.restore(self);
+        }
+        #[cfg(debug_assertions)]
+        debug_assert!(before == *self, "check_all put everything back");
+        errors.into_result(())
+    }
+
     /// Checks a whole configuration by every rule a change is checked by: each group, each
     /// resource, and the dependency cycles. For configurations that did not come through
     /// [`ClusterConfig::plan`] (a store read back from disk).
