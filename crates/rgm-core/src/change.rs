@@ -338,6 +338,76 @@ impl ConfigChanges {
     }
 }
 
+/// The last configuration changes, numbered: for a reader that keeps something derived from the
+/// configuration (rgmd's size of the view) to bring it up to date at the cost of what changed.
+#[derive(Debug, Clone)]
+pub(crate) struct ConfigLog {
+    /// Which log this is: generations of two engines are not comparable.
+    instance: u64,
+    generation: u64,
+    /// (generation, what the change touched; `None`: anything).
+    recent: std::collections::VecDeque<(u64, Option<(Vec<String>, Vec<String>)>)>,
+}
+
+/// A configuration's place in the changes of one engine ([`ConfigLog`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfigVersion {
+    instance: u64,
+    generation: u64,
+}
+
+impl Default for ConfigLog {
+    fn default() -> ConfigLog {
+        static INSTANCES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        ConfigLog {
+            instance: INSTANCES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            generation: 0,
+            recent: Default::default(),
+        }
+    }
+}
+
+impl ConfigLog {
+    const KEPT: usize = 64;
+
+    pub(crate) fn version(&self) -> ConfigVersion {
+        ConfigVersion {
+            instance: self.instance,
+            generation: self.generation,
+        }
+    }
+
+    pub(crate) fn push(&mut self, touched: Option<(Vec<String>, Vec<String>)>) {
+        self.generation += 1;
+        if self.recent.len() == Self::KEPT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back((self.generation, touched));
+    }
+
+    /// What changed after generation `since`; `None` when that is no longer known or a change
+    /// may have touched anything.
+    pub(crate) fn since(&self, since: ConfigVersion) -> Option<ConfigChanges> {
+        if since.instance != self.instance || since.generation > self.generation {
+            return None;
+        }
+        let since = since.generation;
+        let mut out = ConfigChanges::default();
+        let mut next = since + 1;
+        for (g, touched) in &self.recent {
+            if *g < next {
+                continue;
+            }
+            if *g != next {
+                return None;
+            }
+            out.note(touched.clone());
+            next += 1;
+        }
+        (next == self.generation + 1 && !out.whole).then_some(out)
+    }
+}
+
 /// What a change may modify, kept to be put back if it is refused.
 enum Undo {
     /// The objects of one change (`None`: absent before).

@@ -29,7 +29,9 @@ pub mod serial;
 pub mod testkit;
 mod type_upgrade;
 
-pub use change::{Change, ConfigChanges, InstalledNodesEdit, NothingRunning, Plan, RuntimeView};
+pub use change::{
+    Change, ConfigChanges, ConfigVersion, InstalledNodesEdit, NothingRunning, Plan, RuntimeView,
+};
 pub use config::{
     ClusterConfig, FailoverMode, Node, NodeSwitch, RegisteredType, Resource, ResourceGroup,
 };

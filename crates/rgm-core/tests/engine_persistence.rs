@@ -362,6 +362,7 @@ fn config_changes_name_the_objects_a_change_touched() {
     // The first take after the engine began: compare everything.
     assert!(s.h.engine.take_config_changes().whole);
     assert!(s.h.engine.take_config_changes().is_empty());
+    let v0 = s.h.engine.config_version();
     let id = s.h.request(AdminRequest::CreateResource {
         names: vec!["cache".into()],
         group: "rg1".into(),
@@ -375,6 +376,11 @@ fn config_changes_name_the_objects_a_change_touched() {
     assert!(!c.whole);
     assert_eq!(c.groups, names(&["rg1"]));
     assert_eq!(c.resources, names(&["cache"]));
+    // A reader that kept the version learns the same, without taking anything.
+    assert_eq!(s.h.engine.config_changes_since(v0), Some(c));
+    let v1 = s.h.engine.config_version();
+    assert_ne!(v0, v1);
+    assert!(s.h.engine.config_changes_since(v1).unwrap().is_empty());
     // A refused change names nothing.
     let id = s.h.request(AdminRequest::CreateResource {
         names: vec!["loop".into()],
@@ -388,4 +394,7 @@ fn config_changes_name_the_objects_a_change_touched() {
     // A node joining may touch anything.
     s.h.join("n3");
     assert!(s.h.engine.take_config_changes().whole);
+    assert_eq!(s.h.engine.config_changes_since(v1), None);
+    // Another engine's versions tell nothing.
+    assert_eq!(two_nodes().h.engine.config_changes_since(v1), None);
 }

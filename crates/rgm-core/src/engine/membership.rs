@@ -29,6 +29,7 @@ impl Engine {
                 return;
             }
             self.cfg_changes.whole = true;
+            self.cfg_log.push(None);
             self.config_changed();
         }
         match self.rt.node(node) {

@@ -105,6 +105,8 @@ pub struct Engine {
     restored: Option<recovery::Restored>,
     /// The configuration objects changed since the daemon last took them.
     cfg_changes: crate::change::ConfigChanges,
+    /// The last configuration changes, numbered ([`Engine::config_changes_since`]).
+    cfg_log: crate::change::ConfigLog,
 }
 
 impl Engine {
@@ -148,6 +150,7 @@ impl Engine {
                 whole: true,
                 ..Default::default()
             },
+            cfg_log: crate::change::ConfigLog::default(),
         };
         e.dirty.set_ranks(&e.facts);
         e.sync_runtime();

@@ -279,7 +279,8 @@ impl Engine {
                 let applied = cfg.apply(change, &EngineRuntime(self));
                 self.cfg = cfg;
                 applied?;
-                self.cfg_changes.note(touched);
+                self.cfg_changes.note(touched.clone());
+                self.cfg_log.push(touched);
                 self.log(LogRecord::decision(
                     msg::CONFIG_CHANGED,
                     Severity::Notice,

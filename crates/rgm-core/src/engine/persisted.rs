@@ -22,6 +22,27 @@ impl Engine {
         std::mem::take(&mut self.cfg_changes)
     }
 
+    /// Where the configuration is in this engine's changes.
+    pub fn config_version(&self) -> crate::change::ConfigVersion {
+        self.cfg_log.version()
+    }
+
+    /// The groups and resources changed since `since` ([`Engine::config_version`]); `None`
+    /// when a node or a type changed since, `since` is too far back to tell, or of another
+    /// engine.
+    pub fn config_changes_since(
+        &self,
+        since: crate::change::ConfigVersion,
+    ) -> Option<crate::ConfigChanges> {
+        self.cfg_log.since(since)
+    }
+
+    /// A number that grows with every write to the runtime state (statuses and their messages
+    /// included).
+    pub fn runtime_writes(&self) -> u64 {
+        self.rt.writes()
+    }
+
     /// The stored record of a resource on a node; `None` if it has none (deleted).
     pub fn resource_record(&self, resource: &str, node: &str) -> Option<ResNode> {
         self.rt.res(resource, node).map(ResNode::record)

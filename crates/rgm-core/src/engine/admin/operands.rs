@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 
 use super::inval;
 use crate::change::{Change, NothingRunning};
-use crate::config::ClusterConfig;
 use crate::engine::Engine;
 use crate::engine::action::RequestError;
 use crate::engine::event::Operands;
