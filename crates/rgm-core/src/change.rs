@@ -327,7 +327,7 @@ impl ConfigChanges {
     }
 
     /// Adds what a change applied to `before` touched ([`touched`]; `None`: anything).
-    pub(crate) fn note(&mut self, touched: Option<(Vec<String>, Vec<String>)>) {
+    pub(crate) fn note(&mut self, touched: Option<Touched>) {
         match touched {
             Some((groups, resources)) => {
                 self.groups.extend(groups);
@@ -346,7 +346,7 @@ pub(crate) struct ConfigLog {
     instance: u64,
     generation: u64,
     /// (generation, what the change touched; `None`: anything).
-    recent: std::collections::VecDeque<(u64, Option<(Vec<String>, Vec<String>)>)>,
+    recent: std::collections::VecDeque<(u64, Option<Touched>)>,
 }
 
 /// A configuration's place in the changes of one engine ([`ConfigLog`]).
@@ -377,7 +377,7 @@ impl ConfigLog {
         }
     }
 
-    pub(crate) fn push(&mut self, touched: Option<(Vec<String>, Vec<String>)>) {
+    pub(crate) fn push(&mut self, touched: Option<Touched>) {
         self.generation += 1;
         if self.recent.len() == Self::KEPT {
             self.recent.pop_front();
@@ -419,9 +419,12 @@ enum Undo {
     Whole(Box<ClusterConfig>),
 }
 
+/// The groups and resources a change touched.
+pub(crate) type Touched = (Vec<String>, Vec<String>);
+
 /// The groups and resources a change may modify (the group of a resource named included);
 /// `None` for changes of nodes and types, which may touch anything.
-pub(crate) fn touched(cfg: &ClusterConfig, change: &Change) -> Option<(Vec<String>, Vec<String>)> {
+pub(crate) fn touched(cfg: &ClusterConfig, change: &Change) -> Option<Touched> {
     let group_of = |r: &str| cfg.resources.get(r).map(|x| x.group.clone());
     Some(match change {
         Change::CreateGroup { name, .. }

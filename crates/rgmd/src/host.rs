@@ -56,6 +56,8 @@ pub struct Host {
     next_request: u64,
     timers: BTreeMap<(Instant, u64), TimerId>,
     config_dirty: bool,
+    /// The admission checks, with the view's size kept between requests.
+    admission: crate::admission::Admission,
     out: Output,
     /// This node's name: the views it makes say it is the president.
     president: String,
@@ -72,6 +74,7 @@ impl Host {
             next_request: 1,
             timers: BTreeMap::new(),
             config_dirty: false,
+            admission: crate::admission::Admission::default(),
             out: Output::default(),
         }
     }
@@ -79,7 +82,7 @@ impl Host {
     /// A command's request, as seen by the rgmd of `node`. Queries are answered at once;
     /// changes go to the engine and are answered when it decides.
     pub fn request(&mut self, mut request: Request, node: &str, reply: ReplyTo) {
-        if let Err(refusal) = crate::admission::admit(&mut request, &self.engine, node) {
+        if let Err(refusal) = self.admission.admit(&mut request, &self.engine, node) {
             self.out.replies.push((reply, refusal));
             return;
         }
