@@ -204,6 +204,13 @@ impl Facts {
         self.resource_ids.entry(r.name.clone()).or_insert(id);
     }
 
+    /// The facts after a group was managed or unmanaged (or suspended or resumed).
+    pub fn group_flags_changed(&mut self, cfg: &ClusterConfig, group: &str) {
+        if let (Some(f), Some(g)) = (self.groups.get_mut(group), cfg.groups.get(group)) {
+            f.managed = g.managed;
+        }
+    }
+
     /// The facts after a resource's On_off_switch or Monitored_switch changed.
     pub fn switches_changed(&mut self, cfg: &ClusterConfig, resource: &str) {
         if let (Some(f), Some(r)) = (

@@ -260,8 +260,9 @@ impl Engine {
         self.emit(Action::PersistConfig);
     }
 
-    /// After `change` was applied: a resource created, or switched on or off, costs what it
-    /// touched (its graphs' edges, its facts, its group queued); anything else rebuilds
+    /// After `change` was applied: a resource created, a resource switched on or off, a group
+    /// managed or suspended, costs what it touched (its graphs' edges, its facts, its group
+    /// and the groups around it queued); anything else rebuilds
     /// everything ([`Engine::config_changed`]).
     fn config_changed_by(&mut self, change: &crate::change::Change) {
         use crate::change::Change;
@@ -270,6 +271,10 @@ impl Engine {
                 self.graph.resource_created(&self.cfg, name);
                 self.rg_graph.resource_created(&self.cfg, name);
                 self.facts.resource_created(&self.cfg, name);
+                self.queue_with_neighbours(group);
+            }
+            Change::SetManaged { group, .. } | Change::SetSuspended { group, .. } => {
+                self.facts.group_flags_changed(&self.cfg, group);
                 self.queue_with_neighbours(group);
             }
             Change::SetEnabled { resource, .. } | Change::SetMonitored { resource, .. } => {
