@@ -129,33 +129,61 @@ impl Layout {
         ops
     }
 
-    /// The writes of the groups and resources named, where `new` differs from `old` (the
-    /// configuration last written): a put for one changed or new, a delete for one gone. The
-    /// cost is what is named, not the configuration's size.
+    /// The writes of the groups and resources named, as `new` has them: a put for one that
+    /// is there, a delete for one that is not. The cost is what is named, not the
+    /// configuration's size.
     pub fn object_ops(
         &self,
         groups: &BTreeSet<String>,
         resources: &BTreeSet<String>,
-        old: &ClusterConfig,
         new: &ClusterConfig,
     ) -> Vec<Op> {
         let mut ops = Vec::new();
-        diff_named(
-            self,
-            "config/group/",
-            groups,
-            &old.groups,
-            &new.groups,
-            &mut ops,
-        );
-        diff_named(
+        put_named(self, "config/group/", groups, &new.groups, &mut ops);
+        put_named(
             self,
             "config/resource/",
             resources,
-            &old.resources,
             &new.resources,
             &mut ops,
         );
+        ops
+    }
+
+    /// The writes that turn the configuration stored as `stored` (the keys under `config/`,
+    /// as read) into `new`: a put for each object whose stored value differs or is missing, a
+    /// delete for each stored object `new` lacks.
+    pub fn config_ops_against(&self, stored: &[KeyValue], new: &ClusterConfig) -> Vec<Op> {
+        let mut old: BTreeMap<&str, &[u8]> = stored
+            .iter()
+            .filter(|kv| self.rel(&kv.key).is_some_and(|r| r.starts_with("config/")))
+            .map(|kv| (kv.key.as_str(), kv.value.as_slice()))
+            .collect();
+        let mut ops = Vec::new();
+        let mut put = |key: String, value: Vec<u8>| {
+            if old.remove(key.as_str()) != Some(value.as_slice()) {
+                ops.push(Op::put(key, value));
+            }
+        };
+        let record = ClusterRecord {
+            format: CONFIG_FORMAT.into(),
+            version: CONFIG_VERSION,
+            cluster_name: new.cluster_name.clone(),
+        };
+        put(self.key("config/cluster"), json(&record));
+        for (k, v) in &new.nodes {
+            put(self.key(&format!("config/node/{k}")), json(v));
+        }
+        for (k, v) in &new.types {
+            put(self.key(&format!("config/type/{k}")), json(v));
+        }
+        for (k, v) in &new.groups {
+            put(self.key(&format!("config/group/{k}")), json(v));
+        }
+        for (k, v) in &new.resources {
+            put(self.key(&format!("config/resource/{k}")), json(v));
+        }
+        ops.extend(old.into_keys().map(|k| Op::delete(k.to_string())));
         ops
     }
 
@@ -431,22 +459,20 @@ fn diff_map<K: AsRef<str> + Ord, V: PartialEq + Serialize>(
     }
 }
 
-/// [`diff_map`] for the keys `names` only.
-fn diff_named<V: PartialEq + Serialize>(
+/// Puts of the objects `names` that `new` has, deletes of those it lacks.
+fn put_named<V: Serialize>(
     layout: &Layout,
     prefix: &str,
     names: &BTreeSet<String>,
-    old: &BTreeMap<String, V>,
     new: &BTreeMap<String, V>,
     ops: &mut Vec<Op>,
 ) {
     for k in names {
-        let key = || layout.key(&format!("{prefix}{k}"));
-        match (old.get(k), new.get(k)) {
-            (o, Some(v)) if o != Some(v) => ops.push(Op::put(key(), json(v))),
-            (Some(_), None) => ops.push(Op::delete(key())),
-            _ => {}
-        }
+        let key = layout.key(&format!("{prefix}{k}"));
+        ops.push(match new.get(k) {
+            Some(v) => Op::put(key, json(v)),
+            None => Op::delete(key),
+        });
     }
 }
 

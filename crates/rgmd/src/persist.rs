@@ -9,13 +9,12 @@ use rgm_core::{ClusterConfig, ConfigChanges};
 use rgm_store::layout::{BootRecord, RunIndex};
 use rgm_store::{Compare, Layout, Op, Store, StoreError, Txn};
 
-/// The store, and what was last written to it.
+/// The store, and what is known of what was written to it.
 pub struct Persistence {
     store: Box<dyn Store>,
     layout: Layout,
     node: String,
     boot_id: String,
-    config: Option<ClusterConfig>,
     /// The engine's configuration changes taken but not yet written (a refused transaction
     /// keeps them for the next).
     config_pending: ConfigChanges,
@@ -39,7 +38,6 @@ impl Persistence {
             layout,
             node: node.to_string(),
             boot_id: boot_id.to_string(),
-            config: None,
             config_pending: ConfigChanges::default(),
             runs: RunIndex::default(),
             boot_written: false,
@@ -68,7 +66,6 @@ impl Persistence {
             ),
             None => None,
         };
-        self.config = config.clone();
         if let Some(s) = &state {
             self.runs = RunIndex::of(s);
         }
@@ -92,10 +89,15 @@ impl Persistence {
 
     /// Writes a new configuration now (the first one, made at start-up).
     pub async fn save_config(&mut self, config: &ClusterConfig) -> Result<(), StoreError> {
-        let ops = self.layout.config_ops(self.config.as_ref(), config);
-        self.commit_ops(ops).await?;
-        self.config = Some(config.clone());
-        Ok(())
+        let ops = self.whole_config_ops(config).await?;
+        self.commit_ops(ops).await
+    }
+
+    /// The writes that bring the stored configuration to `config`, compared with what the
+    /// store holds (read now: only after a change of a node or a type, or at start-up).
+    async fn whole_config_ops(&self, config: &ClusterConfig) -> Result<Vec<Op>, StoreError> {
+        let stored = self.store.range(&self.layout.config_prefix()).await?.kvs;
+        Ok(self.layout.config_ops_against(&stored, config))
     }
 
     /// Writes, in one transaction, what changed in the engine's configuration (when `config`:
@@ -114,7 +116,21 @@ impl Persistence {
         self.config_pending.merge(engine.take_config_changes());
         let written = config.then(|| std::mem::take(&mut self.config_pending));
         if let Some(changed) = &written {
-            ops.extend(self.config_writes(changed, engine.config()));
+            let config = engine.config();
+            if changed.whole {
+                match self.whole_config_ops(config).await {
+                    Ok(writes) => ops.extend(writes),
+                    Err(e) => {
+                        self.config_pending.merge(changed.clone());
+                        return Err(e);
+                    }
+                }
+            } else {
+                ops.extend(
+                    self.layout
+                        .object_ops(&changed.groups, &changed.resources, config),
+                );
+            }
         }
         let changes = engine.take_changes();
         if !changes.is_empty() {
@@ -142,43 +158,7 @@ impl Persistence {
         if !changes.is_empty() {
             self.boot_written = true;
         }
-        if let Some(changed) = written {
-            self.written(&changed, engine.config());
-        }
         Ok(true)
-    }
-
-    /// The writes of the configuration objects `changed` names, as `config` has them.
-    fn config_writes(&self, changed: &ConfigChanges, config: &ClusterConfig) -> Vec<Op> {
-        match &self.config {
-            Some(old) if !changed.whole => {
-                self.layout
-                    .object_ops(&changed.groups, &changed.resources, old, config)
-            }
-            old => self.layout.config_ops(old.as_ref(), config),
-        }
-    }
-
-    /// Remembers what was written: the objects `changed` names (all of them after a whole
-    /// comparison).
-    fn written(&mut self, changed: &ConfigChanges, config: &ClusterConfig) {
-        match &mut self.config {
-            Some(old) if !changed.whole => {
-                for g in &changed.groups {
-                    match config.groups.get(g) {
-                        Some(x) => old.groups.insert(g.clone(), x.clone()),
-                        None => old.groups.remove(g),
-                    };
-                }
-                for r in &changed.resources {
-                    match config.resources.get(r) {
-                        Some(x) => old.resources.insert(r.clone(), x.clone()),
-                        None => old.resources.remove(r),
-                    };
-                }
-            }
-            _ => self.config = Some(config.clone()),
-        }
     }
 
     fn boot_op(&self) -> Op {

@@ -26,7 +26,7 @@ use std::path::Path;
 
 use rgm_core::engine::{AdminRequest, Engine};
 use rgm_core::{ClusterConfig, ErrorCode, InstalledNodesEdit, NothingRunning};
-use rgm_proto::limits::{MAX_FRAME, MAX_STATUS_MSG, json_len, view_bound};
+use rgm_proto::limits::{MAX_FRAME, MAX_STATUS_MSG, json_len, status_msg_bytes, view_bound};
 use rgm_proto::text::cut;
 use rgm_proto::{Request, Response};
 
@@ -89,7 +89,7 @@ fn admit_status(
     if view.bound(engine, node) - msg_bytes(&old) + msg_bytes(message) <= MAX_FRAME {
         return Ok(());
     }
-    let msgs = view.status_msgs(engine) - msg_bytes(&old) + msg_bytes(message);
+    let msgs = status_msg_bytes(engine) - msg_bytes(&old) + msg_bytes(message);
     check_view(engine.config(), node, msgs)
 }
 
@@ -121,7 +121,7 @@ fn admit_change(
             return Ok(());
         }
     }
-    let msgs = view.status_msgs(engine);
+    let msgs = status_msg_bytes(engine);
     // Near the limit, or a change whose effect only the configuration it makes tells: make it.
     let mut next: Option<ClusterConfig> = None;
     for change in &changes {

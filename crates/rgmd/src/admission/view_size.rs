@@ -14,8 +14,8 @@ use rgm_proto::limits::{StateBound, json_len, status_msg_bytes, view_bound};
 #[derive(Default)]
 pub struct ViewSize {
     cached: Option<Cached>,
-    /// The status messages' bytes, at (configuration, runtime writes).
-    msgs: Option<(ConfigVersion, u64, usize)>,
+    /// The status messages' bytes, at a count of runtime writes.
+    msgs: Option<(u64, usize)>,
 }
 
 struct Cached {
@@ -30,18 +30,20 @@ struct Cached {
 impl ViewSize {
     /// At least `view_bound(engine.config(), node, status_msg_bytes(engine))`.
     pub fn bound(&mut self, engine: &Engine, node: &str) -> usize {
-        self.config_part(engine, node) + self.status_msgs(engine)
+        self.config_part(engine, node) + self.status_msgs_bound(engine)
     }
 
-    /// The status messages' bytes in the view ([`status_msg_bytes`]), worked out again only
-    /// when the runtime state or the configuration changed.
-    pub fn status_msgs(&mut self, engine: &Engine) -> usize {
-        let at = (engine.config_version(), engine.runtime_writes());
+    /// At least the status messages' bytes in the view ([`status_msg_bytes`]), worked out
+    /// again only when the runtime state changed: a message is set only by a runtime write,
+    /// and a configuration change without one only takes messages away (a resource or a node
+    /// deleted) or adds an object without one.
+    fn status_msgs_bound(&mut self, engine: &Engine) -> usize {
+        let writes = engine.runtime_writes();
         match self.msgs {
-            Some((v, w, bytes)) if (v, w) == at => bytes,
+            Some((w, bytes)) if w == writes => bytes,
             _ => {
                 let bytes = status_msg_bytes(engine);
-                self.msgs = Some((at.0, at.1, bytes));
+                self.msgs = Some((writes, bytes));
                 bytes
             }
         }
