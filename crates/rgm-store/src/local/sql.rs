@@ -54,8 +54,7 @@ impl Db {
         };
         db.conn
             .execute_batch(
-                "PRAGMA page_size=1024;
-                 PRAGMA journal_mode=WAL;
+                "PRAGMA journal_mode=WAL;
                  PRAGMA synchronous=FULL;
                  PRAGMA foreign_keys=OFF;
                  CREATE TABLE IF NOT EXISTS kv (
