@@ -7,7 +7,7 @@ use rgm_e2e::{alive, wait_for};
 
 use crate::agents::{Node, PATIENCE, descendants};
 
-fn generic_group(c: &Node, resource: &str, extra: &[&str]) {
+pub(crate) fn generic_group(c: &Node, resource: &str, extra: &[&str]) {
     c.ok("clresourcetype", &["register", "RGM.generic"]);
     c.ok("clresourcegroup", &["create", "rg1"]);
     let mut args = vec![

@@ -229,14 +229,19 @@ async fn run_local(
         NodeEventsHost::prepare(&options, &node, &serving.launcher, &daemon.log, &socket).await?;
     events.join_local(&mut daemon, serving.tx.clone()).await;
     daemon.events = Some(events.clone());
+    let launcher = serving.launcher.clone();
     let exit = serve_and_run(&options, &mut daemon, cluster_name, &socket, serving).await?;
-    events.shutdown().await;
+    if exit != Exit::Restart {
+        events.shutdown().await;
+    }
     match &exit {
         Exit::Clean => {
             // The next start is a new cluster: Auto_start_on_new_cluster decides.
             daemon.forget_state().await;
+            crate::restart::kill_strays(&launcher, &mut daemon);
             daemon.note(Severity::Notice, format!("rgmd on node {node} stopped; its resource groups are offline"));
         }
+        Exit::Restart => crate::restart::note_exit(&mut daemon),
         Exit::Unclean(why) => daemon.note(
             Severity::Error,
             format!("rgmd on node {node} stopped, but not cleanly: {why}; the runtime state is kept for the next start"),
@@ -314,16 +319,23 @@ async fn run_cluster(
             socket.display()
         ),
     );
+    let launcher = serving.launcher.clone();
     let exit = serve_and_run(&options, &mut daemon, spec.name.clone(), &socket, serving).await?;
-    events.shutdown().await;
+    if exit != Exit::Restart {
+        events.shutdown().await;
+    }
     match &exit {
-        Exit::Clean => daemon.note(
-            Severity::Notice,
-            format!(
-                "rgmd on node {node} left cluster {}; its resource groups moved to other nodes",
-                spec.name
-            ),
-        ),
+        Exit::Clean => {
+            crate::restart::kill_strays(&launcher, &mut daemon);
+            daemon.note(
+                Severity::Notice,
+                format!(
+                    "rgmd on node {node} left cluster {}; its resource groups moved to other nodes",
+                    spec.name
+                ),
+            )
+        }
+        Exit::Restart => crate::restart::note_exit(&mut daemon),
         Exit::Unclean(why) => daemon.note(
             Severity::Error,
             format!(
@@ -402,16 +414,20 @@ fn access_policy(options: &Options) -> anyhow::Result<AccessPolicy> {
     })
 }
 
+/// SIGTERM and SIGINT stop the node's groups, then rgmd; SIGUSR2 makes rgmd exit leaving them
+/// running, for the next rgmd ([`crate::restart`]).
 fn spawn_signals(tx: tokio::sync::mpsc::UnboundedSender<LoopEvent>) -> anyhow::Result<()> {
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
+    let mut usr2 = signal(SignalKind::user_defined2())?;
     tokio::spawn(async move {
         loop {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-            if tx.send(LoopEvent::Shutdown).is_err() {
+            let event = tokio::select! {
+                _ = term.recv() => LoopEvent::Shutdown,
+                _ = int.recv() => LoopEvent::Shutdown,
+                _ = usr2.recv() => LoopEvent::Restart,
+            };
+            if tx.send(event).is_err() {
                 return;
             }
         }

@@ -32,6 +32,8 @@ pub enum LoopEvent {
     Client {
         request: Request,
         reply: oneshot::Sender<Response>,
+        /// Where progress reports go, when the client asked for them.
+        progress: Option<crate::watch::ProgressTx>,
     },
     MethodDone {
         run: RunId,
@@ -47,6 +49,9 @@ pub enum LoopEvent {
     /// SIGTERM or SIGINT: take this node's groups offline (in a cluster: to other nodes),
     /// then exit.
     Shutdown,
+    /// SIGUSR2: exit leaving every group as it is, for the next rgmd to adopt
+    /// (docs/operating.md, "Restarting rgmd").
+    Restart,
     /// Something from the cluster's store.
     Cluster(ClusterEvent),
     /// The president answered this node's evacuation (it is leaving the cluster).
@@ -65,6 +70,8 @@ pub enum Exit {
     Clean,
     /// Shut down, but something could not be stopped (the reason).
     Unclean(String),
+    /// Exited for a restart: the groups were left as they are, their processes running.
+    Restart,
 }
 
 pub struct Daemon {
@@ -204,7 +211,11 @@ impl Daemon {
 
     fn on_event(&mut self, ev: LoopEvent) {
         match ev {
-            LoopEvent::Client { request, reply } => self.client(request, reply),
+            LoopEvent::Client {
+                request,
+                reply,
+                progress,
+            } => self.client(request, reply, progress),
             LoopEvent::MethodDone { run, result } => match (&mut self.cluster, &mut self.host) {
                 (Some(link), _) => link.agent.ended(run, result),
                 (None, Some(host)) => {
@@ -237,13 +248,19 @@ impl Daemon {
                 }
             }
             LoopEvent::Shutdown => self.begin_shutdown(),
+            LoopEvent::Restart => self.restart(),
             LoopEvent::Cluster(ev) => self.on_cluster(ev),
             LoopEvent::Left(answer) => self.finish_leaving(answer),
             LoopEvent::NodeHealth { healthy, reason } => self.on_node_health(healthy, reason),
         }
     }
 
-    fn client(&mut self, request: Request, reply: oneshot::Sender<Response>) {
+    fn client(
+        &mut self,
+        request: Request,
+        reply: oneshot::Sender<Response>,
+        progress: Option<crate::watch::ProgressTx>,
+    ) {
         let request = match request {
             Request::Events(r) => {
                 return crate::node_events::answer(self.events.as_ref(), r, reply);
@@ -262,8 +279,17 @@ impl Daemon {
             return;
         }
         match (self.host.as_mut(), self.cluster.as_mut()) {
-            (Some(host), _) => host.request(request, &self.node, ReplyTo::Local(reply)),
-            (None, Some(link)) => link.forward.forward(request, reply),
+            (Some(host), _) => {
+                host.request_watched(request, &self.node, ReplyTo::Local(reply), progress)
+            }
+            (None, Some(link)) => {
+                // Coarser: the president's runs are not reported here, only where it went.
+                if let Some(tx) = progress.filter(|_| request.is_change()) {
+                    let text = "sent to the cluster's president; waiting for its answer";
+                    let _ = tx.try_send(rgm_proto::Progress::Note { text: text.into() });
+                }
+                link.forward.forward(request, reply)
+            }
             (None, None) => {
                 let _ = reply.send(Response::refused(ErrorCode::Internal, "rgmd has no engine"));
             }
@@ -301,6 +327,9 @@ impl Daemon {
         let now = clock::now();
         for record in &out.logs {
             self.log.write(now, record);
+        }
+        for (tx, report) in out.progress {
+            let _ = tx.try_send(report);
         }
         for (to, response) in out.replies {
             if let ReplyTo::Local(tx) = to {
@@ -355,6 +384,43 @@ impl Daemon {
             groups: Operands::All,
             nodes: Some(vec![self.node.clone()]),
         });
+    }
+
+    /// SIGUSR2: answer whoever waits, and end the loop without stopping anything. Every
+    /// batch is already saved, so the next rgmd restores the engine as it is now and adopts
+    /// the runs in flight (docs/recovery.md).
+    fn restart(&mut self) {
+        if self.shutting_down {
+            let node = self.node.clone();
+            self.note(
+                Severity::Warning,
+                format!(
+                    "rgmd on node {node} is already stopping; the restart asked for is not done"
+                ),
+            );
+            return;
+        }
+        self.shutting_down = true;
+        let node = self.node.clone();
+        self.note(
+            Severity::Notice,
+            format!(
+                "rgmd on node {node} restarting: its resource groups stay as they are and keep running; the next rgmd adopts them"
+            ),
+        );
+        let why = "rgmd restarted before the request was done; what it set in motion goes on \
+                   under the next rgmd (the status subcommands show where it stands)";
+        if let Some(host) = self.host.as_mut() {
+            for to in host.take_pending() {
+                if let ReplyTo::Local(tx) = to {
+                    let _ = tx.send(Response::refused(ErrorCode::Reconf, why));
+                }
+            }
+        }
+        if let Some(link) = self.cluster.as_mut() {
+            link.forward.give_up_all(why);
+        }
+        self.exit = Some(Exit::Restart);
     }
 
     /// After a clean shutdown, the next start is a new cluster (Auto_start_on_new_cluster).

@@ -1,0 +1,135 @@
+//! Restarting rgmd the documented way (`rgmd --restart`, i.e. SIGUSR2; docs/operating.md)
+//! keeps every service up (issue 15): the old rgmd exits with status 75 leaving its groups as
+//! they are, the new one adopts them — same processes, still Online, no method run again — and
+//! monitoring goes on through the new rgmd; a stop (SIGTERM) after that still stops everything.
+
+use std::process::Command;
+use std::time::Duration;
+
+use rgm_e2e::{Run, alive, wait_for};
+
+use crate::agents::{Node, PATIENCE, descendants};
+use crate::crash_recovery::Contained;
+
+/// The exit status of an rgmd that exited for a restart (`RestartForceExitStatus=` in the unit).
+const RESTART_STATUS: i32 = 75;
+
+/// `rgmd --restart` against the socket of `c` (the real binary, not a test wrapper).
+fn restart(c: &rgm_e2e::Cluster) -> Run {
+    Command::new(rgm_e2e::bin_dir().join("rgmd"))
+        .args(["--restart", "--socket"])
+        .arg(c.socket())
+        .output()
+        .expect("run rgmd --restart")
+        .into()
+}
+
+#[test]
+fn a_restart_leaves_the_service_running_and_the_new_rgmd_adopts_it() {
+    let mut t = Contained::start("restart");
+    t.monitored_group();
+    t.c.ok("clresourcegroup", &["online", "-M", "mg"]);
+    wait_for("mg to be ONLINE", PATIENCE, || t.group_state() == "ONLINE");
+    assert_eq!(t.state(), "ONLINE");
+    let services = t.cg.services();
+    let monitors = t.cg.monitors();
+    assert_eq!((services.len(), monitors.len()), (1, 1));
+    let old = t.c.pid();
+
+    let r = restart(&t.c);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.stdout.trim(),
+        format!(
+            "rgmd (pid {old}) exited for a restart, leaving its resource groups running; start rgmd again and it adopts them"
+        )
+    );
+    assert_eq!(t.c.stop_wait(), RESTART_STATUS);
+    assert_eq!(t.cg.services(), services, "the service outlived rgmd");
+    assert_eq!(t.cg.monitors(), monitors, "its monitor too");
+    let log = t.c.log();
+    assert!(
+        log.contains("restarting: its resource groups stay as they are"),
+        "{log}"
+    );
+
+    t.c.boot();
+    assert_ne!(t.c.pid(), old);
+    assert_eq!(t.group_state(), "ONLINE");
+    assert_eq!(t.state(), "ONLINE");
+    t.wait_quiet();
+    assert_eq!(t.cg.services(), services, "the same service, adopted");
+    assert_eq!(t.cg.monitors(), monitors);
+    assert_eq!(
+        t.calls(),
+        ["start svc", "monitor_start svc"],
+        "nothing was stopped or started again"
+    );
+    let status = t.c.ok("clresourcegroup", &["status", "mg"]);
+    assert!(status.contains("Online"), "{status}");
+
+    // A stop still stops: STOP methods in order, then rgmd exits 0 with nothing left.
+    assert_eq!(t.c.stop(), 0);
+    assert_eq!(
+        t.calls(),
+        [
+            "start svc",
+            "monitor_start svc",
+            "monitor_stop svc",
+            "stop svc"
+        ]
+    );
+    assert!(t.cg.services().is_empty() && t.cg.monitors().is_empty());
+}
+
+#[test]
+fn monitoring_goes_on_through_the_new_rgmd() {
+    let mut c = Node::start();
+    crate::generic_type::generic_group(
+        &c,
+        "svc1",
+        &[
+            "-x",
+            "Start_command=sh,-c,setsid sleep 1000 & exit 0",
+            "-p",
+            "Retry_count=2",
+            "-p",
+            "Retry_interval=600",
+        ],
+    );
+    c.ok("clresourcegroup", &["online", "-M", "rg1"]);
+    c.wait_status("svc1", "OK", "running");
+    let pmf = c.monitor_pid("svc1", "svc").expect("the process monitor");
+    let probe = c.monitor_pid("svc1", "probe").expect("the fault monitor");
+    let service = descendants(pmf);
+    assert_eq!(service.len(), 1, "{service:?}");
+
+    let r = restart(&c);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(c.stop_wait(), RESTART_STATUS);
+    assert!(alive(service[0]) && alive(pmf) && alive(probe));
+    c.boot();
+    assert_eq!(c.state("svc1"), "ONLINE");
+    assert_eq!(c.restarts("svc1"), 0);
+
+    // The service dies: its monitor restarts it and the new rgmd counts the restart.
+    rgm_e2e::kill(service[0], "KILL");
+    wait_for("the service to run again", PATIENCE, || {
+        let now = descendants(pmf);
+        now.len() == 1 && now[0] != service[0]
+    });
+    wait_for("the new rgmd to count the restart", PATIENCE, || {
+        c.restarts("svc1") == 1
+    });
+    assert_eq!(c.state("svc1"), "ONLINE");
+    assert_eq!(
+        c.monitor_pid("svc1", "probe"),
+        Some(probe),
+        "the same fault monitor"
+    );
+    wait_for(
+        "the probe to report through the new rgmd",
+        Duration::from_secs(30),
+        || c.status("svc1").0 == "OK",
+    );
+}
