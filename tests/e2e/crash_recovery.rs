@@ -128,6 +128,17 @@ impl Contained {
             .unwrap()
     }
 
+    /// [`Contained::background`], keeping its stderr for the test to read.
+    pub fn background_output(&self, cmd: &str, args: &[&str]) -> Child {
+        Command::new(self.c.bin.join(cmd))
+            .args(args)
+            .env("RGM_SOCKET", self.c.socket())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
     pub fn state(&self) -> String {
         self.c
             .run(

@@ -133,3 +133,42 @@ fn monitoring_goes_on_through_the_new_rgmd() {
         || c.status("svc1").0 == "OK",
     );
 }
+
+/// A restart while START runs: the old rgmd does not wait for it, the command waiting is told
+/// (exit status 5), and the new rgmd adopts the START and waits for it. Its result cannot be
+/// known (its parent is gone), so the recovery rules redo it — STOP, then START — and the
+/// service is Online, once.
+#[test]
+fn a_restart_during_a_start_leaves_it_running_for_the_new_rgmd() {
+    let mut t = Contained::start("restart-start");
+    // START sleeps 20 s before it starts the service: rgmd's exit must not wait for it.
+    t.service_group(&[], 20, 0);
+    let online = t.background_output("clresourcegroup", &["online", "-M", "mg"]);
+    t.wait_file("svc.starting");
+    let r = restart(&t.c);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(t.c.stop_wait(), RESTART_STATUS);
+    let calls = std::fs::read_to_string(t.c.run_dir().join("calls")).unwrap();
+    assert_eq!(
+        calls, "start svc\n",
+        "START still runs: rgmd did not wait for it"
+    );
+    let waited = online.wait_with_output().expect("the command's answer");
+    assert_eq!(waited.status.code(), Some(5));
+    let said = String::from_utf8_lossy(&waited.stderr);
+    assert!(
+        said.contains("rgmd restarted before the request was done"),
+        "{said}"
+    );
+
+    t.c.boot();
+    t.wait_online();
+    t.wait_quiet();
+    assert_eq!(
+        t.calls(),
+        ["start svc", "stop svc", "start svc"],
+        "the START was waited for, then redone"
+    );
+    assert_eq!(t.cg.services().len(), 1);
+    assert!(t.c.log().contains("started by the previous rgmd"));
+}
