@@ -2,10 +2,12 @@
 //! keeps every service up (issue 15): the old rgmd exits with status 75 leaving its groups as
 //! they are, the new one adopts them — same processes, still Online, no method run again — and
 //! monitoring goes on through the new rgmd; a stop (SIGTERM) after that still stops everything.
+//! On a node of a cluster it is refused (not supported there yet).
 
 use std::process::Command;
 use std::time::Duration;
 
+use rgm_e2e::cluster::TestCluster;
 use rgm_e2e::{Run, alive, wait_for};
 
 use crate::agents::{Node, PATIENCE, descendants};
@@ -171,4 +173,37 @@ fn a_restart_during_a_start_leaves_it_running_for_the_new_rgmd() {
     );
     assert_eq!(t.cg.services().len(), 1);
     assert!(t.c.log().contains("started by the previous rgmd"));
+}
+
+/// On a node of a cluster, a restart in place is not supported yet: `rgmd --restart` refuses
+/// and says what to do instead, SIGUSR2 is ignored (and logged), and the node's service and
+/// rgmd run on.
+#[test]
+fn in_a_cluster_a_restart_in_place_is_refused_and_nothing_changes() {
+    let c = TestCluster::start(&["n1", "n2"], 3);
+    c.lock_group("n1", "rg1", &["n1", "n2"], &[], "r1");
+    c.ok("n1", "clrg", &["online", "-M", "rg1"]);
+    let rgmd = c.node("n1").rgmd_pid().expect("n1's rgmd");
+    let r: Run = Command::new(c.bin.join("rgmd"))
+        .args(["--restart", "--socket"])
+        .arg(c.node("n1").socket())
+        .output()
+        .expect("rgmd --restart")
+        .into();
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("is a node of a cluster on etcd")
+            && r.stderr.contains("systemctl restart rgmd"),
+        "{}",
+        r.stderr
+    );
+    c.signal_rgmd("n1", "USR2");
+    c.wait("n1's rgmd to log that it ignored SIGUSR2", PATIENCE, || {
+        c.node("n1").log().contains("SIGUSR2 ignored")
+    });
+    assert!(alive(rgmd));
+    assert_eq!(c.online_on("n2", "rg1"), ["n1"]);
+    assert!(c.service_runs("n1", "r1"));
+    c.ok("n1", "clrg", &["switch", "-n", "n2", "rg1"]);
+    assert_eq!(c.violations(), "");
 }

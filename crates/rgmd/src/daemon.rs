@@ -320,21 +320,21 @@ async fn run_cluster(
         ),
     );
     let launcher = serving.launcher.clone();
-    let exit = serve_and_run(&options, &mut daemon, spec.name.clone(), &socket, serving).await?;
-    if exit != Exit::Restart {
-        events.shutdown().await;
-    }
+    let exit = serve_and_run(&options, &mut daemon, spec.name.clone(), &socket, serving).await;
+    // Whatever way a cluster node's rgmd ends, what its resources left running here goes
+    // with it: their groups are (or will be) started elsewhere.
+    crate::restart::kill_strays(&launcher, &mut daemon);
+    let exit = exit?;
+    events.shutdown().await;
     match &exit {
-        Exit::Clean => {
-            crate::restart::kill_strays(&launcher, &mut daemon);
-            daemon.note(
-                Severity::Notice,
-                format!(
-                    "rgmd on node {node} left cluster {}; its resource groups moved to other nodes",
-                    spec.name
-                ),
-            )
-        }
+        Exit::Clean => daemon.note(
+            Severity::Notice,
+            format!(
+                "rgmd on node {node} left cluster {}; its resource groups moved to other nodes",
+                spec.name
+            ),
+        ),
+        // Not in a cluster (SIGUSR2 is ignored there).
         Exit::Restart => crate::restart::note_exit(&mut daemon),
         Exit::Unclean(why) => daemon.note(
             Severity::Error,
