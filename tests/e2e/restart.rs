@@ -87,18 +87,7 @@ fn a_restart_leaves_the_service_running_and_the_new_rgmd_adopts_it() {
 #[test]
 fn monitoring_goes_on_through_the_new_rgmd() {
     let mut c = Node::start();
-    crate::generic_type::generic_group(
-        &c,
-        "svc1",
-        &[
-            "-x",
-            "Start_command=sh,-c,setsid sleep 1000 & exit 0",
-            "-p",
-            "Retry_count=2",
-            "-p",
-            "Retry_interval=600",
-        ],
-    );
+    crate::generic_type::daemonised_group(&c);
     c.ok("clresourcegroup", &["online", "-M", "rg1"]);
     c.wait_status("svc1", "OK", "running");
     let pmf = c.monitor_pid("svc1", "svc").expect("the process monitor");
