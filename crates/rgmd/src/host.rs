@@ -175,11 +175,13 @@ impl Host {
             }
             return;
         }
-        self.watches.add(id, &self.engine, progress);
-        let mut reports = std::mem::take(&mut self.out.progress);
-        self.watches
-            .launched(&self.engine, &self.out.launch[launched..], &mut reports);
-        self.out.progress = reports;
+        self.watches.add(
+            id,
+            &self.engine,
+            progress,
+            &self.out.launch[launched..],
+            &mut self.out.progress,
+        );
     }
 
     /// A query, answered as the rgmd of `node` (its "local node").
