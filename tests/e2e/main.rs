@@ -9,6 +9,7 @@ mod cluster_rules;
 mod cluster_store;
 mod crash_recovery;
 mod dev_guide;
+mod disk_full;
 mod engine_rules;
 mod etcd_store;
 mod event_conformance;
