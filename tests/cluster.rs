@@ -169,7 +169,8 @@ impl TestCluster {
         });
     }
 
-    /// Waits until every running node is a member and some node is president.
+    /// Waits until every running node is a member, healthy (its startup event has
+    /// succeeded), and some node is president.
     pub fn wait_formed(&self) {
         let names: Vec<String> = self
             .nodes
@@ -183,9 +184,10 @@ impl TestCluster {
             };
             v["president"].is_string()
                 && names.iter().all(|n| {
-                    v["nodes"]
-                        .as_array()
-                        .is_some_and(|ns| ns.iter().any(|x| x["name"] == *n && x["up"] == true))
+                    v["nodes"].as_array().is_some_and(|ns| {
+                        ns.iter()
+                            .any(|x| x["name"] == *n && x["up"] == true && x["healthy"] != false)
+                    })
                 })
         });
     }

@@ -272,7 +272,8 @@ async fn run_cluster(
     // The watchdog fired since the last rgmd: this node's processes are dead, so the
     // previous membership must not be carried on.
     let may_resume = !crate::cluster::watchdog::take_fired(&state_dir);
-    start_watchdog(&state_dir, &methods)?;
+    let addresses = rgm_agents::logical_hostname::held::dir_for_socket(&socket);
+    start_watchdog(&state_dir, &methods, &addresses)?;
     let (member_tx, member_rx) = tokio::sync::mpsc::unbounded_channel();
     let link = ClusterLink::new(
         spec.clone(),
@@ -349,8 +350,9 @@ async fn connect(_: &ClusterSpec, option: &str) -> anyhow::Result<Arc<dyn rgm_st
     anyhow::bail!("--store {option}: this rgmd was built without etcd support (feature `etcd`)")
 }
 
-/// Starts this state directory's watchdog unless one runs (left by a previous rgmd).
-fn start_watchdog(state_dir: &Path, methods: &Path) -> anyhow::Result<()> {
+/// Starts this state directory's watchdog unless one runs (left by a previous rgmd); it
+/// removes the addresses recorded in `addresses` when it fires.
+fn start_watchdog(state_dir: &Path, methods: &Path, addresses: &Path) -> anyhow::Result<()> {
     if crate::cluster::watchdog::running(state_dir) {
         return Ok(());
     }
@@ -365,6 +367,7 @@ fn start_watchdog(state_dir: &Path, methods: &Path) -> anyhow::Result<()> {
         &[
             state_dir.display().to_string(),
             methods.display().to_string(),
+            addresses.display().to_string(),
         ],
         &state_dir.join("watchdog.log"),
         cgroup.as_deref(),

@@ -43,8 +43,8 @@ pub struct ClusterLink {
     pub keys: Keys,
     boot_id: String,
     state_dir: PathBuf,
-    events: UnboundedSender<LoopEvent>,
-    member: UnboundedSender<MemberCommand>,
+    pub(crate) events: UnboundedSender<LoopEvent>,
+    pub(crate) member: UnboundedSender<MemberCommand>,
     /// The method cgroups' directory (the fail-fast kills everything in it).
     methods_cgroup: Option<PathBuf>,
     lease: Option<LeaseId>,
@@ -89,6 +89,13 @@ impl ClusterLink {
             WatchKind::President,
             events.clone(),
         );
+        // Watched from before the node joins, so no notice about its joining is missed.
+        let node_events = watcher::spawn(
+            Arc::clone(&store),
+            keys.node_events(),
+            WatchKind::NodeEvents,
+            events.clone(),
+        );
         ClusterLink {
             spec,
             store,
@@ -109,7 +116,7 @@ impl ClusterLink {
             claim_after: None,
             agent: Agent::default(),
             forward: Forwarder::new(),
-            node_watches: vec![president],
+            node_watches: vec![president, node_events],
             president_watches: Vec::new(),
             last_trouble: None,
             leaving: false,
@@ -224,7 +231,7 @@ impl Daemon {
         link.renewed = Some(at);
         link.agent.forget();
         link.arm_watchdog();
-        for h in link.node_watches.drain(1..) {
+        for h in link.node_watches.drain(2..) {
             h.abort();
         }
         let watches = [
@@ -238,6 +245,7 @@ impl Daemon {
         }
         link.claim = link.president_seen.is_none() && !link.leaving;
         let cluster = link.spec.name.clone();
+        self.member_joined();
         self.note(
             Severity::Notice,
             format!(
@@ -254,6 +262,7 @@ impl Daemon {
     fn watched(&mut self, kind: WatchKind, change: WatchChange) {
         match kind {
             WatchKind::President => self.president_changed(change),
+            WatchKind::NodeEvents => self.node_events_announced(change),
             WatchKind::Members | WatchKind::Results | WatchKind::Requests => {
                 let Some(link) = self.cluster.as_mut() else {
                     return;
@@ -371,6 +380,7 @@ impl Daemon {
             Severity::Error,
             format!("node {node} fences itself: {why}; killing every process of its resources"),
         );
+        self.release_addresses();
         if let Some(dir) = self.link().methods_cgroup.clone() {
             let left = watchdog::kill_tree(&dir, Duration::from_secs(5));
             if left > 0 {
@@ -430,9 +440,10 @@ impl Daemon {
             let Some(p) = link.presidency.as_mut() else {
                 break;
             };
-            let writes = p.writes(&link.keys, &out);
+            let mut writes = p.writes(&link.keys, &out);
             let guard = p.guard(&link.keys);
             let epoch = p.epoch;
+            writes.extend(p.reconfig.write(&link.keys, epoch, &host.engine, &out));
             let done = host.commit(guard, writes).await;
             match done {
                 Ok(true) => {

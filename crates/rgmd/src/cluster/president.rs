@@ -28,10 +28,10 @@ pub struct Presidency {
     /// The incarnation of each node the engine believes up (`known/<node>`).
     known: BTreeMap<String, String>,
     known_writes: Vec<Op>,
-    /// Each member's health as last fed to the engine.
-    health: BTreeMap<String, bool>,
     /// Keys read and handled: deleted with the next commit.
     consumed: Vec<String>,
+    /// Reconfigurations and takeover runs, for the nodes' event scripts.
+    pub reconfig: crate::node_events_cluster::Reconfig,
 }
 
 /// Claims the presidency for `node` on `lease` if nobody holds it: `Some(epoch)` when won.
@@ -116,8 +116,8 @@ impl Presidency {
             members: None,
             known,
             known_writes: Vec::new(),
-            health: BTreeMap::new(),
             consumed: Vec::new(),
+            reconfig: crate::node_events_cluster::Reconfig::new(),
         }
     }
 
@@ -176,23 +176,31 @@ impl Presidency {
             if !host.engine.config().nodes.contains_key(n) {
                 host.internal_request(AdminRequest::AddNode { name: n.clone() }, ReplyTo::Nobody);
             }
-            if !host.engine.node_up(n) {
-                host.feed(EventKind::NodeJoined { node: n.clone() });
-                self.known.insert(n.clone(), m.incarnation.clone());
-                self.known_writes
-                    .push(Op::put(keys.known(n), m.incarnation.clone()));
-            }
-            let health_was = self.health.insert(n.clone(), m.healthy);
-            if health_was != Some(m.healthy) && (health_was.is_some() || !m.healthy) {
+            // Health first: a node joining before its startup event succeeded hosts nothing.
+            // Compared with what the engine holds, so a new president also corrects a health
+            // that changed while there was none.
+            let engine_healthy = host
+                .engine
+                .node_record(n)
+                .is_none_or(|x| x.unhealthy.is_none());
+            if engine_healthy != m.healthy {
                 host.feed(EventKind::NodeHealth {
                     node: n.clone(),
                     healthy: m.healthy,
-                    reason: if m.healthy {
+                    reason: if !m.reason.is_empty() {
+                        m.reason.clone()
+                    } else if m.healthy {
                         "its monitor event succeeded again".into()
                     } else {
                         "its monitor event failed".into()
                     },
                 });
+            }
+            if !host.engine.node_up(n) {
+                host.feed(EventKind::NodeJoined { node: n.clone() });
+                self.known.insert(n.clone(), m.incarnation.clone());
+                self.known_writes
+                    .push(Op::put(keys.known(n), m.incarnation.clone()));
             }
         }
         self.members = Some(now);
