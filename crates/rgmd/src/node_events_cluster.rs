@@ -122,7 +122,13 @@ impl Reconfig {
     }
 
     /// The write announcing what [`Reconfig::observe`] found, if anything.
-    pub fn write(&mut self, keys: &Keys, epoch: Revision, engine: &Engine, out: &Output) -> Option<Op> {
+    pub fn write(
+        &mut self,
+        keys: &Keys,
+        epoch: Revision,
+        engine: &Engine,
+        out: &Output,
+    ) -> Option<Op> {
         let events = self.observe(engine, out);
         if events.is_empty() {
             return None;
@@ -204,7 +210,9 @@ impl Daemon {
                     side.seen = Some(kv.mod_revision);
                     match serde_json::from_slice::<NodeEventsNotice>(&kv.value) {
                         Ok(n) => todo.push(n.events),
-                        Err(e) => tracing::warn!(error = %e, "unreadable node events notice; ignored"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "unreadable node events notice; ignored")
+                        }
                     }
                 }
             }
@@ -263,9 +271,9 @@ pub fn release_addresses_of(socket: &Path) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rgm_core::Change;
     use rgm_core::engine::{AdminRequest, MethodResult, Operands};
     use rgm_core::testkit::{Harness, TypeBuilder, cluster, group, must};
-    use rgm_core::Change;
 
     /// Two nodes and a group holding a LogicalHostname.
     fn harness() -> Harness {

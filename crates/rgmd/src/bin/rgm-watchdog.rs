@@ -18,7 +18,9 @@ fn main() -> ExitCode {
         [s, c] => (s, c, None),
         [s, c, a] => (s, c, Some(PathBuf::from(a))),
         _ => {
-            eprintln!("usage: rgm-watchdog STATE_DIR METHOD_CGROUP [ADDRESSES_DIR] (started by rgmd)");
+            eprintln!(
+                "usage: rgm-watchdog STATE_DIR METHOD_CGROUP [ADDRESSES_DIR] (started by rgmd)"
+            );
             return ExitCode::from(2);
         }
     };
