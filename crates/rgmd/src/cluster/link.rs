@@ -556,9 +556,16 @@ impl Daemon {
         let mut fences = Vec::new();
         {
             let link = self.link();
+            let lapsed = link
+                .presidency
+                .as_mut()
+                .map(Presidency::take_lapsed)
+                .unwrap_or_default();
             let p = link.presidency.as_ref();
             for (n, reason) in std::mem::take(&mut out.fences) {
-                if p.is_some_and(|p| !p.is_member(&n)) {
+                // Not a member, or a member again in a new incarnation: the one that died
+                // lost its key, so it has stopped everything.
+                if p.is_some_and(|p| !p.is_member(&n)) || lapsed.contains(&n) {
                     fenced_now.push(n);
                 } else {
                     fences.push((n, reason));

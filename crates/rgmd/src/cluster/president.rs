@@ -4,7 +4,7 @@
 //! shows — members, results, forwarded requests — into engine events, and the writes that
 //! carry the engine's decisions to the nodes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use rgm_core::engine::{AdminRequest, Engine, EventKind, MethodResult, RunId};
@@ -30,6 +30,10 @@ pub struct Presidency {
     known_writes: Vec<Op>,
     /// Keys read and handled: deleted with the next commit.
     consumed: Vec<String>,
+    /// Nodes whose death this batch fed because the incarnation the engine knew lost its
+    /// member key: they have fenced themselves (their lease lapsed or they ended it after
+    /// fencing), even when a new incarnation of them is already a member.
+    lapsed: BTreeSet<String>,
     /// Reconfigurations and takeover runs, for the nodes' event scripts.
     pub reconfig: crate::node_events_cluster::Reconfig,
 }
@@ -117,6 +121,7 @@ impl Presidency {
             known,
             known_writes: Vec::new(),
             consumed: Vec::new(),
+            lapsed: BTreeSet::new(),
             reconfig: crate::node_events_cluster::Reconfig::new(),
         }
     }
@@ -170,6 +175,7 @@ impl Presidency {
             if !same {
                 host.feed(EventKind::NodeDied { node: n.clone() });
                 self.forget_known(keys, &n);
+                self.lapsed.insert(n.clone());
             }
         }
         for (n, m) in &now {
@@ -179,21 +185,24 @@ impl Presidency {
             // Health first: a node joining before its startup event succeeded hosts nothing.
             // Compared with what the engine holds, so a new president also corrects a health
             // that changed while there was none.
-            let engine_healthy = host
-                .engine
-                .node_record(n)
-                .is_none_or(|x| x.unhealthy.is_none());
-            if engine_healthy != m.healthy {
+            let reason = if !m.reason.is_empty() {
+                m.reason.clone()
+            } else if m.healthy {
+                "its monitor event succeeded again".into()
+            } else {
+                "its monitor event failed".into()
+            };
+            let engine_says = host.engine.node_record(n).and_then(|x| x.unhealthy);
+            let changed = match (engine_says, m.healthy) {
+                (None, healthy) => !healthy,
+                (Some(_), true) => true,
+                (Some(was), false) => was != reason,
+            };
+            if changed {
                 host.feed(EventKind::NodeHealth {
                     node: n.clone(),
                     healthy: m.healthy,
-                    reason: if !m.reason.is_empty() {
-                        m.reason.clone()
-                    } else if m.healthy {
-                        "its monitor event succeeded again".into()
-                    } else {
-                        "its monitor event failed".into()
-                    },
+                    reason,
                 });
             }
             if !host.engine.node_up(n) {
@@ -218,6 +227,11 @@ impl Presidency {
             .as_ref()?
             .get(node)
             .map(|m| m.incarnation.as_str())
+    }
+
+    /// The nodes whose incarnation lost its member key in this batch (see `lapsed`).
+    pub fn take_lapsed(&mut self) -> BTreeSet<String> {
+        std::mem::take(&mut self.lapsed)
     }
 
     pub fn is_member(&self, node: &str) -> bool {
