@@ -372,6 +372,47 @@ mod tests {
         assert_eq!(h.engine.group_primaries("rg"), ["n1"]);
     }
 
+    /// In a network namespace of the test thread's own, from inside a runtime as rgmd's loop
+    /// calls it: every address recorded beside the socket is removed, and its record.
+    #[test]
+    fn the_fail_fast_removes_the_addresses_recorded_beside_the_socket() {
+        use rgm_agents::logical_hostname::held::{self, Held};
+        use rgm_agents::logical_hostname::netlink::Net;
+        std::thread::spawn(|| {
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET)
+                .expect("a network namespace of our own (the tests run as root)");
+            let d = tempfile::tempdir().unwrap();
+            let socket = d.path().join("rgmd.sock");
+            let dir = held::dir_for_socket(&socket);
+            let net = Net::open().unwrap();
+            let lo = net
+                .links()
+                .unwrap()
+                .into_iter()
+                .find(|l| l.name == "lo")
+                .unwrap();
+            let ip: std::net::IpAddr = "192.0.2.99".parse().unwrap();
+            assert!(net.add(lo.index, ip, 24).unwrap());
+            let h = Held {
+                resource: "lh".into(),
+                iface: "lo".into(),
+                index: lo.index,
+                ip,
+                prefix: 24,
+            };
+            held::record(&dir, &h).unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            let done = rt.block_on(async { release_addresses_of(&socket) });
+            assert_eq!(done, ["removed 192.0.2.99/24 on lo (lh)"]);
+            assert!(!net.addresses().unwrap().iter().any(|a| a.ip == ip));
+            assert!(held::list(&dir, None).is_empty());
+        })
+        .join()
+        .unwrap();
+    }
+
     #[test]
     fn a_notice_is_one_write_of_the_key_every_node_watches() {
         let h = harness();
