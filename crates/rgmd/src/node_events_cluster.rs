@@ -242,18 +242,16 @@ impl Daemon {
         }
     }
 
-    /// The fail-fast's part for addresses: every public address this node holds is removed
-    /// from its interface, each removal in the cluster log.
-    pub(crate) fn release_addresses(&mut self) {
+    /// The fail-fast's part for addresses (and a new incarnation's, for what an earlier one
+    /// left): every public address this node holds is removed from its interface, each
+    /// removal in the cluster log (`node N <why>: removed …`).
+    pub(crate) fn release_addresses(&mut self, why: &str) {
         let Some(socket) = self.events.as_ref().map(|e| e.socket().to_path_buf()) else {
             return;
         };
         let node = self.node.clone();
         for line in release_addresses_of(&socket) {
-            self.note(
-                Severity::Warning,
-                format!("node {node} fences itself: {line}"),
-            );
+            self.note(Severity::Warning, format!("node {node} {why}: {line}"));
         }
     }
 }
