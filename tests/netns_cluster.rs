@@ -87,41 +87,20 @@ impl NsCluster {
         let nodelist = format!("Nodelist={}", nodes.join(","));
         c.ok(via, "clresourcegroup", &["create", "-p", &nodelist, group]);
         let hostnames = format!("HostnameList={}", addrs.join(","));
-        c.ok(
-            via,
-            "clresource",
-            &[
-                "create",
-                "-g",
-                group,
-                "-t",
-                "RGM.LogicalHostname",
-                "-x",
-                &hostnames,
-                "lh",
-            ],
-        );
         let start = format!(
             "Start_command={},--address,::,--port,{port}",
             echo.display()
         );
         let ports = format!("Port_list={port}/tcp");
-        c.ok(
-            via,
-            "clresource",
-            &[
-                "create",
-                "-g",
-                group,
-                "-t",
-                "RGM.generic",
-                "-x",
-                &start,
-                "-p",
-                &ports,
-                "svc",
-            ],
-        );
+        for (name, type_name, props) in [
+            ("lh", "RGM.LogicalHostname", ["-x", &hostnames].to_vec()),
+            ("svc", "RGM.generic", ["-x", &start, "-p", &ports].to_vec()),
+        ] {
+            let mut args = vec!["create", "-g", group, "-t", type_name];
+            args.extend(props);
+            args.push(name);
+            c.ok(via, "clresource", &args);
+        }
     }
 
     /// The MAC of `host`'s eth0.
