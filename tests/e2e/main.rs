@@ -4,6 +4,7 @@
 mod agents;
 mod bad_input;
 mod cluster_basics;
+mod cluster_events;
 mod cluster_failures;
 mod cluster_rules;
 mod cluster_store;
@@ -19,6 +20,7 @@ mod generic_type;
 mod hostile;
 mod lifecycle;
 mod logical_hostname;
+mod logical_hostname_cluster;
 mod ocf_agents;
 mod recovery;
 mod service;
