@@ -13,6 +13,7 @@ pub mod fence;
 pub mod host;
 pub mod journal;
 pub mod node_events;
+pub mod node_events_cluster;
 pub mod notify;
 pub mod options;
 pub mod persist;
