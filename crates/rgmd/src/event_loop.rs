@@ -35,7 +35,7 @@ fn is_admin(ev: &LoopEvent) -> bool {
     matches!(
         ev,
         LoopEvent::Client {
-            request: Request::Admin(_),
+            request: Request::Admin(_) | Request::AdminAsync(_),
             ..
         }
     )

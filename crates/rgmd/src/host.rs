@@ -60,6 +60,7 @@ impl Output {
         self.replies.extend(later.replies);
         self.logs.extend(later.logs);
         self.fences.extend(later.fences);
+        self.progress.extend(later.progress);
         if later.own_answer.is_some() {
             self.own_answer = later.own_answer;
         }
