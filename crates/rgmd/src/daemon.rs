@@ -78,6 +78,9 @@ fn start(
         launcher.sweep_cgroups();
     }
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    // Before the socket serves: a stop (or restart) asked as soon as commands can see rgmd
+    // waits in the queue for the loop instead of killing rgmd outright.
+    spawn_signals(tx.clone())?;
     let listener = crate::socket::bind(socket)?;
     let executor = LauncherExecutor::new(
         launcher.clone(),
@@ -127,7 +130,6 @@ async fn serve_and_run(
     });
     let limits = ClientLimits::from(options);
     tokio::spawn(serve(listener, tx.clone(), policy, identity, limits));
-    spawn_signals(tx.clone())?;
     crate::cluster_log::reopen_on_sighup(daemon.log.clone(), &node)?;
     crate::notify::ready(socket, &node)?;
     if launcher.uses_cgroups() {
