@@ -78,6 +78,9 @@ fn start(
         launcher.sweep_cgroups();
     }
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    // Before the socket serves: a stop (or restart) asked as soon as commands can see rgmd
+    // waits in the queue for the loop instead of killing rgmd outright.
+    spawn_signals(tx.clone())?;
     let listener = crate::socket::bind(socket)?;
     let executor = LauncherExecutor::new(
         launcher.clone(),
@@ -127,7 +130,6 @@ async fn serve_and_run(
     });
     let limits = ClientLimits::from(options);
     tokio::spawn(serve(listener, tx.clone(), policy, identity, limits));
-    spawn_signals(tx.clone())?;
     crate::cluster_log::reopen_on_sighup(daemon.log.clone(), &node)?;
     crate::notify::ready(socket, &node)?;
     if launcher.uses_cgroups() {
@@ -229,14 +231,19 @@ async fn run_local(
         NodeEventsHost::prepare(&options, &node, &serving.launcher, &daemon.log, &socket).await?;
     events.join_local(&mut daemon, serving.tx.clone()).await;
     daemon.events = Some(events.clone());
+    let launcher = serving.launcher.clone();
     let exit = serve_and_run(&options, &mut daemon, cluster_name, &socket, serving).await?;
-    events.shutdown().await;
+    if exit != Exit::Restart {
+        events.shutdown().await;
+    }
     match &exit {
         Exit::Clean => {
             // The next start is a new cluster: Auto_start_on_new_cluster decides.
             daemon.forget_state().await;
+            crate::restart::kill_strays(&launcher, &mut daemon);
             daemon.note(Severity::Notice, format!("rgmd on node {node} stopped; its resource groups are offline"));
         }
+        Exit::Restart => crate::restart::note_exit(&mut daemon),
         Exit::Unclean(why) => daemon.note(
             Severity::Error,
             format!("rgmd on node {node} stopped, but not cleanly: {why}; the runtime state is kept for the next start"),
@@ -256,12 +263,16 @@ async fn run_cluster(
     let (state_dir, _lock) = rgm_store::local::lock_state_dir(&state_dir)?;
     let store = connect(&spec, &options.store).await?;
     let this_boot = boot_id();
+    // The watchdog fired since the last rgmd: this node's processes are dead, so the
+    // previous membership must not be carried on. Otherwise the previous rgmd's run files are
+    // kept: if this one carries on its membership, it takes over the runs it was given.
+    let may_resume = !crate::cluster::watchdog::take_fired(&state_dir);
     let Start {
         log,
         executor,
         fencer,
         serving,
-    } = start(&options, &node, &state_dir, &socket, false)?;
+    } = start(&options, &node, &state_dir, &socket, may_resume)?;
     let tx = serving.tx.clone();
     let events = NodeEventsHost::prepare(&options, &node, &serving.launcher, &log, &socket).await?;
     let Some(methods) = serving.launcher.cgroup_parent().map(Path::to_path_buf) else {
@@ -269,10 +280,8 @@ async fn run_cluster(
             "a cluster node needs a writable cgroup v2 (none was found): it is how rgmd stops every process of its resources when it loses its lease"
         );
     };
-    // The watchdog fired since the last rgmd: this node's processes are dead, so the
-    // previous membership must not be carried on.
-    let may_resume = !crate::cluster::watchdog::take_fired(&state_dir);
-    start_watchdog(&state_dir, &methods)?;
+    let addresses = rgm_agents::logical_hostname::held::dir_for_socket(&socket);
+    start_watchdog(&state_dir, &methods, &addresses)?;
     let (member_tx, member_rx) = tokio::sync::mpsc::unbounded_channel();
     let link = ClusterLink::new(
         spec.clone(),
@@ -314,7 +323,12 @@ async fn run_cluster(
             socket.display()
         ),
     );
-    let exit = serve_and_run(&options, &mut daemon, spec.name.clone(), &socket, serving).await?;
+    let launcher = serving.launcher.clone();
+    let exit = serve_and_run(&options, &mut daemon, spec.name.clone(), &socket, serving).await;
+    // Whatever way a cluster node's rgmd ends, what its resources left running here goes
+    // with it: their groups are (or will be) started elsewhere.
+    crate::restart::kill_strays(&launcher, &mut daemon);
+    let exit = exit?;
     events.shutdown().await;
     match &exit {
         Exit::Clean => daemon.note(
@@ -324,6 +338,8 @@ async fn run_cluster(
                 spec.name
             ),
         ),
+        // Not in a cluster (SIGUSR2 is ignored there).
+        Exit::Restart => crate::restart::note_exit(&mut daemon),
         Exit::Unclean(why) => daemon.note(
             Severity::Error,
             format!(
@@ -349,8 +365,9 @@ async fn connect(_: &ClusterSpec, option: &str) -> anyhow::Result<Arc<dyn rgm_st
     anyhow::bail!("--store {option}: this rgmd was built without etcd support (feature `etcd`)")
 }
 
-/// Starts this state directory's watchdog unless one runs (left by a previous rgmd).
-fn start_watchdog(state_dir: &Path, methods: &Path) -> anyhow::Result<()> {
+/// Starts this state directory's watchdog unless one runs (left by a previous rgmd); it
+/// removes the addresses recorded in `addresses` when it fires.
+fn start_watchdog(state_dir: &Path, methods: &Path, addresses: &Path) -> anyhow::Result<()> {
     if crate::cluster::watchdog::running(state_dir) {
         return Ok(());
     }
@@ -365,6 +382,7 @@ fn start_watchdog(state_dir: &Path, methods: &Path) -> anyhow::Result<()> {
         &[
             state_dir.display().to_string(),
             methods.display().to_string(),
+            addresses.display().to_string(),
         ],
         &state_dir.join("watchdog.log"),
         cgroup.as_deref(),
@@ -402,16 +420,20 @@ fn access_policy(options: &Options) -> anyhow::Result<AccessPolicy> {
     })
 }
 
+/// SIGTERM and SIGINT stop the node's groups, then rgmd; SIGUSR2 makes rgmd exit leaving them
+/// running, for the next rgmd ([`crate::restart`]).
 fn spawn_signals(tx: tokio::sync::mpsc::UnboundedSender<LoopEvent>) -> anyhow::Result<()> {
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
+    let mut usr2 = signal(SignalKind::user_defined2())?;
     tokio::spawn(async move {
         loop {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-            if tx.send(LoopEvent::Shutdown).is_err() {
+            let event = tokio::select! {
+                _ = term.recv() => LoopEvent::Shutdown,
+                _ = int.recv() => LoopEvent::Shutdown,
+                _ = usr2.recv() => LoopEvent::Restart,
+            };
+            if tx.send(event).is_err() {
                 return;
             }
         }

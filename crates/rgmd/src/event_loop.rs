@@ -27,11 +27,27 @@ use crate::fence::Fencer;
 use crate::host::{Host, Output, ReplyTo};
 use crate::recovery::Step;
 
+/// How often rgmd tries again to save a runtime state the store could not write.
+const SAVE_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// An administrator's request (on one node, a batch of its own).
+fn is_admin(ev: &LoopEvent) -> bool {
+    matches!(
+        ev,
+        LoopEvent::Client {
+            request: Request::Admin(_) | Request::AdminAsync(_),
+            ..
+        }
+    )
+}
+
 /// Everything the loop reacts to.
 pub enum LoopEvent {
     Client {
         request: Request,
         reply: oneshot::Sender<Response>,
+        /// Where progress reports go, when the client asked for them.
+        progress: Option<crate::watch::ProgressTx>,
     },
     MethodDone {
         run: RunId,
@@ -47,6 +63,9 @@ pub enum LoopEvent {
     /// SIGTERM or SIGINT: take this node's groups offline (in a cluster: to other nodes),
     /// then exit.
     Shutdown,
+    /// SIGUSR2: exit leaving every group as it is, for the next rgmd to adopt
+    /// (docs/operating.md, "Restarting rgmd").
+    Restart,
     /// Something from the cluster's store.
     Cluster(ClusterEvent),
     /// The president answered this node's evacuation (it is leaving the cluster).
@@ -65,6 +84,8 @@ pub enum Exit {
     Clean,
     /// Shut down, but something could not be stopped (the reason).
     Unclean(String),
+    /// Exited for a restart: the groups were left as they are, their processes running.
+    Restart,
 }
 
 pub struct Daemon {
@@ -80,6 +101,11 @@ pub struct Daemon {
     pub events: Option<crate::node_events::NodeEventsHost>,
     /// Runs whose results this batch fed: their run files go once the batch is saved.
     results: Vec<RunId>,
+    /// An administrator's request was fed in this batch (it is alone in it: see `run`).
+    batch_admin: bool,
+    /// The runtime state could not be saved (one node): why, and what the unsaved batches
+    /// must do once it is. See [`Daemon::flush`].
+    unsaved: Option<(String, Output)>,
     shutting_down: bool,
     exit: Option<Exit>,
 }
@@ -124,6 +150,8 @@ impl Daemon {
             fencer,
             events: None,
             results: Vec::new(),
+            batch_admin: false,
+            unsaved: None,
             shutting_down: false,
             exit: None,
         }
@@ -166,12 +194,17 @@ impl Daemon {
         loop {
             let timer = self.host.as_ref().and_then(Host::next_timer);
             let fail_fast = self.cluster.as_ref().and_then(ClusterLink::fail_fast_at);
+            let retry_save = self.unsaved.is_some();
             let first = tokio::select! {
                 ev = events.recv() => ev,
                 _ = sleep_until(timer), if timer.is_some() => {
                     if let Some(host) = self.host.as_mut() {
                         host.fire_timers();
                     }
+                    self.flush().await?;
+                    continue;
+                }
+                _ = tokio::time::sleep(SAVE_RETRY), if retry_save => {
                     self.flush().await?;
                     continue;
                 }
@@ -187,12 +220,24 @@ impl Daemon {
             let Some(ev) = first else {
                 anyhow::bail!("every event source closed");
             };
-            self.on_event(ev);
-            // Take what else is ready in one batch: one state write covers them all.
-            for _ in 0..1024 {
-                match events.try_recv() {
-                    Ok(ev) => self.on_event(ev),
-                    Err(_) => break,
+            // Take what else is ready in one batch: one state write covers them all. On one
+            // node, an administrator's request is a batch of its own, so that a change the
+            // store cannot save is refused alone and nothing else is undone with it.
+            let mut next = Some(ev);
+            let mut fed = 0;
+            while let Some(ev) = next.take() {
+                let alone = self.cluster.is_none() && is_admin(&ev);
+                if alone && fed > 0 {
+                    self.flush().await?;
+                }
+                self.on_event(ev);
+                fed += 1;
+                if alone {
+                    self.flush().await?;
+                    fed = 0;
+                }
+                if fed < 1024 {
+                    next = events.try_recv().ok();
                 }
             }
             self.flush().await?;
@@ -204,7 +249,11 @@ impl Daemon {
 
     fn on_event(&mut self, ev: LoopEvent) {
         match ev {
-            LoopEvent::Client { request, reply } => self.client(request, reply),
+            LoopEvent::Client {
+                request,
+                reply,
+                progress,
+            } => self.client(request, reply, progress),
             LoopEvent::MethodDone { run, result } => match (&mut self.cluster, &mut self.host) {
                 (Some(link), _) => link.agent.ended(run, result),
                 (None, Some(host)) => {
@@ -237,13 +286,19 @@ impl Daemon {
                 }
             }
             LoopEvent::Shutdown => self.begin_shutdown(),
+            LoopEvent::Restart => self.restart(),
             LoopEvent::Cluster(ev) => self.on_cluster(ev),
             LoopEvent::Left(answer) => self.finish_leaving(answer),
             LoopEvent::NodeHealth { healthy, reason } => self.on_node_health(healthy, reason),
         }
     }
 
-    fn client(&mut self, request: Request, reply: oneshot::Sender<Response>) {
+    fn client(
+        &mut self,
+        request: Request,
+        reply: oneshot::Sender<Response>,
+        progress: Option<crate::watch::ProgressTx>,
+    ) {
         let request = match request {
             Request::Events(r) => {
                 return crate::node_events::answer(self.events.as_ref(), r, reply);
@@ -261,9 +316,35 @@ impl Daemon {
             let _ = reply.send(self.log.location());
             return;
         }
+        if let (Some((why, _)), Some(host)) = (&self.unsaved, self.host.as_ref()) {
+            // The runtime state is not saved: reads are answered from memory, changes wait.
+            let response = match request {
+                Request::Query(q) => host.query(q, &self.node),
+                _ => Response::refused(
+                    ErrorCode::Internal,
+                    format!(
+                        "cannot save the runtime state: {why}; changes are refused until it can be saved"
+                    ),
+                ),
+            };
+            let _ = reply.send(response);
+            return;
+        }
+        if self.cluster.is_none() && matches!(request, Request::Admin(_)) {
+            self.batch_admin = true;
+        }
         match (self.host.as_mut(), self.cluster.as_mut()) {
-            (Some(host), _) => host.request(request, &self.node, ReplyTo::Local(reply)),
-            (None, Some(link)) => link.forward.forward(request, reply),
+            (Some(host), _) => {
+                host.request_watched(request, &self.node, ReplyTo::Local(reply), progress)
+            }
+            (None, Some(link)) => {
+                // Coarser: the president's runs are not reported here, only where it went.
+                if let Some(tx) = progress.filter(|_| request.is_change()) {
+                    let text = "sent to the cluster's president; waiting for its answer";
+                    let _ = tx.try_send(rgm_proto::Progress::Note { text: text.into() });
+                }
+                link.forward.forward(request, reply)
+            }
             (None, None) => {
                 let _ = reply.send(Response::refused(ErrorCode::Internal, "rgmd has no engine"));
             }
@@ -279,20 +360,79 @@ impl Daemon {
         let Some(host) = self.host.as_mut() else {
             return Ok(());
         };
+        let admin = std::mem::take(&mut self.batch_admin);
         let config = host.config_changed();
-        if let Err(e) = host.commit(Vec::new(), Vec::new()).await {
-            let what = if config {
-                "configuration"
-            } else {
-                "runtime state"
-            };
-            anyhow::bail!(
-                "cannot save the {what}, stopping without acknowledging or launching anything: {e}"
-            );
+        match host.commit(Vec::new(), Vec::new()).await {
+            Ok(_) => {
+                self.executor.saved(&std::mem::take(&mut self.results));
+                let mut out = host.take_output();
+                if let Some((_, mut held)) = self.unsaved.take() {
+                    held.append(out);
+                    out = held;
+                    let store = host.persist.describe();
+                    self.note(
+                        Severity::Notice,
+                        format!("the runtime state is saved to {store} again; carrying on"),
+                    );
+                }
+                self.carry_out(out);
+                Ok(())
+            }
+            Err(e) if admin => self.refuse_unsaved_change(config, e).await,
+            Err(e) => {
+                let out = host.take_output();
+                let store = host.persist.describe();
+                match self.unsaved.as_mut() {
+                    Some((why, held)) => {
+                        *why = e.to_string();
+                        held.append(out);
+                    }
+                    None => {
+                        self.unsaved = Some((e.to_string(), out));
+                        self.note(
+                            Severity::Error,
+                            format!(
+                                "cannot save the runtime state ({store}): {e}; nothing is launched, acknowledged or logged as done until it can be (trying again every second); changes are refused meanwhile"
+                            ),
+                        );
+                    }
+                }
+                Ok(())
+            }
         }
-        self.executor.saved(&std::mem::take(&mut self.results));
+    }
+
+    /// An administrator's change the store could not save: the engine goes back to what the
+    /// store holds and the change is refused with the reason; nothing of it is logged as done.
+    async fn refuse_unsaved_change(
+        &mut self,
+        config: bool,
+        e: rgm_store::StoreError,
+    ) -> anyhow::Result<()> {
+        let host = self.host.as_mut().expect("one node hosts its engine");
+        let what = if config { "configuration" } else { "change" };
         let out = host.take_output();
-        self.carry_out(out);
+        let why = format!("cannot save the {what}: {e}; nothing was changed");
+        let waiting = match host.reload().await {
+            Ok(waiting) => waiting,
+            Err(e2) => anyhow::bail!(
+                "{why}; and the store cannot be read back ({e2}): stopping without acknowledging or launching anything"
+            ),
+        };
+        for (to, _) in out.replies {
+            if let ReplyTo::Local(tx) = to {
+                let _ = tx.send(Response::refused(ErrorCode::Internal, why.clone()));
+            }
+        }
+        for to in waiting {
+            if let ReplyTo::Local(tx) = to {
+                let _ = tx.send(Response::refused(
+                    ErrorCode::Reconf,
+                    format!("rgmd went back to its saved state ({why}); what this request had begun goes on: `clrg status` shows it"),
+                ));
+            }
+        }
+        self.note(Severity::Error, why);
         Ok(())
     }
 
@@ -301,6 +441,9 @@ impl Daemon {
         let now = clock::now();
         for record in &out.logs {
             self.log.write(now, record);
+        }
+        for (tx, report) in out.progress {
+            let _ = tx.try_send(report);
         }
         for (to, response) in out.replies {
             if let ReplyTo::Local(tx) = to {
@@ -355,6 +498,55 @@ impl Daemon {
             groups: Operands::All,
             nodes: Some(vec![self.node.clone()]),
         });
+    }
+
+    /// SIGUSR2: answer whoever waits, and end the loop without stopping anything. Every
+    /// batch is already saved, so the next rgmd restores the engine as it is now and adopts
+    /// the runs in flight (docs/recovery.md).
+    fn restart(&mut self) {
+        if self.cluster.is_some() {
+            // A node of a cluster: the membership lease and the presidency are not carried
+            // over to the next rgmd safely yet (docs/operating.md); nothing is done.
+            let node = self.node.clone();
+            self.note(
+                Severity::Warning,
+                format!(
+                    "rgmd on node {node} is a node of a cluster, where a restart that keeps the services running is not supported yet; SIGUSR2 ignored (systemctl restart rgmd moves the node's groups away and back)"
+                ),
+            );
+            return;
+        }
+        if self.shutting_down {
+            let node = self.node.clone();
+            self.note(
+                Severity::Warning,
+                format!(
+                    "rgmd on node {node} is already stopping; the restart asked for is not done"
+                ),
+            );
+            return;
+        }
+        self.shutting_down = true;
+        let node = self.node.clone();
+        self.note(
+            Severity::Notice,
+            format!(
+                "rgmd on node {node} restarting: its resource groups stay as they are and keep running; the next rgmd adopts them"
+            ),
+        );
+        let why = "rgmd restarted before the request was done; what it set in motion goes on \
+                   under the next rgmd (the status subcommands show where it stands)";
+        if let Some(host) = self.host.as_mut() {
+            for to in host.take_pending() {
+                if let ReplyTo::Local(tx) = to {
+                    let _ = tx.send(Response::refused(ErrorCode::Reconf, why));
+                }
+            }
+        }
+        if let Some(link) = self.cluster.as_mut() {
+            link.forward.give_up_all(why);
+        }
+        self.exit = Some(Exit::Restart);
     }
 
     /// After a clean shutdown, the next start is a new cluster (Auto_start_on_new_cluster).

@@ -17,6 +17,7 @@ use rgm_store::{Compare, Op, StoreError};
 
 use crate::clock;
 use crate::persist::Persistence;
+use crate::watch::{ProgressTx, Watches};
 
 /// Where an answer goes: a command connected to this rgmd, or (in a cluster) one connected to
 /// another node, whose request came through the store.
@@ -47,6 +48,23 @@ pub struct Output {
     pub fences: Vec<(String, String)>,
     /// The answer to the host's own request, when it came in this batch.
     pub own_answer: Option<Response>,
+    /// Progress reports for the clients waiting (sent before the replies).
+    pub progress: Vec<(ProgressTx, rgm_proto::Progress)>,
+}
+
+impl Output {
+    /// Adds a later batch's output after this one's.
+    pub fn append(&mut self, later: Output) {
+        self.launch.extend(later.launch);
+        self.kill.extend(later.kill);
+        self.replies.extend(later.replies);
+        self.logs.extend(later.logs);
+        self.fences.extend(later.fences);
+        self.progress.extend(later.progress);
+        if later.own_answer.is_some() {
+            self.own_answer = later.own_answer;
+        }
+    }
 }
 
 pub struct Host {
@@ -61,6 +79,8 @@ pub struct Host {
     out: Output,
     /// This node's name: the views it makes say it is the president.
     president: String,
+    /// The requests under way someone waits for: their progress and failures.
+    watches: Watches,
 }
 
 impl Host {
@@ -76,12 +96,25 @@ impl Host {
             config_dirty: false,
             admission: crate::admission::Admission::default(),
             out: Output::default(),
+            watches: Watches::default(),
         }
     }
 
     /// A command's request, as seen by the rgmd of `node`. Queries are answered at once;
     /// changes go to the engine and are answered when it decides.
-    pub fn request(&mut self, mut request: Request, node: &str, reply: ReplyTo) {
+    pub fn request(&mut self, request: Request, node: &str, reply: ReplyTo) {
+        self.request_watched(request, node, reply, None);
+    }
+
+    /// [`Host::request`], with the client's progress reports going to `progress`.
+    pub fn request_watched(
+        &mut self,
+        mut request: Request,
+        node: &str,
+        reply: ReplyTo,
+        progress: Option<ProgressTx>,
+    ) {
+        let detached = matches!(request, Request::AdminAsync(_));
         if let Err(refusal) = self.admission.admit(&mut request, &self.engine, node) {
             self.out.replies.push((reply, refusal));
             return;
@@ -95,7 +128,9 @@ impl Host {
                 self.out.replies.push((reply, response));
                 return;
             }
-            Request::Admin(request) => EventKind::Request { id, request },
+            Request::Admin(request) | Request::AdminAsync(request) => {
+                EventKind::Request { id, request }
+            }
             // Answered by the node's own event scripts (node_events), never by an engine.
             Request::Events(_) => {
                 let response = Response::refused(ErrorCode::Internal, "node events: not here");
@@ -142,7 +177,29 @@ impl Host {
         };
         self.next_request += 1;
         self.pending.insert(id, reply);
+        let launched = self.out.launch.len();
         self.feed(kind);
+        if !self.pending.contains_key(&id) {
+            return;
+        }
+        if detached {
+            // Accepted (checked, and saved with this batch): answered now, carried on
+            // without anyone waiting.
+            if let Some(to) = self.pending.insert(id, ReplyTo::Nobody) {
+                let accepted = Response::Done {
+                    messages: Vec::new(),
+                };
+                self.out.replies.push((to, accepted));
+            }
+            return;
+        }
+        self.watches.add(
+            id,
+            &self.engine,
+            progress,
+            &self.out.launch[launched..],
+            &mut self.out.progress,
+        );
     }
 
     /// A query, answered as the rgmd of `node` (its "local node").
@@ -178,9 +235,21 @@ impl Host {
 
     /// Hands an event to the engine and collects what it decides.
     pub fn feed(&mut self, kind: EventKind) {
+        if let EventKind::MethodFinished { run, result } = &kind {
+            self.watches
+                .ended(&self.engine, *run, result, &mut self.out.progress);
+        }
+        let launched = self.out.launch.len();
         let actions = self.engine.handle(Event::new(clock::now(), kind));
         for action in actions {
             self.act(action);
+        }
+        if !self.watches.is_empty() && self.out.launch.len() > launched {
+            self.watches.launched(
+                &self.engine,
+                &self.out.launch[launched..],
+                &mut self.out.progress,
+            );
         }
     }
 
@@ -189,13 +258,18 @@ impl Host {
             Action::RunMethod(run) => self.out.launch.push(run),
             Action::KillMethod { run, node } => self.out.kill.push((run, node)),
             Action::Reply { id, result } => {
+                // A refusal quotes the methods that failed while the request was under way.
+                let failures = self.watches.answered(id);
                 let response = match result {
                     Ok(answer) => Response::Done {
                         messages: answer.messages,
                     },
-                    Err(e) => Response::Refused {
+                    Err(mut e) => Response::Refused {
                         code: e.code,
-                        messages: e.messages,
+                        messages: {
+                            e.messages.extend(failures);
+                            e.messages
+                        },
                     },
                 };
                 match self.pending.remove(&id) {
@@ -258,8 +332,32 @@ impl Host {
         std::mem::take(&mut self.out)
     }
 
+    /// Goes back to what the store holds, after a batch that could not be saved: its engine
+    /// rebuilt from the stored configuration and runtime state (as after a restart, with the
+    /// runs in flight kept in flight), the batch's output dropped. Returns the requests that
+    /// were waiting for an answer: the rebuilt engine knows none of them.
+    pub async fn reload(&mut self) -> Result<Vec<ReplyTo>, StoreError> {
+        let loaded = self.persist.load().await?;
+        let Some(config) = loaded.config else {
+            return Err(StoreError::Corrupt {
+                store: self.persist.describe(),
+                key: "config".into(),
+                message: "the configuration is gone from the store".into(),
+            });
+        };
+        self.engine = match loaded.state {
+            Some(state) => Engine::restore(config, state),
+            None => Engine::new(config),
+        };
+        self.config_dirty = false;
+        self.timers.clear();
+        self.out = Output::default();
+        Ok(self.take_pending())
+    }
+
     /// The requests still waiting for an answer, taken (the host is going away: deposed).
     pub fn take_pending(&mut self) -> Vec<ReplyTo> {
+        self.watches.clear();
         self.pending.drain().map(|(_, to)| to).collect()
     }
 }

@@ -87,6 +87,11 @@ pub struct Options {
     /// disconnected.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub idle_timeout: u64,
+    /// Start no daemon: make the rgmd serving the socket exit for a restart, leaving every
+    /// resource group as it is and running (SIGUSR2), wait until it has; when systemd runs it,
+    /// wait until the next rgmd serves (docs/operating.md, "Restarting rgmd").
+    #[arg(long)]
+    pub restart: bool,
     /// More diagnostics on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,

@@ -20,6 +20,11 @@ pub struct Persistence {
     config_pending: ConfigChanges,
     runs: RunIndex,
     boot_written: bool,
+    /// The writes of commits that failed (the store could not write: a full disk, an I/O
+    /// error), written before anything else by the next commit; and whether the
+    /// configuration is among them.
+    unsaved: Vec<Op>,
+    config_unsaved: bool,
 }
 
 /// What the store held at start-up.
@@ -41,6 +46,8 @@ impl Persistence {
             config_pending: ConfigChanges::default(),
             runs: RunIndex::default(),
             boot_written: false,
+            unsaved: Vec::new(),
+            config_unsaved: false,
         }
     }
 
@@ -66,9 +73,10 @@ impl Persistence {
             ),
             None => None,
         };
-        if let Some(s) = &state {
-            self.runs = RunIndex::of(s);
-        }
+        self.runs = state.as_ref().map(RunIndex::of).unwrap_or_default();
+        self.unsaved.clear();
+        self.config_unsaved = false;
+        self.config_pending = ConfigChanges::default();
         Ok(Loaded {
             config,
             state,
@@ -105,6 +113,8 @@ impl Persistence {
     /// object compared with what was written last), every runtime record the engine
     /// changed since the last commit, and `extra` writes — applied only if every one of
     /// `compares` holds (a president's epoch). `Ok(false)`: they did not; nothing was written.
+    /// When the store cannot write (`Err`), nothing was written and the writes are kept: the
+    /// next commit writes them first (or [`Persistence::load`] forgets them).
     pub async fn commit_guarded(
         &mut self,
         engine: &mut Engine,
@@ -112,23 +122,26 @@ impl Persistence {
         compares: Vec<Compare>,
         extra: Vec<Op>,
     ) -> Result<bool, StoreError> {
-        let mut ops = Vec::new();
+        let config = config || self.config_unsaved;
+        let mut ops = std::mem::take(&mut self.unsaved);
         self.config_pending.merge(engine.take_config_changes());
         let written = config.then(|| std::mem::take(&mut self.config_pending));
         if let Some(changed) = &written {
-            let config = engine.config();
+            let cfg = engine.config();
             if changed.whole {
-                match self.whole_config_ops(config).await {
+                match self.whole_config_ops(cfg).await {
                     Ok(writes) => ops.extend(writes),
                     Err(e) => {
                         self.config_pending.merge(changed.clone());
+                        self.unsaved = ops;
+                        self.config_unsaved = true;
                         return Err(e);
                     }
                 }
             } else {
                 ops.extend(
                     self.layout
-                        .object_ops(&changed.groups, &changed.resources, config),
+                        .object_ops(&changed.groups, &changed.resources, cfg),
                 );
             }
         }
@@ -145,10 +158,19 @@ impl Persistence {
         }
         // A batch may write a key twice (a node that died and joined again); etcd refuses that.
         let ops = rgm_store::last_write_wins(ops);
-        let done = self
+        let done = match self
             .store
-            .txn(Txn::new().when(compares).and_then(ops))
-            .await?;
+            .txn(Txn::new().when(compares).and_then(ops.clone()))
+            .await
+        {
+            Ok(done) => done,
+            Err(e) => {
+                self.unsaved = ops;
+                self.config_unsaved = config;
+                return Err(e);
+            }
+        };
+        self.config_unsaved = false;
         if !done.succeeded {
             if let Some(changed) = written {
                 self.config_pending.merge(changed);

@@ -22,6 +22,10 @@ pub struct Clrs {
     /// The rgmd socket (default: $RGM_SOCKET, else /run/rgm/rgmd.sock).
     #[arg(long, global = true, value_name = "PATH")]
     socket: Option<PathBuf>,
+    /// Return as soon as rgmd has accepted the change (checked and saved), without waiting
+    /// for it to be carried out; the status subcommands and cllog show how it goes.
+    #[arg(long = "async", global = true)]
+    asynchronous: bool,
     #[command(subcommand)]
     command: Sub,
 }
@@ -195,6 +199,10 @@ impl ClCommand for Clrs {
 
     fn socket(&self) -> Option<&Path> {
         self.socket.as_deref()
+    }
+
+    fn detach(&self) -> bool {
+        self.asynchronous
     }
 
     fn execute(self, m: &ArgMatches, ctx: &mut Ctx<'_>) -> Result<(), Failure> {

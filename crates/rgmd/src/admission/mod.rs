@@ -62,7 +62,9 @@ fn admit_with(
     node: &str,
 ) -> Result<(), Response> {
     match request {
-        Request::Admin(admin) => admit_change(view, admin, engine, node),
+        Request::Admin(admin) | Request::AdminAsync(admin) => {
+            admit_change(view, admin, engine, node)
+        }
         Request::SetStatus {
             resource,
             message: Some(message),

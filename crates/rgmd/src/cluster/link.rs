@@ -43,8 +43,8 @@ pub struct ClusterLink {
     pub keys: Keys,
     boot_id: String,
     state_dir: PathBuf,
-    events: UnboundedSender<LoopEvent>,
-    member: UnboundedSender<MemberCommand>,
+    pub(crate) events: UnboundedSender<LoopEvent>,
+    pub(crate) member: UnboundedSender<MemberCommand>,
     /// The method cgroups' directory (the fail-fast kills everything in it).
     methods_cgroup: Option<PathBuf>,
     lease: Option<LeaseId>,
@@ -69,6 +69,9 @@ pub struct ClusterLink {
     last_trouble: Option<Instant>,
     /// Leaving (SIGTERM): no new presidency.
     pub leaving: bool,
+    /// This rgmd carries on its previous rgmd's membership and has not yet read the
+    /// assignments that rgmd was given (they are adopted, never launched again).
+    inheriting: bool,
 }
 
 impl ClusterLink {
@@ -87,6 +90,13 @@ impl ClusterLink {
             Arc::clone(&store),
             keys.president(),
             WatchKind::President,
+            events.clone(),
+        );
+        // Watched from before the node joins, so no notice about its joining is missed.
+        let node_events = watcher::spawn(
+            Arc::clone(&store),
+            keys.node_events(),
+            WatchKind::NodeEvents,
             events.clone(),
         );
         ClusterLink {
@@ -109,10 +119,11 @@ impl ClusterLink {
             claim_after: None,
             agent: Agent::default(),
             forward: Forwarder::new(),
-            node_watches: vec![president],
+            node_watches: vec![president, node_events],
             president_watches: Vec::new(),
             last_trouble: None,
             leaving: false,
+            inheriting: false,
         }
     }
 
@@ -223,8 +234,9 @@ impl Daemon {
         link.incarnation = Some(incarnation.clone());
         link.renewed = Some(at);
         link.agent.forget();
+        link.inheriting = resumed;
         link.arm_watchdog();
-        for h in link.node_watches.drain(1..) {
+        for h in link.node_watches.drain(2..) {
             h.abort();
         }
         let watches = [
@@ -238,6 +250,25 @@ impl Daemon {
         }
         link.claim = link.president_seen.is_none() && !link.leaving;
         let cluster = link.spec.name.clone();
+        if !resumed {
+            // A new incarnation inherits nothing: whatever an earlier one of this node left
+            // running (its watchdog or fence should have killed it) is killed now, before this
+            // one runs anything, and its runs are forgotten; so are the addresses it held.
+            self.release_addresses("joins as a new incarnation");
+            let link = self.link();
+            let left = link
+                .methods_cgroup
+                .clone()
+                .map_or(0, |dir| watchdog::kill_tree(&dir, Duration::from_secs(5)));
+            self.executor.forget_runs();
+            if left > 0 {
+                self.note(
+                    Severity::Error,
+                    format!("{left} processes of node {node}'s resources survived the kill"),
+                );
+            }
+        }
+        self.member_joined();
         self.note(
             Severity::Notice,
             format!(
@@ -254,6 +285,7 @@ impl Daemon {
     fn watched(&mut self, kind: WatchKind, change: WatchChange) {
         match kind {
             WatchKind::President => self.president_changed(change),
+            WatchKind::NodeEvents => self.node_events_announced(change),
             WatchKind::Members | WatchKind::Results | WatchKind::Requests => {
                 let Some(link) = self.cluster.as_mut() else {
                     return;
@@ -273,6 +305,10 @@ impl Daemon {
                 let Some(incarnation) = link.incarnation.clone() else {
                     return;
                 };
+                // The first reading after carrying on a membership: what it holds, the previous
+                // rgmd was given.
+                let inherited = std::mem::take(&mut link.inheriting)
+                    && matches!(change, WatchChange::Resync(_));
                 let seen: Vec<super::agent::AssignmentSeen> = match change {
                     WatchChange::Resync(kvs) => kvs
                         .into_iter()
@@ -280,9 +316,13 @@ impl Daemon {
                         .collect(),
                     WatchChange::Events(es) => es.into_iter().map(Into::into).collect(),
                 };
-                let todo = link
-                    .agent
-                    .assignments(&link.keys.clone(), &node, &incarnation, seen);
+                let todo = link.agent.assignments(
+                    &link.keys.clone(),
+                    &node,
+                    &incarnation,
+                    seen,
+                    inherited,
+                );
                 self.agent_do(todo);
             }
             WatchKind::Kills => {
@@ -318,6 +358,27 @@ impl Daemon {
                             run = run.run.0,
                             "not starting a method: the lease is about to lapse"
                         );
+                    }
+                }
+                Todo::Adopt { run, assigned_ms } => {
+                    let ends = assigned_ms.saturating_add(run.timeout_secs.max(1) as u64 * 1000);
+                    let remaining =
+                        Duration::from_millis(ends.saturating_sub(crate::clock::now().0));
+                    let (id, what, resource) =
+                        (run.run, run.method.keyword(), run.resource.clone());
+                    let node = self.node.clone();
+                    if self.executor.adopt_assigned(&run, remaining) {
+                        self.note(
+                            Severity::Notice,
+                            format!(
+                                "{what} of resource {resource} on node {node}, started by the previous rgmd: taken over; waiting for it to end, at most {} s more before it is stopped",
+                                remaining.as_secs()
+                            ),
+                        );
+                    } else {
+                        // Never launched, or ended with its result saved: never run again. A
+                        // result that never comes is counted lost by the president.
+                        self.link().agent.abandon(id);
                     }
                 }
                 Todo::Kill(run) => self.executor.kill(run),
@@ -371,6 +432,7 @@ impl Daemon {
             Severity::Error,
             format!("node {node} fences itself: {why}; killing every process of its resources"),
         );
+        self.release_addresses("fences itself");
         if let Some(dir) = self.link().methods_cgroup.clone() {
             let left = watchdog::kill_tree(&dir, Duration::from_secs(5));
             if left > 0 {
@@ -430,9 +492,10 @@ impl Daemon {
             let Some(p) = link.presidency.as_mut() else {
                 break;
             };
-            let writes = p.writes(&link.keys, &out);
+            let mut writes = p.writes(&link.keys, &out);
             let guard = p.guard(&link.keys);
             let epoch = p.epoch;
+            writes.extend(p.reconfig.write(&link.keys, epoch, &host.engine, &out));
             let done = host.commit(guard, writes).await;
             match done {
                 Ok(true) => {
@@ -545,9 +608,16 @@ impl Daemon {
         let mut fences = Vec::new();
         {
             let link = self.link();
+            let lapsed = link
+                .presidency
+                .as_mut()
+                .map(Presidency::take_lapsed)
+                .unwrap_or_default();
             let p = link.presidency.as_ref();
             for (n, reason) in std::mem::take(&mut out.fences) {
-                if p.is_some_and(|p| !p.is_member(&n)) {
+                // Not a member, or a member again in a new incarnation: the one that died
+                // lost its key, so it has stopped everything.
+                if p.is_some_and(|p| !p.is_member(&n)) || lapsed.contains(&n) {
                     fenced_now.push(n);
                 } else {
                     fences.push((n, reason));
@@ -612,7 +682,10 @@ impl Daemon {
             .when([Compare::leased_by(link.keys.member(&node), lease)])
             .and_then(ops);
         match link.store.txn(txn).await {
-            Ok(r) if r.succeeded => {}
+            Ok(r) if r.succeeded => {
+                let saved: Vec<_> = results.keys().copied().collect();
+                self.executor.saved(&saved);
+            }
             Ok(_) => tracing::warn!("results not written: this node's lease is gone"),
             Err(e) => {
                 tracing::debug!(error = %e, "cannot write results; trying again");
