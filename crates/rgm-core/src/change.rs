@@ -370,6 +370,10 @@ impl Default for ConfigLog {
 impl ConfigLog {
     const KEPT: usize = 64;
 
+    pub(crate) fn instance(&self) -> u64 {
+        self.instance
+    }
+
     pub(crate) fn version(&self) -> ConfigVersion {
         ConfigVersion {
             instance: self.instance,

@@ -16,6 +16,18 @@ fn sample() -> ClusterConfig {
     cfg
 }
 
+/// `cfg` with resource r2 gone from it and from its group.
+fn without_r2(cfg: &ClusterConfig) -> ClusterConfig {
+    let mut gone = cfg.clone();
+    gone.resources.remove("r2");
+    gone.groups
+        .get_mut("rg1")
+        .unwrap()
+        .resources
+        .retain(|r| r != "r2");
+    gone
+}
+
 fn keys(ops: &[Op]) -> Vec<String> {
     ops.iter()
         .map(|o| match o {
@@ -71,13 +83,7 @@ fn a_change_writes_only_the_objects_it_changed() {
         keys(&layout.config_ops(Some(&old), &new)),
         ["put config/resource/r2"]
     );
-    let mut gone = old.clone();
-    gone.resources.remove("r2");
-    gone.groups
-        .get_mut("rg1")
-        .unwrap()
-        .resources
-        .retain(|r| r != "r2");
+    let gone = without_r2(&old);
     assert_eq!(
         keys(&layout.config_ops(Some(&old), &gone)),
         ["put config/group/rg1", "delete config/resource/r2"]
@@ -96,13 +102,7 @@ fn a_whole_configuration_is_compared_with_what_the_store_holds() {
     assert_eq!(ops.len(), 7);
     store.txn_now(Txn::ops(ops)).unwrap();
     assert!(layout.config_ops_against(&stored(), &old).is_empty());
-    let mut gone = old.clone();
-    gone.resources.remove("r2");
-    gone.groups
-        .get_mut("rg1")
-        .unwrap()
-        .resources
-        .retain(|r| r != "r2");
+    let gone = without_r2(&old);
     let ops = layout.config_ops_against(&stored(), &gone);
     assert_eq!(
         keys(&ops),

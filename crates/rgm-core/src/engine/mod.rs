@@ -107,6 +107,8 @@ pub struct Engine {
     cfg_changes: crate::change::ConfigChanges,
     /// The last configuration changes, numbered ([`Engine::config_changes_since`]).
     cfg_log: crate::change::ConfigLog,
+    /// How many times a status message was set ([`Engine::status_msg_version`]).
+    msg_writes: u64,
 }
 
 impl Engine {
@@ -151,6 +153,7 @@ impl Engine {
                 ..Default::default()
             },
             cfg_log: crate::change::ConfigLog::default(),
+            msg_writes: 0,
         };
         e.dirty.set_ranks(&e.facts);
         e.sync_runtime();

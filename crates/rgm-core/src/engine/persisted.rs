@@ -37,10 +37,11 @@ impl Engine {
         self.cfg_log.since(since)
     }
 
-    /// A number that grows with every write to the runtime state (statuses and their messages
-    /// included).
-    pub fn runtime_writes(&self) -> u64 {
-        self.rt.writes()
+    /// Changes whenever a status message is set (to a text or to none by a method): the
+    /// messages can have grown only when it changed. The RGM clearing a message, or an object
+    /// deleted with its message, leaves it as it is. Two engines never share one.
+    pub fn status_msg_version(&self) -> (u64, u64) {
+        (self.cfg_log.instance(), self.msg_writes)
     }
 
     /// The stored record of a resource on a node; `None` if it has none (deleted).

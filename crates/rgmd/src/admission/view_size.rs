@@ -14,8 +14,8 @@ use rgm_proto::limits::{StateBound, json_len, status_msg_bytes, view_bound};
 #[derive(Default)]
 pub struct ViewSize {
     cached: Option<Cached>,
-    /// The status messages' bytes, at a count of runtime writes.
-    msgs: Option<(u64, usize)>,
+    /// The status messages' bytes, at a [`Engine::status_msg_version`].
+    msgs: Option<((u64, u64), usize)>,
 }
 
 struct Cached {
@@ -34,16 +34,16 @@ impl ViewSize {
     }
 
     /// At least the status messages' bytes in the view ([`status_msg_bytes`]), worked out
-    /// again only when the runtime state changed: a message is set only by a runtime write,
-    /// and a configuration change without one only takes messages away (a resource or a node
-    /// deleted) or adds an object without one.
+    /// again only when a message was set ([`Engine::status_msg_version`]): otherwise they can
+    /// only have shrunk (a message cleared, a resource or a node deleted) or stayed, and a new
+    /// object has none.
     fn status_msgs_bound(&mut self, engine: &Engine) -> usize {
-        let writes = engine.runtime_writes();
+        let version = engine.status_msg_version();
         match self.msgs {
-            Some((w, bytes)) if w == writes => bytes,
+            Some((v, bytes)) if v == version => bytes,
             _ => {
                 let bytes = status_msg_bytes(engine);
-                self.msgs = Some((writes, bytes));
+                self.msgs = Some((version, bytes));
                 bytes
             }
         }
@@ -133,7 +133,7 @@ fn resource_size(cfg: &ClusterConfig, states: &StateBound, name: &str) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rgm_core::engine::{AdminRequest, Operands};
+    use rgm_core::engine::{AdminRequest, Operands, Status};
     use rgm_core::testkit::{Harness, cluster, edits, group, resource};
 
     fn exact(e: &Engine) -> usize {
@@ -176,6 +176,12 @@ mod tests {
             size.bound(&h.engine, "n1"),
             ViewSize::default().bound(&h.engine, "n1")
         );
+        // A status message set: the kept bound grows with it.
+        let before = size.bound(&h.engine, "n1");
+        h.set_status("a", "n1", Status::Degraded, &"x".repeat(1000));
+        let kept = size.bound(&h.engine, "n1");
+        assert!(kept >= before + 1000, "{kept} < {before} + 1000");
+        assert!(kept >= exact(&h.engine));
         // Asked for another node: worked out for it.
         assert_eq!(
             size.bound(&h.engine, "n2"),
