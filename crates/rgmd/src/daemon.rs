@@ -325,11 +325,17 @@ async fn run_cluster(
     );
     let launcher = serving.launcher.clone();
     let exit = serve_and_run(&options, &mut daemon, spec.name.clone(), &socket, serving).await;
-    // Whatever way a cluster node's rgmd ends, what its resources left running here goes
-    // with it: their groups are (or will be) started elsewhere.
-    crate::restart::kill_strays(&launcher, &mut daemon);
+    // Whatever way a cluster node's rgmd ends but a restart in place, what its resources
+    // left running here goes with it: their groups are (or will be) started elsewhere. After
+    // a restart in place the next rgmd carries the membership on, and the watchdog kills
+    // them if it does not in time.
+    if !matches!(exit, Ok(Exit::Restart)) {
+        crate::restart::kill_strays(&launcher, &mut daemon);
+    }
     let exit = exit?;
-    events.shutdown().await;
+    if exit != Exit::Restart {
+        events.shutdown().await;
+    }
     match &exit {
         Exit::Clean => daemon.note(
             Severity::Notice,
@@ -338,7 +344,6 @@ async fn run_cluster(
                 spec.name
             ),
         ),
-        // Not in a cluster (SIGUSR2 is ignored there).
         Exit::Restart => crate::restart::note_exit(&mut daemon),
         Exit::Unclean(why) => daemon.note(
             Severity::Error,

@@ -504,18 +504,6 @@ impl Daemon {
     /// batch is already saved, so the next rgmd restores the engine as it is now and adopts
     /// the runs in flight (docs/recovery.md).
     fn restart(&mut self) {
-        if self.cluster.is_some() {
-            // A node of a cluster: the membership lease and the presidency are not carried
-            // over to the next rgmd safely yet (docs/operating.md); nothing is done.
-            let node = self.node.clone();
-            self.note(
-                Severity::Warning,
-                format!(
-                    "rgmd on node {node} is a node of a cluster, where a restart that keeps the services running is not supported yet; SIGUSR2 ignored (systemctl restart rgmd moves the node's groups away and back)"
-                ),
-            );
-            return;
-        }
         if self.shutting_down {
             let node = self.node.clone();
             self.note(
@@ -545,6 +533,9 @@ impl Daemon {
         }
         if let Some(link) = self.cluster.as_mut() {
             link.forward.give_up_all(why);
+        }
+        if self.cluster.is_some() {
+            self.detach_for_restart();
         }
         self.exit = Some(Exit::Restart);
     }

@@ -249,6 +249,15 @@ impl Daemon {
             link.node_watches.push(h);
         }
         link.claim = link.president_seen.is_none() && !link.leaving;
+        // The previous rgmd of this incarnation was president (its record was seen before
+        // this one knew its incarnation): this one takes the office over.
+        if let Some((record, epoch)) = &link.president_seen
+            && record.node == node
+            && record.incarnation == incarnation
+            && link.presidency.is_none()
+        {
+            link.take_office = Some(*epoch);
+        }
         let cluster = link.spec.name.clone();
         if !resumed {
             // A new incarnation inherits nothing: whatever an earlier one of this node left
@@ -751,6 +760,14 @@ impl Daemon {
                 .unwrap_or_else(|_| Response::refused(ErrorCode::Internal, "no answer"));
             let _ = events.send(LoopEvent::Left(answer));
         });
+    }
+
+    /// A restart in place: the membership (lease, presidency) is left for the next rgmd to
+    /// carry on, and the watchdog stays armed — it kills the node's processes unless the next
+    /// rgmd renews the lease within the fail-fast deadline.
+    pub(crate) fn detach_for_restart(&mut self) {
+        let link = self.link();
+        let _ = link.member.send(MemberCommand::Detach);
     }
 
     /// The evacuation is done (or refused): end the lease, stand the watchdog down, exit.
