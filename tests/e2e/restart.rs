@@ -194,7 +194,7 @@ fn in_a_cluster_a_restart_in_place_keeps_the_membership_the_presidency_and_the_s
     });
     let log = c.node(&president).log();
     assert!(log.contains("carries on its membership"), "{log}");
-    assert_eq!(c.online_on(other, "rg1"), [president.clone()]);
+    assert_eq!(c.online_on(other, "rg1"), std::slice::from_ref(&president));
     assert!(c.service_runs(&president, "r1"));
     let now = std::fs::read_to_string(c.node(&president).run_dir.join("r1.pid")).unwrap();
     assert_eq!(now, service, "the service was started again");
