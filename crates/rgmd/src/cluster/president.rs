@@ -160,8 +160,11 @@ impl Presidency {
                 }
             }
         }
+        // (Not `node_up`, false while a node is being fenced: a member whose fence is under
+        // way must still be seen to die, or its fence failing would leave it a member for
+        // ever, its groups wedged.)
         for n in host.engine.config().node_names() {
-            if !host.engine.node_up(&n) {
+            if !host.engine.node_in_membership(&n) {
                 continue;
             }
             let same = now
@@ -176,7 +179,7 @@ impl Presidency {
             if !host.engine.config().nodes.contains_key(n) {
                 host.internal_request(AdminRequest::AddNode { name: n.clone() }, ReplyTo::Nobody);
             }
-            if !host.engine.node_up(n) {
+            if !host.engine.node_in_membership(n) {
                 host.feed(EventKind::NodeJoined { node: n.clone() });
                 self.known.insert(n.clone(), m.incarnation.clone());
                 self.known_writes
