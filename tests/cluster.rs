@@ -48,6 +48,8 @@ pub struct TestCluster {
     pub name: String,
     pub ttl: u64,
     pub nodes: Vec<TestNode>,
+    /// More arguments every rgmd gets (`--fence-command PATH`).
+    pub rgmd_args: Vec<String>,
 }
 
 impl TestCluster {
@@ -60,6 +62,16 @@ impl TestCluster {
     /// [`TestCluster::start`] with the commands of `bin` (the demo and the benches run the
     /// build's binaries from `target/<profile>`).
     pub fn start_in(bin: PathBuf, names: &[&str], ttl: u64) -> TestCluster {
+        TestCluster::start_with(bin, names, ttl, Vec::new())
+    }
+
+    /// [`TestCluster::start_in`], every rgmd with `rgmd_args` besides the usual ones.
+    pub fn start_with(
+        bin: PathBuf,
+        names: &[&str],
+        ttl: u64,
+        rgmd_args: Vec<String>,
+    ) -> TestCluster {
         let etcd = Etcd::start();
         let dir = tempfile::tempdir().expect("temp dir");
         let tag = format!(
@@ -89,6 +101,7 @@ impl TestCluster {
             ttl,
             nodes,
             dir,
+            rgmd_args,
         };
         c.install_type();
         for i in 0..c.nodes.len() {
@@ -158,6 +171,7 @@ impl TestCluster {
             .arg(&n.state_dir)
             .arg("--socket")
             .arg(n.socket())
+            .args(&self.rgmd_args)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
