@@ -209,7 +209,10 @@ fn rule3_a_switch_waiting_on_the_fence_of_a_hard_stop_failure_ends_with_the_fenc
     h.finish("db", Method::Stop, "n1", 1);
     assert_eq!(h.fenced, vec!["n1"]);
     h.event(EventKind::NodeDied { node: "n1".into() });
-    assert!(h.reply(id).is_none(), "waits while the fence may still come");
+    assert!(
+        h.reply(id).is_none(),
+        "waits while the fence may still come"
+    );
     fence_failed(&mut h, "n1");
     let err = h.err(id).messages.join("\n");
     assert!(
