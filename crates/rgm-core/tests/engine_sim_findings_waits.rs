@@ -123,6 +123,31 @@ fn a_group_whose_strong_negative_target_cannot_leave_the_node_is_blocked_not_wai
 }
 
 #[test]
+fn an_rg_dependency_on_a_group_blocked_on_the_node_blocks_rather_than_waits() {
+    // Seed 6913 (the midway check): gd (RG_dependencies=gc) waited for gc, wanted on the
+    // node but PENDING_ONLINE_BLOCKED there (its `++` target not coming), so gd's r was left
+    // PRENET_STARTED (STARTING) with nothing running.
+    // ge is blocked: e needs x, which is offline and not wanted.
+    let mut cfg = cluster(&["n1"]);
+    group(&mut cfg, "gx", &[]);
+    group(&mut cfg, "ge", &[]);
+    group(&mut cfg, "gc", &["RG_affinities=++ge"]);
+    group(&mut cfg, "gd", &["RG_dependencies=gc"]);
+    full(&mut cfg, "x", "gx", &[]);
+    full(&mut cfg, "e", "ge", &["Resource_dependencies=x"]);
+    full(&mut cfg, "c", "gc", &[]);
+    full(&mut cfg, "r", "gd", &[]);
+    let mut h = started(cfg, &["n1"]);
+    let id = online(&mut h, &["gd", "gc", "ge"]);
+    at_rest(&mut h);
+    assert!(h.reply(id).is_some());
+    assert_eq!(h.group_state("ge", "n1"), RgState::PendingOnlineBlocked);
+    assert_eq!(h.group_state("gc", "n1"), RgState::PendingOnlineBlocked);
+    assert_eq!(h.group_state("gd", "n1"), RgState::PendingOnlineBlocked);
+    assert_eq!(h.state("r", "n1"), RState::Offline);
+}
+
+#[test]
 fn a_weak_dependency_waits_only_for_a_start_that_is_running() {
     // Seed 2526: ga's r1 weakly depends on gb's r2; gb depends on ga (RG_dependencies). r2
     // did its PRENET_START while ga was empty-online, then r1 was enabled: r1 waited for r2,

@@ -395,7 +395,9 @@ impl Want<'_> {
                     "depends on resource group {dep} (RG_dependencies), which is STOP_FAILED on node {at}"
                 ));
             }
-            let pending_here = self.group_up(dep, node);
+            // Wanted here, unless it is blocked here (it would wait for ever).
+            let blocked_on = |m: &str| e.group_state_on(dep, m) == RgState::PendingOnlineBlocked;
+            let pending_here = self.group_up(dep, node) && !blocked_on(node);
             if pending_here {
                 return Ready::Wait;
             }
@@ -407,9 +409,10 @@ impl Want<'_> {
             if online_somewhere {
                 continue;
             }
-            let coming =
-                e.rt.group(dep)
-                    .is_some_and(|d| d.wanted && !d.primaries.is_empty());
+            let coming = e
+                .rt
+                .group(dep)
+                .is_some_and(|d| d.wanted && d.primaries.iter().any(|m| !blocked_on(m.as_str())));
             if coming {
                 return Ready::Wait;
             }
