@@ -247,10 +247,8 @@ fn hanging_fence(dir: &Path) -> Vec<String> {
     vec!["--fence-command".into(), script.display().to_string()]
 }
 
-/// A cluster whose fence command hangs, with group hg (resource hr, Failover_mode=HARD)
-/// online on a node that is not the president and that is fenced as hr's STOP fails in a
-/// switch to the other node; returns the cluster, the fenced node, the other node, the
-/// president, the fence's directory and the switch's thread.
+/// What [`hard_stop_failure_then_crash`] leaves: the cluster, the node being fenced, the
+/// node hg was switched to, the president, the fence command's directory and the switch.
 struct Fencing {
     c: TestCluster,
     victim: String,
@@ -260,6 +258,10 @@ struct Fencing {
     switch: std::thread::JoinHandle<std::io::Result<std::process::Output>>,
 }
 
+/// A cluster whose fence command hangs, with group hg (resource hr, Failover_mode=HARD)
+/// online on a node that is not the president (the president runs the fence command and
+/// must outlive the node); hr's STOP fails in a switch to the other node, so its node
+/// is fenced, and it crashes while the fence command runs.
 fn hard_stop_failure_then_crash() -> Fencing {
     let dir = tempfile::tempdir().unwrap();
     let mut c = TestCluster::start_with(rgm_e2e::bin_dir(), NODES, 3, hanging_fence(dir.path()));
@@ -279,7 +281,7 @@ fn hard_stop_failure_then_crash() -> Fencing {
     );
     c.ok(&other, "clrs", &["set", "-p", "Failover_mode=HARD", "hr"]);
     c.ok(&other, "clrg", &["online", "-M", "hg"]);
-    assert_eq!(c.online_on(&other, "hg"), [victim.clone()]);
+    assert_eq!(c.online_on(&other, "hg"), std::slice::from_ref(&victim));
     // A member cannot be confirmed down.
     let refused = c.run(&other, "clnode", &["confirm-down", &victim]);
     assert_ne!(refused.code, 0, "{refused:?}");
@@ -365,7 +367,7 @@ fn rule3_confirm_down_lets_the_groups_fail_over_while_the_fence_cannot_be_done()
     // The fence command failing later changes nothing.
     std::fs::write(f.dir.path().join("release"), "").unwrap();
     let _ = f.switch.join();
-    assert_eq!(c.online_on(other, "hg"), [other.clone()]);
+    assert_eq!(c.online_on(other, "hg"), std::slice::from_ref(other));
     assert_eq!(c.violations(), "");
 }
 
