@@ -89,18 +89,11 @@ fn stop_fails(c: &TestCluster, resource: &str) {
     std::fs::write(c.shared().join(format!("{resource}.stop-fails")), "").unwrap();
 }
 
-#[test]
-fn rule1_a_dependency_going_away_stops_only_its_offline_restart_dependents() {
-    let c = TestCluster::start(NODES, 3);
+/// dbg (Nodelist n1, n3) holds db; org (n2) holds orr, with
+/// `Resource_dependencies_offline_restart=db{ANY_NODE}`: both unmanaged, offline.
+fn db_and_an_offline_restart_dependent(c: &TestCluster) {
     c.lock_group("n1", "dbg", &["n1", "n3"], &[], "db");
-    // Strong: app is left running; offline_restart: orr stops and comes back with db.
-    c.lock_group("n1", "appg", &["n2"], &[], "app");
     c.lock_group("n1", "org", &["n2"], &[], "orr");
-    c.ok(
-        "n1",
-        "clrs",
-        &["set", "-p", "Resource_dependencies=db{ANY_NODE}", "app"],
-    );
     c.ok(
         "n1",
         "clrs",
@@ -110,6 +103,19 @@ fn rule1_a_dependency_going_away_stops_only_its_offline_restart_dependents() {
             "Resource_dependencies_offline_restart=db{ANY_NODE}",
             "orr",
         ],
+    );
+}
+
+#[test]
+fn rule1_a_dependency_going_away_stops_only_its_offline_restart_dependents() {
+    let c = TestCluster::start(NODES, 3);
+    db_and_an_offline_restart_dependent(&c);
+    // Strong: app is left running; offline_restart: orr stops and comes back with db.
+    c.lock_group("n1", "appg", &["n2"], &[], "app");
+    c.ok(
+        "n1",
+        "clrs",
+        &["set", "-p", "Resource_dependencies=db{ANY_NODE}", "app"],
     );
     c.ok("n2", "clrg", &["online", "-M", "dbg", "appg", "org"]);
     c.wait("db on n1, app and orr on n2", LIMIT, || {
@@ -203,18 +209,7 @@ fn rule2_a_stop_failed_dependent_never_pins_its_dependency_s_stop() {
 
     // Across groups: orr (offline_restart on db, another node) fails to stop; the switch
     // of db's group ends, db online on the other node.
-    c.lock_group("n1", "dbg", &["n1", "n3"], &[], "db");
-    c.lock_group("n1", "org", &["n2"], &[], "orr");
-    c.ok(
-        "n1",
-        "clrs",
-        &[
-            "set",
-            "-p",
-            "Resource_dependencies_offline_restart=db{ANY_NODE}",
-            "orr",
-        ],
-    );
+    db_and_an_offline_restart_dependent(&c);
     c.ok("n2", "clrg", &["online", "-M", "dbg", "org"]);
     assert_eq!(c.online_on("n2", "dbg"), ["n1"]);
     assert_eq!(c.online_on("n2", "org"), ["n2"]);
