@@ -4,7 +4,7 @@
 //! shows — members, results, forwarded requests — into engine events, and the writes that
 //! carry the engine's decisions to the nodes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use rgm_core::engine::{AdminRequest, Engine, EventKind, MethodResult, RunId};
@@ -32,6 +32,11 @@ pub struct Presidency {
     health: BTreeMap<String, bool>,
     /// Keys read and handled: deleted with the next commit.
     consumed: Vec<String>,
+    /// Nodes reported dead because the incarnation the engine knew lost its lease (its member
+    /// key went, or came back as a newer incarnation's): that incarnation has stopped its
+    /// resources (fail-fast), so the fence it is owed is done, even once the node is a member
+    /// again. Kept while the engine owes that fence.
+    lapsed: BTreeSet<String>,
 }
 
 /// Claims the presidency for `node` on `lease` if nobody holds it: `Some(epoch)` when won.
@@ -118,6 +123,7 @@ impl Presidency {
             known_writes: Vec::new(),
             health: BTreeMap::new(),
             consumed: Vec::new(),
+            lapsed: BTreeSet::new(),
         }
     }
 
@@ -171,6 +177,7 @@ impl Presidency {
                 .get(&n)
                 .is_some_and(|m| self.known.get(&n) == Some(&m.incarnation));
             if !same {
+                self.lapsed.insert(n.clone());
                 host.feed(EventKind::NodeDied { node: n.clone() });
                 self.forget_known(keys, &n);
             }
@@ -217,6 +224,19 @@ impl Presidency {
 
     pub fn is_member(&self, node: &str) -> bool {
         self.members.as_ref().is_some_and(|m| m.contains_key(node))
+    }
+
+    /// Whether the fence `node` is owed is done by its lease lapsing: it is no member, or the
+    /// incarnation that died lost its lease (a store outage: it rejoined as a newer
+    /// incarnation before this president read the members). Without this, a node that rejoined
+    /// first would be owed a fence only a `--fence-command` could give, for ever.
+    pub fn fenced_by_lease(&self, node: &str) -> bool {
+        !self.is_member(node) || self.lapsed.contains(node)
+    }
+
+    /// Forgets the lapsed incarnations whose fence is done or no longer owed.
+    pub fn keep_lapsed(&mut self, owed: impl Fn(&str) -> bool) {
+        self.lapsed.retain(|n| owed(n));
     }
 
     /// Results seen: each fed to the engine once; its result and assignment keys go.
