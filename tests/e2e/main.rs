@@ -4,6 +4,7 @@
 mod agents;
 mod bad_input;
 mod cluster_basics;
+mod cluster_engine_rules;
 mod cluster_events;
 mod cluster_failures;
 mod cluster_rules;

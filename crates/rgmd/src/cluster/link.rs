@@ -616,17 +616,25 @@ impl Daemon {
         let mut fenced_now = Vec::new();
         let mut fences = Vec::new();
         {
-            let link = self.link();
-            let lapsed = link
-                .presidency
-                .as_mut()
-                .map(Presidency::take_lapsed)
+            let owed: std::collections::BTreeSet<String> = self
+                .host
+                .as_ref()
+                .map(|h| {
+                    h.engine
+                        .config()
+                        .node_names()
+                        .into_iter()
+                        .filter(|n| h.engine.node_record(n).is_some_and(|x| x.fencing))
+                        .collect()
+                })
                 .unwrap_or_default();
+            let link = self.link();
+            if let Some(p) = link.presidency.as_mut() {
+                p.keep_lapsed(|n| owed.contains(n));
+            }
             let p = link.presidency.as_ref();
             for (n, reason) in std::mem::take(&mut out.fences) {
-                // Not a member, or a member again in a new incarnation: the one that died
-                // lost its key, so it has stopped everything.
-                if p.is_some_and(|p| !p.is_member(&n)) || lapsed.contains(&n) {
+                if p.is_some_and(|p| p.fenced_by_lease(&n)) {
                     fenced_now.push(n);
                 } else {
                     fences.push((n, reason));

@@ -260,8 +260,9 @@ impl Want<'_> {
         !started && !self.coming_back(d, node) && !self.coming(d, node)
     }
 
-    /// Whether a resource's start waits, directly or through hard dependencies in its group
-    /// that have not started, for a hard dependency in another group.
+    /// Whether a resource's start waits, directly or through dependencies in its group that
+    /// have not started, for a hard dependency in another group. A weak dependency in the group
+    /// counts too: PRENET_START waits for the depended-on's PRENET_START all the same.
     fn waits_on_another_group(&mut self, resource: &str, node: &str) -> bool {
         self.waits_across(resource, node, 0)
     }
@@ -275,11 +276,12 @@ impl Want<'_> {
             .graph
             .dependencies_of(resource)
             .into_iter()
-            .filter(|(_, edge, _)| edge.kind.is_hard() && edge.applies_on(node))
+            .filter(|(_, edge, _)| edge.applies_on(node))
             .map(|(d, edge, scope)| {
                 let same = e.facts.resource(d).is_some_and(|x| x.group == group);
                 (d.to_string(), edge.kind, scope, same)
             })
+            .filter(|(_, kind, _, same)| *same || kind.is_hard())
             .collect();
         deps.into_iter().any(|(d, kind, scope, same)| {
             if same {
@@ -346,9 +348,22 @@ impl Want<'_> {
                         ))
                     };
                 }
-                // Never together: wait until the target has left the node.
+                // Never together: wait until the target has left the node — blocked if it
+                // cannot leave (STOP_FAILED there).
                 AffinityKind::StrongNegative if e.group_active_on(&a.group, node) => {
-                    return Ready::Wait;
+                    let stuck = e.cfg.groups.get(&a.group).is_some_and(|t| {
+                        t.resources
+                            .iter()
+                            .any(|r| e.rt.state(r, node) == RState::StopFailed)
+                    });
+                    return if stuck {
+                        Ready::Blocked(format!(
+                            "resource group {} (-- affinity) is STOP_FAILED on node {node}",
+                            a.group
+                        ))
+                    } else {
+                        Ready::Wait
+                    };
                 }
                 _ => {}
             }
@@ -380,7 +395,9 @@ impl Want<'_> {
                     "depends on resource group {dep} (RG_dependencies), which is STOP_FAILED on node {at}"
                 ));
             }
-            let pending_here = self.group_up(dep, node);
+            // Wanted here, unless it is blocked here (it would wait for ever).
+            let blocked_on = |m: &str| e.group_state_on(dep, m) == RgState::PendingOnlineBlocked;
+            let pending_here = self.group_up(dep, node) && !blocked_on(node);
             if pending_here {
                 return Ready::Wait;
             }
@@ -392,9 +409,10 @@ impl Want<'_> {
             if online_somewhere {
                 continue;
             }
-            let coming =
-                e.rt.group(dep)
-                    .is_some_and(|d| d.wanted && !d.primaries.is_empty());
+            let coming = e
+                .rt
+                .group(dep)
+                .is_some_and(|d| d.wanted && d.primaries.iter().any(|m| !blocked_on(m.as_str())));
             if coming {
                 return Ready::Wait;
             }
