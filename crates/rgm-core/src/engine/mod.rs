@@ -29,6 +29,7 @@ mod persisted;
 mod placement;
 mod queries;
 mod readiness;
+pub mod reason;
 mod reconcile;
 mod recovery;
 mod refusals;
@@ -37,6 +38,7 @@ pub mod runtime;
 mod settle;
 pub mod state;
 mod target;
+mod why_not;
 
 use std::collections::BTreeMap;
 
@@ -52,11 +54,13 @@ pub use event::{
     RunId, Time, TimerId,
 };
 pub use log::{LogRecord, Severity};
+pub use reason::Reason;
 pub use runtime::{
     Bounce, GroupNode, GroupRt, GroupSnapshot, NodeRt, ResNode, Run, RunPurpose, RuntimeChanges,
     Snapshot,
 };
 pub use state::{RState, RgState, Status};
+pub use why_not::{GroupWhyNot, NodeWhyNot};
 
 use facts::Facts;
 use ops::Op;
