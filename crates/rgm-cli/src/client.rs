@@ -85,6 +85,21 @@ impl Client {
         self.query(Query::Scoped(scope))
     }
 
+    /// Why the groups named (every group when empty) are not where they should be.
+    pub fn why_not(
+        &mut self,
+        groups: Vec<String>,
+    ) -> Result<Vec<rgm_core::engine::GroupWhyNot>, Failure> {
+        match self.call(&Request::Query(Query::WhyNot(groups)))? {
+            Response::WhyNot(list) => Ok(list),
+            Response::Refused { code, messages } => Err(Failure {
+                code,
+                lines: messages,
+            }),
+            other => Err(unexpected(&other)),
+        }
+    }
+
     fn query(&mut self, query: Query) -> Result<ClusterView, Failure> {
         match self.call(&Request::Query(query))? {
             Response::View(view) => Ok(*view),
@@ -145,6 +160,7 @@ fn unexpected(response: &Response) -> Failure {
         Response::View(_) => "view",
         Response::LogLocation { .. } => "log location",
         Response::Events(_) => "events",
+        Response::WhyNot(_) => "why not",
     };
     Failure::internal(format!(
         "rgmd answered with an unexpected `{kind}` response"

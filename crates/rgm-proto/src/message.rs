@@ -88,6 +88,9 @@ pub enum Query {
     Scoped(crate::view::ViewScope),
     /// Where this rgmd writes its cluster log ([`Response::LogLocation`]).
     LogLocation,
+    /// Why the groups named (every group when empty) are not where they should be
+    /// ([`Response::WhyNot`]; docs/observing.md).
+    WhyNot(Vec<String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,6 +113,9 @@ pub enum Response {
     },
     /// The answer to [`Request::Events`].
     Events(crate::events::EventsResponse),
+    /// The answer to [`Query::WhyNot`]: each group that is not where it should be, with the
+    /// engine's reasons per node.
+    WhyNot(Vec<rgm_core::engine::GroupWhyNot>),
 }
 
 impl Response {

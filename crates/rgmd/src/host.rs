@@ -148,6 +148,10 @@ impl Host {
         let mut view = match query {
             Query::View => ClusterView::of(&self.engine, node, now),
             Query::Scoped(scope) => ClusterView::scoped(&self.engine, node, now, &scope),
+            Query::WhyNot(groups) => {
+                let only = (!groups.is_empty()).then_some(groups.as_slice());
+                return Response::WhyNot(self.engine.why_not(only, now));
+            }
             Query::LogLocation => {
                 return Response::refused(
                     ErrorCode::Internal,

@@ -7,6 +7,7 @@ pub mod list;
 pub mod props;
 pub mod show;
 pub mod status;
+pub mod why_not;
 
 use rtreg::Value;
 
