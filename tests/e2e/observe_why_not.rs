@@ -31,7 +31,16 @@ fn blocked_by_a_dependency_in_another_group() {
     c.ok("clresourcegroup", &["create", "appg"]);
     c.ok(
         "clresource",
-        &["create", "-g", "appg", "-t", "TEST.rec", "-p", "Resource_dependencies=db", "app"],
+        &[
+            "create",
+            "-g",
+            "appg",
+            "-t",
+            "TEST.rec",
+            "-p",
+            "Resource_dependencies=db",
+            "app",
+        ],
     );
     // rg1 (with db) stays offline: app cannot start.
     let r = c.run("clresourcegroup", &["online", "-M", "appg"]);
@@ -84,7 +93,10 @@ fn start_failed_and_stop_failed() {
 fn pingpong_interval_after_a_failed_start() {
     let c = Cluster::start();
     group_with(&c, &[("db", &["-p", "Failover_mode=SOFT"])]);
-    c.ok("clresourcegroup", &["set", "-p", "Pingpong_interval=3600", "rg1"]);
+    c.ok(
+        "clresourcegroup",
+        &["set", "-p", "Pingpong_interval=3600", "rg1"],
+    );
     std::fs::write(c.run_dir().join("fail.db.start"), "").unwrap();
     let r = c.run("clresourcegroup", &["online", "-M", "rg1"]);
     assert_ne!(r.code, 0, "{}", r.stdout);

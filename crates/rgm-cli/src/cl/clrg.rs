@@ -418,7 +418,9 @@ fn status(ctx: &mut Ctx<'_>, nodes: &[String], verbose: bool, read: Read) -> Res
         |g| {
             let mut doc = format::json::group_status(&view, g, nodes);
             let why = report.iter().find(|w| w.group == g.name);
-            doc["why_not"] = why.map(format::why_not::json).unwrap_or(serde_json::Value::Null);
+            doc["why_not"] = why
+                .map(format::why_not::json)
+                .unwrap_or(serde_json::Value::Null);
             doc
         },
         || format::status::groups(&view, &groups, nodes) + &format::why_not::text(&report),

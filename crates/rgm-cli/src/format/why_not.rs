@@ -16,11 +16,7 @@ pub fn text(report: &[GroupWhyNot]) -> String {
         out.push_str(&format!("\n{}: {}\n", g.group, summary(g)));
         for n in &g.nodes {
             for r in &n.reasons {
-                out.push_str(&format!(
-                    "  {} on {}: {r}\n",
-                    n.state.public_name(),
-                    n.node
-                ));
+                out.push_str(&format!("  {} on {}: {r}\n", n.state.public_name(), n.node));
             }
         }
     }

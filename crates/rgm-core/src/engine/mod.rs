@@ -15,6 +15,7 @@ mod args;
 mod completion;
 mod control;
 mod dirty;
+mod dry_run;
 pub mod event;
 mod facts;
 mod fencing;
@@ -49,6 +50,7 @@ use crate::graph::DependencyGraph;
 use crate::rg_graph::RgGraph;
 
 pub use action::{Action, Answer, MethodRun, RequestError, ValidateArgs};
+pub use dry_run::{Plan, PlannedRun};
 pub use event::{
     AdminRequest, ControlTag, Event, EventKind, MethodOutcome, MethodResult, Operands, RequestId,
     RunId, Time, TimerId,
@@ -84,7 +86,9 @@ impl Default for EngineSettings {
     }
 }
 
-/// The resource group manager's decisions, for a whole cluster.
+/// The resource group manager's decisions, for a whole cluster. A clone is an independent
+/// copy (a dry run plans on one).
+#[derive(Clone)]
 pub struct Engine {
     cfg: ClusterConfig,
     graph: DependencyGraph,
