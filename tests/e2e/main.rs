@@ -18,6 +18,7 @@ mod generic_type;
 mod hostile;
 mod lifecycle;
 mod logical_hostname;
+mod observe_dry_run;
 mod observe_why_not;
 mod ocf_agents;
 mod recovery;

@@ -85,6 +85,18 @@ impl Client {
         self.query(Query::Scoped(scope))
     }
 
+    /// What a change would do (`--dry-run`): nothing is run or changed.
+    pub fn plan(&mut self, request: AdminRequest) -> Result<rgm_core::engine::Plan, Failure> {
+        match self.call(&Request::DryRun(request))? {
+            Response::Plan(plan) => Ok(*plan),
+            Response::Refused { code, messages } => Err(Failure {
+                code,
+                lines: messages,
+            }),
+            other => Err(unexpected(&other)),
+        }
+    }
+
     /// Why the groups named (every group when empty) are not where they should be.
     pub fn why_not(
         &mut self,
@@ -161,6 +173,7 @@ fn unexpected(response: &Response) -> Failure {
         Response::LogLocation { .. } => "log location",
         Response::Events(_) => "events",
         Response::WhyNot(_) => "why not",
+        Response::Plan(_) => "plan",
     };
     Failure::internal(format!(
         "rgmd answered with an unexpected `{kind}` response"

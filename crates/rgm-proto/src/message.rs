@@ -62,6 +62,9 @@ pub enum Request {
     },
     /// Read-only; anyone who may open the socket.
     Query(Query),
+    /// `--dry-run` of a change: planned on a copy of the engine, nothing run or changed
+    /// ([`Response::Plan`]). Needs the privilege the change needs.
+    DryRun(AdminRequest),
     /// This node's event scripts (docs/events.md): answered by the rgmd the command talks
     /// to, never forwarded. Running an event or enabling a script needs administrator
     /// privilege.
@@ -116,6 +119,8 @@ pub enum Response {
     /// The answer to [`Query::WhyNot`]: each group that is not where it should be, with the
     /// engine's reasons per node.
     WhyNot(Vec<rgm_core::engine::GroupWhyNot>),
+    /// The answer to [`Request::DryRun`]: what the change would do.
+    Plan(Box<rgm_core::engine::Plan>),
 }
 
 impl Response {

@@ -93,6 +93,13 @@ impl Host {
                 return;
             }
             Request::Admin(request) => EventKind::Request { id, request },
+            Request::DryRun(request) => {
+                let plan = self.engine.plan_request(request, clock::now());
+                self.out
+                    .replies
+                    .push((reply, Response::Plan(Box::new(plan))));
+                return;
+            }
             // Answered by the node's own event scripts (node_events), never by an engine.
             Request::Events(_) => {
                 let response = Response::refused(ErrorCode::Internal, "node events: not here");

@@ -80,6 +80,8 @@ pub struct Ctx<'a> {
     /// The command's long name, for the daemon's log.
     pub client: &'static str,
     pub socket: PathBuf,
+    /// `--dry-run`: changes are planned, not made.
+    pub dry_run: bool,
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
 }
@@ -103,7 +105,19 @@ impl Ctx<'_> {
     }
 
     /// Sends a change and prints the daemon's notes (VALIDATE's output, ...) on stdout.
+    /// With `--dry-run`, prints what the change would do instead, and fails as it would.
     pub fn admin(&mut self, request: AdminRequest) -> Result<(), Failure> {
+        if self.dry_run {
+            let plan = self.connect()?.plan(request)?;
+            self.print(&format::plan::text(&plan))?;
+            return match (plan.accepted, plan.code) {
+                (false, Some(code)) => Err(Failure {
+                    code,
+                    lines: plan.messages,
+                }),
+                _ => Ok(()),
+            };
+        }
         let notes = self.connect()?.admin(request)?;
         self.print_lines(&notes)
     }
@@ -185,6 +199,8 @@ pub trait ClCommand: CommandFactory + FromArgMatches {
     const NAME: &'static str;
     /// The `--socket` option.
     fn socket(&self) -> Option<&std::path::Path>;
+    /// The `--dry-run` option.
+    fn dry_run(&self) -> bool;
     /// Runs the subcommand; `matches` are the subcommand's own (for edit order).
     fn execute(self, matches: &ArgMatches, ctx: &mut Ctx<'_>) -> Result<(), Failure>;
 }
@@ -218,6 +234,7 @@ where
         program: program.clone(),
         client: C::NAME,
         socket: socket_path(cli.socket()),
+        dry_run: cli.dry_run(),
         out,
         err,
     };

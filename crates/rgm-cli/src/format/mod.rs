@@ -4,6 +4,7 @@
 
 pub mod json;
 pub mod list;
+pub mod plan;
 pub mod props;
 pub mod show;
 pub mod status;
