@@ -153,3 +153,62 @@ fn failback_brings_a_group_back_to_its_preferred_node_and_without_it_the_group_s
     );
     assert_eq!(c.violations(), "");
 }
+
+#[test]
+fn an_rgmd_restarted_within_its_lease_takes_over_its_start_and_never_runs_two_at_once() {
+    let mut c = TestCluster::start(NODES, 5);
+    let president = c.president("n1").unwrap();
+    // A group on a node that is not the president, with a START that takes 3 s.
+    let host = *NODES.iter().find(|n| **n != president).unwrap();
+    let mut nodelist = vec![host];
+    nodelist.extend(NODES.iter().filter(|n| **n != host));
+    c.lock_group(host, "rg1", &nodelist, &[], "r1");
+    c.ok(host, "clrs", &["set", "-p", "Start_delay=3000", "r1"]);
+    let bin = c.bin.clone();
+    let socket = c.node(&president).socket();
+    let online = std::thread::spawn(move || {
+        std::process::Command::new(bin.join("clrg"))
+            .args(["online", "-M", "rg1"])
+            .env("RGM_SOCKET", socket)
+            .output()
+    });
+    c.wait("START running on the host", Duration::from_secs(20), || {
+        began(&c, host, "start", "r1") == 1
+    });
+    // kill -9 of the host's rgmd alone (its START runs on), and a new rgmd at once: it
+    // carries on the membership and takes the START over instead of launching it again.
+    c.restart(host);
+    c.wait(
+        "the group online on its host",
+        Duration::from_secs(30),
+        || c.online_on(&president, "rg1") == [host],
+    );
+    let log = c.node(host).log();
+    assert!(
+        log.contains("carries on its membership") && log.contains("taken over"),
+        "{log}"
+    );
+    // The adopted START's exit status cannot be read (it is not the new rgmd's child): as
+    // after a crash on one node, the engine stops the resource and starts it again — each
+    // step after the one before has ended, never two at once.
+    let calls: Vec<String> = c
+        .calls()
+        .into_iter()
+        .filter(|l| l.starts_with(&format!("{host} ")))
+        .collect();
+    let want: Vec<String> = [
+        "start r1 begin",
+        "start r1 end",
+        "stop r1 begin",
+        "stop r1 end",
+        "start r1 begin",
+        "start r1 end",
+    ]
+    .iter()
+    .map(|s| format!("{host} {s}"))
+    .collect();
+    assert_eq!(calls, want, "{}", c.node(&president).log());
+    assert!(c.service_runs(host, "r1"));
+    assert_eq!(c.violations(), "");
+    let _ = online.join();
+}

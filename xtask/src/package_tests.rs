@@ -57,6 +57,16 @@ fn text(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// A rendered man page with every run of blanks made one space: man justifies its lines, so
+/// the words of a phrase may be two spaces apart.
+fn page_text(out: &Output) -> String {
+    text(out)
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The package's paths, as `dpkg-deb --contents` lists them (`./usr/bin/clrg`).
 fn contents(deb: &Path) -> BTreeSet<String> {
     let out = ok(Command::new("dpkg-deb").arg("--contents").arg(deb));
@@ -159,7 +169,7 @@ fn the_extracted_commands_run_and_their_pages_render_cleanly() {
         assert!(warnings.is_empty(), "{}: {warnings}", page.display());
         assert!(!out.stdout.is_empty(), "{} renders empty", page.display());
     }
-    let clrg = text(&ok(Command::new("man")
+    let clrg = page_text(&ok(Command::new("man")
         .args(["-E", "UTF-8", "-l"])
         .arg(r.join("usr/share/man/man1/clrg.1.gz"))
         .env("MANWIDTH", "100")));
@@ -182,7 +192,7 @@ fn the_extracted_commands_run_and_their_pages_render_cleanly() {
     ] {
         assert!(clrg.contains(want), "man clrg lacks {want:?}:\n{clrg}");
     }
-    let rgmd = text(&ok(Command::new("man")
+    let rgmd = page_text(&ok(Command::new("man")
         .args(["-E", "UTF-8", "-l"])
         .arg(r.join("usr/share/man/man8/rgmd.8.gz"))
         .env("MANWIDTH", "100")));

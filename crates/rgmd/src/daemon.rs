@@ -256,12 +256,16 @@ async fn run_cluster(
     let (state_dir, _lock) = rgm_store::local::lock_state_dir(&state_dir)?;
     let store = connect(&spec, &options.store).await?;
     let this_boot = boot_id();
+    // The watchdog fired since the last rgmd: this node's processes are dead, so the
+    // previous membership must not be carried on. Otherwise the previous rgmd's run files are
+    // kept: if this one carries on its membership, it takes over the runs it was given.
+    let may_resume = !crate::cluster::watchdog::take_fired(&state_dir);
     let Start {
         log,
         executor,
         fencer,
         serving,
-    } = start(&options, &node, &state_dir, &socket, false)?;
+    } = start(&options, &node, &state_dir, &socket, may_resume)?;
     let tx = serving.tx.clone();
     let events = NodeEventsHost::prepare(&options, &node, &serving.launcher, &log, &socket).await?;
     let Some(methods) = serving.launcher.cgroup_parent().map(Path::to_path_buf) else {
@@ -269,9 +273,6 @@ async fn run_cluster(
             "a cluster node needs a writable cgroup v2 (none was found): it is how rgmd stops every process of its resources when it loses its lease"
         );
     };
-    // The watchdog fired since the last rgmd: this node's processes are dead, so the
-    // previous membership must not be carried on.
-    let may_resume = !crate::cluster::watchdog::take_fired(&state_dir);
     start_watchdog(&state_dir, &methods)?;
     let (member_tx, member_rx) = tokio::sync::mpsc::unbounded_channel();
     let link = ClusterLink::new(

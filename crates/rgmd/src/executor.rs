@@ -38,6 +38,14 @@ pub trait Executor: Send {
     fn take_over(&mut self, engine: &Engine, node: &str) -> Vec<Step>;
     /// The store now holds the results of these runs: their run files can go.
     fn saved(&mut self, runs: &[RunId]);
+    /// A cluster node carrying on its previous rgmd's membership: takes over `run`, which
+    /// that rgmd was given, if it left a run file (it was launched); its result comes back as
+    /// for any run. `false`: nothing to take over — it was never launched, or it ended and its
+    /// result was saved.
+    fn adopt_assigned(&mut self, run: &MethodRun, remaining: Duration) -> bool;
+    /// A cluster node joining as a new incarnation: nothing of an earlier one is to be taken
+    /// over (its processes were killed): its run files and marks go.
+    fn forget_runs(&mut self);
 }
 
 /// The real executor.
@@ -108,16 +116,27 @@ impl<O: ProcessOs> LauncherExecutor<O> {
 
     /// Takes over run `id` of the previous rgmd, which may run `remaining` more.
     pub fn adopt(&mut self, id: RunId, run: &Run, remaining: Duration) -> RunningMethod {
+        let tags = MethodTags {
+            method: run.method.keyword().to_string(),
+            resource: run.resource.clone(),
+            group: run.group.clone(),
+            node: run.node.clone(),
+        };
+        self.adopt_tagged(id, run.method, tags, remaining)
+    }
+
+    fn adopt_tagged(
+        &mut self,
+        id: RunId,
+        method: Method,
+        tags: MethodTags,
+        remaining: Duration,
+    ) -> RunningMethod {
         let adoption = Adoption {
-            placement: self.placement(id, &run.resource, run.method),
+            placement: self.placement(id, &tags.resource, method),
             remaining,
             grace: self.grace,
-            tags: MethodTags {
-                method: run.method.keyword().to_string(),
-                resource: run.resource.clone(),
-                group: run.group.clone(),
-                node: run.node.clone(),
-            },
+            tags,
         };
         self.launcher.adopt(adoption)
     }
@@ -204,6 +223,25 @@ impl<O: ProcessOs> Executor for LauncherExecutor<O> {
         for run in runs {
             self.runs.remove_run(*run);
         }
+    }
+
+    fn adopt_assigned(&mut self, run: &MethodRun, remaining: Duration) -> bool {
+        if !self.runs.run_file(run.run).exists() {
+            return false;
+        }
+        let tags = MethodTags {
+            method: run.method.keyword().to_string(),
+            resource: run.resource.clone(),
+            group: run.group.clone(),
+            node: run.node.clone(),
+        };
+        let running = self.adopt_tagged(run.run, run.method, tags, remaining);
+        self.report(run.run, running, run.resource.clone(), run.method);
+        true
+    }
+
+    fn forget_runs(&mut self) {
+        self.runs.clear();
     }
 }
 

@@ -24,17 +24,27 @@ pub struct Agent {
 #[derive(Debug, PartialEq)]
 pub enum Todo {
     Launch(MethodRun),
+    /// A run the previous rgmd of this incarnation was given: never launched again, only
+    /// taken over where it left something to take over (assigned at `assigned_ms`).
+    Adopt {
+        run: MethodRun,
+        assigned_ms: u64,
+    },
     Kill(RunId),
 }
 
 impl Agent {
     /// Assignments seen (`change` of `assign/<node>/`): runs for `incarnation` not seen before.
+    /// `inherited`: this rgmd carries on the membership of a previous one and these are the
+    /// assignments it found (the watch's first reading): that rgmd was given them, so each is
+    /// to be adopted, never launched a second time.
     pub fn assignments(
         &mut self,
         keys: &Keys,
         node: &str,
         incarnation: &str,
         kvs: impl IntoIterator<Item = AssignmentSeen>,
+        inherited: bool,
     ) -> Vec<Todo> {
         let prefix = keys.assignments(node);
         let mut todo = Vec::new();
@@ -53,7 +63,14 @@ impl Agent {
                         continue;
                     }
                     self.running.insert(run);
-                    todo.push(Todo::Launch(a.run));
+                    todo.push(if inherited {
+                        Todo::Adopt {
+                            run: a.run,
+                            assigned_ms: a.assigned_ms,
+                        }
+                    } else {
+                        Todo::Launch(a.run)
+                    });
                 }
                 AssignmentSeen::Gone(key) => {
                     if let Some(run) = keys.number(&prefix, &key) {
@@ -75,6 +92,15 @@ impl Agent {
         let run = keys.number(&keys.kills(node), key)?;
         let run = RunId(run);
         self.running.contains(&run).then_some(Todo::Kill(run))
+    }
+
+    /// An inherited run with nothing left to take over: it ended before this rgmd (its result
+    /// written, or lost — the president's engine counts a result that never comes as lost).
+    /// It is never run again and reports nothing.
+    pub fn abandon(&mut self, run: RunId) {
+        if self.running.remove(&run) {
+            self.ended.insert(run);
+        }
     }
 
     /// A run of this node ended: its result is to be written.
@@ -138,6 +164,7 @@ mod tests {
             value: super::super::keys::json(&Assignment {
                 incarnation: incarnation.into(),
                 run: run(id),
+                assigned_ms: 0,
             }),
             create_revision: 1,
             mod_revision: 1,
@@ -155,6 +182,7 @@ mod tests {
             "n1",
             "i2",
             [put(&keys, "i2", 1), put(&keys, "i1", 2)],
+            false,
         );
         assert_eq!(
             todo,
@@ -163,12 +191,12 @@ mod tests {
         );
         // The watch repeats itself (a resync): nothing runs twice, even after it ended.
         assert!(
-            a.assignments(&keys, "n1", "i2", [put(&keys, "i2", 1)])
+            a.assignments(&keys, "n1", "i2", [put(&keys, "i2", 1)], false)
                 .is_empty()
         );
         a.ended(RunId(1), MethodResult::exited(0, 1));
         assert!(
-            a.assignments(&keys, "n1", "i2", [put(&keys, "i2", 1)])
+            a.assignments(&keys, "n1", "i2", [put(&keys, "i2", 1)], false)
                 .is_empty()
         );
         assert_eq!(a.take_results().len(), 1);
@@ -178,15 +206,62 @@ mod tests {
             "n1",
             "i2",
             [AssignmentSeen::Gone(keys.assignment("n1", RunId(1)))],
+            false,
         );
         assert!(a.ended.is_empty());
+    }
+
+    #[test]
+    fn inherited_runs_are_adopted_never_launched_and_an_abandoned_one_never_runs() {
+        let keys = Keys::new("c");
+        let mut a = Agent::default();
+        let todo = a.assignments(
+            &keys,
+            "n1",
+            "i2",
+            [
+                put(&keys, "i2", 1),
+                put(&keys, "i2", 2),
+                put(&keys, "i1", 3),
+            ],
+            true,
+        );
+        assert_eq!(
+            todo,
+            [
+                Todo::Adopt {
+                    run: run(1),
+                    assigned_ms: 0
+                },
+                Todo::Adopt {
+                    run: run(2),
+                    assigned_ms: 0
+                }
+            ]
+        );
+        a.abandon(RunId(2));
+        assert!(
+            a.assignments(&keys, "n1", "i2", [put(&keys, "i2", 2)], false)
+                .is_empty(),
+            "a run the previous rgmd had is never launched"
+        );
+        assert!(
+            a.take_results().is_empty(),
+            "an abandoned run reports nothing"
+        );
+        a.ended(RunId(1), MethodResult::exited(0, 1));
+        assert_eq!(
+            a.take_results().len(),
+            1,
+            "an adopted run reports its result"
+        );
     }
 
     #[test]
     fn a_kill_names_a_running_run() {
         let keys = Keys::new("c");
         let mut a = Agent::default();
-        a.assignments(&keys, "n1", "i", [put(&keys, "i", 7)]);
+        a.assignments(&keys, "n1", "i", [put(&keys, "i", 7)], false);
         assert_eq!(
             a.kill(&keys, "n1", &keys.kill("n1", RunId(7))),
             Some(Todo::Kill(RunId(7)))

@@ -140,6 +140,10 @@ pub struct PresidentRecord {
 pub struct Assignment {
     pub incarnation: String,
     pub run: MethodRun,
+    /// When the president assigned it (wall-clock ms): a later rgmd of the same incarnation
+    /// that adopts the run waits at most what is left of its timeout.
+    #[serde(default)]
+    pub assigned_ms: u64,
 }
 
 /// A command's request, made on `node` (whose "local node" it is) by a caller it has admitted.

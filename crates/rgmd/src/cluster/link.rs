@@ -69,6 +69,9 @@ pub struct ClusterLink {
     last_trouble: Option<Instant>,
     /// Leaving (SIGTERM): no new presidency.
     pub leaving: bool,
+    /// This rgmd carries on its previous rgmd's membership and has not yet read the
+    /// assignments that rgmd was given (they are adopted, never launched again).
+    inheriting: bool,
 }
 
 impl ClusterLink {
@@ -113,6 +116,7 @@ impl ClusterLink {
             president_watches: Vec::new(),
             last_trouble: None,
             leaving: false,
+            inheriting: false,
         }
     }
 
@@ -223,6 +227,7 @@ impl Daemon {
         link.incarnation = Some(incarnation.clone());
         link.renewed = Some(at);
         link.agent.forget();
+        link.inheriting = resumed;
         link.arm_watchdog();
         for h in link.node_watches.drain(1..) {
             h.abort();
@@ -238,6 +243,22 @@ impl Daemon {
         }
         link.claim = link.president_seen.is_none() && !link.leaving;
         let cluster = link.spec.name.clone();
+        if !resumed {
+            // A new incarnation inherits nothing: whatever an earlier one of this node left
+            // running (its watchdog or fence should have killed it) is killed now, before this
+            // one runs anything, and its runs are forgotten.
+            let left = link
+                .methods_cgroup
+                .clone()
+                .map_or(0, |dir| watchdog::kill_tree(&dir, Duration::from_secs(5)));
+            self.executor.forget_runs();
+            if left > 0 {
+                self.note(
+                    Severity::Error,
+                    format!("{left} processes of node {node}'s resources survived the kill"),
+                );
+            }
+        }
         self.note(
             Severity::Notice,
             format!(
@@ -273,6 +294,10 @@ impl Daemon {
                 let Some(incarnation) = link.incarnation.clone() else {
                     return;
                 };
+                // The first reading after carrying on a membership: what it holds, the previous
+                // rgmd was given.
+                let inherited = std::mem::take(&mut link.inheriting)
+                    && matches!(change, WatchChange::Resync(_));
                 let seen: Vec<super::agent::AssignmentSeen> = match change {
                     WatchChange::Resync(kvs) => kvs
                         .into_iter()
@@ -280,9 +305,13 @@ impl Daemon {
                         .collect(),
                     WatchChange::Events(es) => es.into_iter().map(Into::into).collect(),
                 };
-                let todo = link
-                    .agent
-                    .assignments(&link.keys.clone(), &node, &incarnation, seen);
+                let todo = link.agent.assignments(
+                    &link.keys.clone(),
+                    &node,
+                    &incarnation,
+                    seen,
+                    inherited,
+                );
                 self.agent_do(todo);
             }
             WatchKind::Kills => {
@@ -318,6 +347,27 @@ impl Daemon {
                             run = run.run.0,
                             "not starting a method: the lease is about to lapse"
                         );
+                    }
+                }
+                Todo::Adopt { run, assigned_ms } => {
+                    let ends = assigned_ms.saturating_add(run.timeout_secs.max(1) as u64 * 1000);
+                    let remaining =
+                        Duration::from_millis(ends.saturating_sub(crate::clock::now().0));
+                    let (id, what, resource) =
+                        (run.run, run.method.keyword(), run.resource.clone());
+                    let node = self.node.clone();
+                    if self.executor.adopt_assigned(&run, remaining) {
+                        self.note(
+                            Severity::Notice,
+                            format!(
+                                "{what} of resource {resource} on node {node}, started by the previous rgmd: taken over; waiting for it to end, at most {} s more before it is stopped",
+                                remaining.as_secs()
+                            ),
+                        );
+                    } else {
+                        // Never launched, or ended with its result saved: never run again. A
+                        // result that never comes is counted lost by the president.
+                        self.link().agent.abandon(id);
                     }
                 }
                 Todo::Kill(run) => self.executor.kill(run),
@@ -612,7 +662,10 @@ impl Daemon {
             .when([Compare::leased_by(link.keys.member(&node), lease)])
             .and_then(ops);
         match link.store.txn(txn).await {
-            Ok(r) if r.succeeded => {}
+            Ok(r) if r.succeeded => {
+                let saved: Vec<_> = results.keys().copied().collect();
+                self.executor.saved(&saved);
+            }
             Ok(_) => tracing::warn!("results not written: this node's lease is gone"),
             Err(e) => {
                 tracing::debug!(error = %e, "cannot write results; trying again");

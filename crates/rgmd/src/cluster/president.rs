@@ -271,6 +271,7 @@ impl Presidency {
             let a = Assignment {
                 incarnation: incarnation.to_string(),
                 run: run.clone(),
+                assigned_ms: crate::clock::now().0,
             };
             ops.push(Op::put(keys.assignment(&run.node, run.run), json(&a)));
         }
