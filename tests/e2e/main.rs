@@ -19,6 +19,8 @@ mod hostile;
 mod lifecycle;
 mod logical_hostname;
 mod observe_dry_run;
+mod observe_http;
+mod observe_metrics;
 mod observe_why_not;
 mod ocf_agents;
 mod recovery;

@@ -56,6 +56,11 @@ pub enum LoopEvent {
         healthy: bool,
         reason: String,
     },
+    /// The HTTP side asks for metrics or the latest records (crate::http).
+    Observe {
+        what: crate::http::Observe,
+        reply: oneshot::Sender<String>,
+    },
 }
 
 /// How the loop ended.
@@ -78,6 +83,8 @@ pub struct Daemon {
     pub fencer: Fencer,
     /// This node's event scripts (node_events), once `init` and `setup` have run.
     pub events: Option<crate::node_events::NodeEventsHost>,
+    /// Metrics and the latest records, for `--http`.
+    pub observed: crate::http::Observed,
     /// Runs whose results this batch fed: their run files go once the batch is saved.
     results: Vec<RunId>,
     shutting_down: bool,
@@ -123,6 +130,7 @@ impl Daemon {
             executor,
             fencer,
             events: None,
+            observed: Default::default(),
             results: Vec::new(),
             shutting_down: false,
             exit: None,
@@ -187,6 +195,7 @@ impl Daemon {
             let Some(ev) = first else {
                 anyhow::bail!("every event source closed");
             };
+            let batch = Instant::now();
             self.on_event(ev);
             // Take what else is ready in one batch: one state write covers them all.
             for _ in 0..1024 {
@@ -196,6 +205,7 @@ impl Daemon {
                 }
             }
             self.flush().await?;
+            self.observed.metrics.batch(batch.elapsed());
             if let Some(exit) = self.exit.take() {
                 return Ok(exit);
             }
@@ -240,6 +250,10 @@ impl Daemon {
             LoopEvent::Cluster(ev) => self.on_cluster(ev),
             LoopEvent::Left(answer) => self.finish_leaving(answer),
             LoopEvent::NodeHealth { healthy, reason } => self.on_node_health(healthy, reason),
+            LoopEvent::Observe { what, reply } => {
+                let engine = self.host.as_ref().map(|h| &h.engine);
+                let _ = reply.send(self.observed.answer(what, engine, &self.node));
+            }
         }
     }
 
@@ -301,6 +315,10 @@ impl Daemon {
         let now = clock::now();
         for record in &out.logs {
             self.log.write(now, record);
+        }
+        self.observed.records(now, &out.logs);
+        if let Some(took) = self.host.as_mut().and_then(|h| h.persist.take_txn_time()) {
+            self.observed.metrics.commit(took);
         }
         for (to, response) in out.replies {
             if let ReplyTo::Local(tx) = to {

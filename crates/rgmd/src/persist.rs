@@ -18,6 +18,8 @@ pub struct Persistence {
     config: Option<ClusterConfig>,
     runs: RunIndex,
     boot_written: bool,
+    /// How long the last transaction took (metrics: rgm_store_commit_duration_seconds).
+    txn_time: Option<std::time::Duration>,
 }
 
 /// What the store held at start-up.
@@ -30,6 +32,11 @@ pub struct Loaded {
 }
 
 impl Persistence {
+    /// How long the last transaction took, once.
+    pub fn take_txn_time(&mut self) -> Option<std::time::Duration> {
+        self.txn_time.take()
+    }
+
     pub fn new(store: Box<dyn Store>, layout: Layout, node: &str, boot_id: &str) -> Persistence {
         Persistence {
             store,
@@ -39,6 +46,7 @@ impl Persistence {
             config: None,
             runs: RunIndex::default(),
             boot_written: false,
+            txn_time: None,
         }
     }
 
@@ -125,10 +133,13 @@ impl Persistence {
         }
         // A batch may write a key twice (a node that died and joined again); etcd refuses that.
         let ops = rgm_store::last_write_wins(ops);
+        let started = std::time::Instant::now();
         let done = self
             .store
             .txn(Txn::new().when(compares).and_then(ops))
-            .await?;
+            .await;
+        self.txn_time = Some(started.elapsed());
+        let done = done?;
         if !done.succeeded {
             return Ok(false);
         }
