@@ -94,7 +94,8 @@ impl Host {
             }
             Request::Admin(request) => EventKind::Request { id, request },
             Request::DryRun(request) => {
-                let plan = self.engine.plan_request(request, clock::now());
+                let mut plan = self.engine.plan_request(request, clock::now());
+                plan.messages = rgm_proto::text::tidy_lines(std::mem::take(&mut plan.messages));
                 self.out
                     .replies
                     .push((reply, Response::Plan(Box::new(plan))));
