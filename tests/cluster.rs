@@ -21,6 +21,8 @@ pub struct TestNode {
     pub run_dir: PathBuf,
     pub state_dir: PathBuf,
     pub cgroup: ScratchCgroup,
+    /// More rgmd options, for its next boot (`--http ...`).
+    pub rgmd_options: Vec<String>,
     child: Option<Child>,
 }
 
@@ -60,6 +62,11 @@ impl TestCluster {
     /// [`TestCluster::start`] with the commands of `bin` (the demo and the benches run the
     /// build's binaries from `target/<profile>`).
     pub fn start_in(bin: PathBuf, names: &[&str], ttl: u64) -> TestCluster {
+        TestCluster::start_with(bin, names, ttl, &[])
+    }
+
+    /// [`TestCluster::start_in`] with more rgmd options for every node (`--http ...`).
+    pub fn start_with(bin: PathBuf, names: &[&str], ttl: u64, options: &[&str]) -> TestCluster {
         let etcd = Etcd::start();
         let dir = tempfile::tempdir().expect("temp dir");
         let tag = format!(
@@ -79,6 +86,7 @@ impl TestCluster {
                 state_dir: run_dir.join("state"),
                 run_dir,
                 cgroup,
+                rgmd_options: options.iter().map(|o| o.to_string()).collect(),
                 child: None,
             });
         }
@@ -158,6 +166,7 @@ impl TestCluster {
             .arg(&n.state_dir)
             .arg("--socket")
             .arg(n.socket())
+            .args(&n.rgmd_options)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

@@ -10,16 +10,21 @@ use rgm_e2e::{Cluster, wait_for};
 /// A one-node rgmd with `--http 127.0.0.1:0`, and the address it serves at (`127.0.0.1:PORT`).
 pub fn start() -> (Cluster, String) {
     let c = Cluster::start_with(|_| vec!["--http".into(), "127.0.0.1:0".into()]);
+    let addr = address(|| c.log());
+    (c, addr)
+}
+
+/// Where an rgmd serves HTTP, from its cluster log (`log` reads it), once it says.
+pub fn address(log: impl Fn() -> String) -> String {
     let marker = "serving /metrics and the status page at http://";
     wait_for(
         "the HTTP address in the log",
-        Duration::from_secs(20),
-        || c.log().contains(marker),
+        Duration::from_secs(30),
+        || log().contains(marker),
     );
-    let log = c.log();
-    let at = log.split(marker).nth(1).unwrap();
-    let addr = at.split('/').next().unwrap().to_string();
-    (c, addr)
+    let text = log();
+    let at = text.rsplit(marker).next().unwrap();
+    at.split('/').next().unwrap().to_string()
 }
 
 /// GET `path`: (status code, content type, body).

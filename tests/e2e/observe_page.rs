@@ -28,7 +28,10 @@ fn wait_for_page(b: &mut Browser, s: &str, expression: &str, want: &str, limit: 
 #[test]
 fn the_page_follows_a_switch_live() {
     let (c, addr) = start();
-    group_with(&c, &[("db", &[]), ("web", &["-p", "Resource_dependencies=db"])]);
+    group_with(
+        &c,
+        &[("db", &[]), ("web", &["-p", "Resource_dependencies=db"])],
+    );
     c.ok("clresourcegroup", &["manage", "rg1"]);
     // The page's files are served from the binary.
     let (code, ctype, html) = get(&addr, "/");
@@ -50,7 +53,11 @@ fn the_page_follows_a_switch_live() {
         "the page showed ONLINE {} ms after clrg switch returned",
         answered.elapsed().as_millis()
     );
-    assert_eq!(b.eval(&s, "window.mark").as_str(), Some("kept"), "the page reloaded");
+    assert_eq!(
+        b.eval(&s, "window.mark").as_str(),
+        Some("kept"),
+        "the page reloaded"
+    );
     let after = b.eval(&s, "Number(document.body.dataset.updates)");
     assert!(after.as_f64() > before.as_f64(), "{before} -> {after}");
 
@@ -63,14 +70,18 @@ fn the_page_follows_a_switch_live() {
     assert!(edge.as_str().unwrap().contains("dep"), "{edge}");
     let log = b.eval(&s, "document.getElementById('log').textContent");
     assert!(
-        log.as_str().unwrap().contains("resource group rg1 state on node node1 change to RG_ONLINE"),
+        log.as_str()
+            .unwrap()
+            .contains("resource group rg1 state on node node1 change to RG_ONLINE"),
         "{log}"
     );
     let role = b.eval(&s, "document.getElementById('nodes').textContent");
     assert!(role.as_str().unwrap().contains("president"), "{role}");
     let why = b.eval(&s, "document.getElementById('why').textContent");
     assert!(
-        why.as_str().unwrap().contains("Every resource group is where it should be."),
+        why.as_str()
+            .unwrap()
+            .contains("Every resource group is where it should be."),
         "{why}"
     );
 
@@ -90,4 +101,45 @@ fn the_page_follows_a_switch_live() {
     let artifact = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("observe-page.png");
     std::fs::write(&artifact, &png).unwrap();
     eprintln!("screenshot: {}", artifact.display());
+}
+
+/// In a cluster, a node that is not president serves the cluster's view, as its `clrg
+/// status` does (forwarded to the president), and says in /metrics that it is not president.
+#[test]
+fn a_node_that_is_not_president_shows_the_cluster_view() {
+    use rgm_e2e::cluster::TestCluster;
+    let c = TestCluster::start_with(
+        rgm_e2e::bin_dir(),
+        &["n1", "n2"],
+        3,
+        &["--http", "127.0.0.1:0"],
+    );
+    let president = c.president("n1").expect("a president");
+    let other = if president == "n1" { "n2" } else { "n1" };
+    let node = other.to_string();
+    let addr = crate::observe_http::address(|| c.node(&node).log());
+    c.lock_group(other, "rg1", &["n1", "n2"], &[], "r1");
+    c.ok(other, "clrg", &["online", "-M", "-n", &president, "rg1"]);
+    let (code, _, body) = get(&addr, "/api/status");
+    assert_eq!(code, 200, "{body}");
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["view"]["president"], president.as_str());
+    assert_eq!(doc["view"]["node"], other);
+    let status = c.ok(other, "clrg", &["status", "-o", "json", "rg1"]).stdout;
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    for row in status[0]["nodes"].as_array().unwrap() {
+        let n = row["node"].as_str().unwrap();
+        let page = doc["view"]["groups"]["rg1"]["states"][n].as_str().unwrap();
+        assert_eq!(
+            page.to_uppercase(),
+            row["state"].as_str().unwrap(),
+            "rg1 on {n}"
+        );
+    }
+    assert_eq!(doc["why_not"], serde_json::json!([]));
+    let (_, _, metrics) = get(&addr, "/metrics");
+    assert!(
+        metrics.contains(&format!("rgm_president{{node=\"{other}\"}} 0")),
+        "{metrics}"
+    );
 }
