@@ -60,10 +60,10 @@ impl Browser {
             let mut buf = Vec::new();
             while reader.read_until(0, &mut buf).is_ok_and(|n| n > 0) {
                 buf.pop_if(|b| *b == 0);
-                if let Ok(v) = serde_json::from_slice::<Value>(&buf) {
-                    if tx.send(v).is_err() {
-                        return;
-                    }
+                if let Ok(v) = serde_json::from_slice::<Value>(&buf)
+                    && tx.send(v).is_err()
+                {
+                    return;
                 }
                 buf.clear();
             }
