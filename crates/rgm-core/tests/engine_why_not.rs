@@ -35,6 +35,20 @@ fn s(x: &str) -> String {
     x.to_string()
 }
 
+/// Two groups of one resource each, created in this order, on `nodes` (all joined).
+fn two_groups(
+    nodes: &[&str],
+    first: (&str, &[&str], &str),
+    second: (&str, &[&str], &str),
+) -> Harness {
+    let mut cfg = cluster(nodes);
+    for (g, props, r) in [first, second] {
+        group(&mut cfg, g, props);
+        full(&mut cfg, r, g, &[]);
+    }
+    started(cfg, nodes)
+}
+
 #[test]
 fn a_group_where_it_should_be_is_not_reported() {
     let mut cfg = cluster(&["n1", "n2"]);
@@ -201,12 +215,11 @@ fn primaries_elsewhere_for_a_failover_group_faulted_on_its_node() {
 
 #[test]
 fn affinity_target_absent_when_it_cannot_come() {
-    let mut cfg = cluster(&["n1"]);
-    group(&mut cfg, "gc", &[]);
-    group(&mut cfg, "gb", &["RG_affinities=++gc"]);
-    full(&mut cfg, "r10", "gc", &[]);
-    full(&mut cfg, "r6", "gb", &[]);
-    let mut h = started(cfg, &["n1"]);
+    let mut h = two_groups(
+        &["n1"],
+        ("gc", &[], "r10"),
+        ("gb", &["RG_affinities=++gc"], "r6"),
+    );
     online(&mut h, &["gc"]);
     h.succeed_all();
     online(&mut h, &["gb"]);
@@ -228,12 +241,11 @@ fn affinity_target_absent_when_it_cannot_come() {
 
 #[test]
 fn affinity_target_coming_while_it_starts() {
-    let mut cfg = cluster(&["n1"]);
-    group(&mut cfg, "gc", &[]);
-    group(&mut cfg, "gb", &["RG_affinities=++gc"]);
-    full(&mut cfg, "r10", "gc", &[]);
-    full(&mut cfg, "r6", "gb", &[]);
-    let mut h = started(cfg, &["n1"]);
+    let mut h = two_groups(
+        &["n1"],
+        ("gc", &[], "r10"),
+        ("gb", &["RG_affinities=++gc"], "r6"),
+    );
     online(&mut h, &["gc", "gb"]);
     h.succeed_all_but("r10", Method::Start);
     has(
@@ -271,12 +283,11 @@ fn affinity_not_there_and_affinity_there_in_placement() {
 
 #[test]
 fn repelled_by_a_stop_failed_group_with_a_strong_negative_affinity() {
-    let mut cfg = cluster(&["n1", "n2"]);
-    group(&mut cfg, "a", &["Nodelist=n1"]);
-    group(&mut cfg, "s", &["Nodelist=n1,n2", "RG_affinities=--a"]);
-    full(&mut cfg, "rs", "s", &[]);
-    full(&mut cfg, "ra", "a", &[]);
-    let mut h = started(cfg, &["n1", "n2"]);
+    let mut h = two_groups(
+        &["n1", "n2"],
+        ("a", &["Nodelist=n1"], "ra"),
+        ("s", &["Nodelist=n1,n2", "RG_affinities=--a"], "rs"),
+    );
     online(&mut h, &["s"]);
     h.succeed_all();
     // a comes to n1: s must leave first, and its STOP fails there.
@@ -297,12 +308,11 @@ fn repelled_by_a_stop_failed_group_with_a_strong_negative_affinity() {
 
 #[test]
 fn affinity_leaving_while_the_other_group_stops() {
-    let mut cfg = cluster(&["n1", "n2"]);
-    group(&mut cfg, "a", &["Nodelist=n1"]);
-    group(&mut cfg, "s", &["Nodelist=n1,n2", "RG_affinities=--a"]);
-    full(&mut cfg, "rs", "s", &[]);
-    full(&mut cfg, "ra", "a", &[]);
-    let mut h = started(cfg, &["n1", "n2"]);
+    let mut h = two_groups(
+        &["n1", "n2"],
+        ("a", &["Nodelist=n1"], "ra"),
+        ("s", &["Nodelist=n1,n2", "RG_affinities=--a"], "rs"),
+    );
     online(&mut h, &["s"]);
     h.succeed_all();
     online(&mut h, &["a"]);
@@ -320,12 +330,11 @@ fn affinity_leaving_while_the_other_group_stops() {
 
 #[test]
 fn rg_dependency_coming_and_stop_failed() {
-    let mut cfg = cluster(&["n1"]);
-    group(&mut cfg, "base", &[]);
-    group(&mut cfg, "top", &["RG_dependencies=base"]);
-    full(&mut cfg, "rb", "base", &[]);
-    full(&mut cfg, "rt", "top", &[]);
-    let mut h = started(cfg, &["n1"]);
+    let mut h = two_groups(
+        &["n1"],
+        ("base", &[], "rb"),
+        ("top", &["RG_dependencies=base"], "rt"),
+    );
     // Coming.
     online(&mut h, &["base", "top"]);
     h.succeed_all_but("rb", Method::Start);
