@@ -126,6 +126,17 @@ impl Metrics {
                     *self.failovers.entry(field("group")).or_default() += 1;
                     continue;
                 }
+                // A resource found dead after a restart of rgmd: restarted or given over.
+                msg::GONE => {
+                    match r.fields.get("decision").map(String::as_str) {
+                        Some("restart") => {
+                            *self.restarts.entry(field("resource")).or_default() += 1
+                        }
+                        Some("giveover") => *self.failovers.entry(field("group")).or_default() += 1,
+                        _ => {}
+                    }
+                    continue;
+                }
                 msg::FENCE => {
                     *self.fences.entry(field("node")).or_default() += 1;
                     continue;
@@ -362,6 +373,62 @@ fn labels(pairs: &[(&str, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn record(id: u32, fields: &[(&'static str, &str)]) -> LogRecord {
+        LogRecord::new(
+            id,
+            rgm_core::engine::Severity::Notice,
+            String::new(),
+            fields.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+        )
+    }
+
+    #[test]
+    fn records_count_as_runs_restarts_failovers_and_fences() {
+        let mut m = Metrics::default();
+        m.records(&[
+            record(
+                msg::METHOD_OK,
+                &[("method", "START"), ("duration_ms", "1500")],
+            ),
+            record(
+                msg::METHOD_FAILED,
+                &[("method", "STOP"), ("duration_ms", "20")],
+            ),
+            record(msg::METHOD_TIMEOUT, &[("method", "STOP")]),
+            record(msg::RESTART, &[("resource", "db"), ("group", "rg")]),
+            record(msg::GONE, &[("resource", "db"), ("decision", "restart")]),
+            record(
+                msg::GONE,
+                &[
+                    ("resource", "db"),
+                    ("group", "rg"),
+                    ("decision", "giveover"),
+                ],
+            ),
+            record(msg::GONE, &[("resource", "db"), ("decision", "down")]),
+            record(msg::FAILOVER, &[("group", "rg")]),
+            record(msg::FENCE, &[("node", "n2")]),
+            record(msg::FENCE_FAILED, &[("node", "n2")]),
+        ]);
+        let out = m.render(None, "n1", Time(0));
+        for line in [
+            "rgm_method_runs_total{method=\"START\",outcome=\"ok\"} 1",
+            "rgm_method_runs_total{method=\"STOP\",outcome=\"failed\"} 1",
+            "rgm_method_runs_total{method=\"STOP\",outcome=\"timeout\"} 1",
+            "rgm_method_duration_seconds_bucket{method=\"START\",le=\"2.5\"} 1",
+            "rgm_method_duration_seconds_bucket{method=\"START\",le=\"1\"} 0",
+            "rgm_resource_restarts_total{resource=\"db\"} 2",
+            "rgm_failovers_total{group=\"rg\"} 2",
+            "rgm_fence_attempts_total{node=\"n2\"} 1",
+            "rgm_fence_failures_total{node=\"n2\"} 1",
+            "rgm_president{node=\"n1\"} 0",
+        ] {
+            assert!(out.lines().any(|l| l == line), "no {line} in:\n{out}");
+        }
+        // Not president: no states.
+        assert!(!out.contains("rgm_group_state"));
+    }
 
     #[test]
     fn histograms_are_cumulative_and_labels_escaped() {
