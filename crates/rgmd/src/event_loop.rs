@@ -140,7 +140,9 @@ impl Daemon {
     /// Writes a daemon record (start, recovery, stop) to the cluster log.
     pub fn note(&mut self, severity: Severity, text: String) {
         let record = LogRecord::decision(DAEMON, severity, text, &[("node", &self.node.clone())]);
-        self.log.write(clock::now(), &record);
+        let now = clock::now();
+        self.log.write(now, &record);
+        self.observed.records(now, std::slice::from_ref(&record));
     }
 
     pub(crate) fn set_exit(&mut self, exit: Exit) {
@@ -247,7 +249,11 @@ impl Daemon {
                 }
             }
             LoopEvent::Shutdown => self.begin_shutdown(),
-            LoopEvent::Cluster(ev) => self.on_cluster(ev),
+            LoopEvent::Cluster(ev) => {
+                // What the president wrote may change the view this node shows.
+                self.observed.changed();
+                self.on_cluster(ev)
+            }
             LoopEvent::Left(answer) => self.finish_leaving(answer),
             LoopEvent::NodeHealth { healthy, reason } => self.on_node_health(healthy, reason),
             LoopEvent::Observe { what, reply } => {

@@ -25,6 +25,9 @@ pub enum Observe {
     Metrics { asked: Instant },
     /// The latest cluster-log records this rgmd wrote, as a JSON array.
     RecentLog,
+    /// A number that changes whenever what the page shows may have: a cheap question the
+    /// page's stream asks often, before the whole status document.
+    Generation,
 }
 
 /// What the loop keeps for the HTTP side.
@@ -32,6 +35,8 @@ pub enum Observe {
 pub struct Observed {
     pub metrics: metrics::Metrics,
     pub recent: RecentLog,
+    /// Bumped by every record written (every state change is one) and every store event.
+    generation: u64,
 }
 
 impl Observed {
@@ -41,6 +46,14 @@ impl Observed {
         for r in records {
             self.recent.push(at, r);
         }
+        if !records.is_empty() {
+            self.changed();
+        }
+    }
+
+    /// Something the page shows may have changed.
+    pub fn changed(&mut self) {
+        self.generation += 1;
     }
 
     /// The loop's answer; `engine` is this node's when it is president (always on one node).
@@ -51,6 +64,7 @@ impl Observed {
                 self.metrics.render(engine, node, crate::clock::now())
             }
             Observe::RecentLog => self.recent.json(),
+            Observe::Generation => self.generation.to_string(),
         }
     }
 }
