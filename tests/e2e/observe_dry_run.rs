@@ -21,6 +21,18 @@ fn planned(out: &str) -> Vec<String> {
         .collect()
 }
 
+/// Everything in the store: each key with its value and revision, and the store's revision.
+fn store(c: &Cluster) -> (i64, Vec<(String, Vec<u8>, i64)>) {
+    let store = rgm_store::LocalStore::open_read_only(&c.state_dir()).expect("the store");
+    let range = store.range("").expect("read the store");
+    let kvs = range
+        .kvs
+        .into_iter()
+        .map(|kv| (kv.key, kv.value, kv.mod_revision))
+        .collect();
+    (range.revision, kvs)
+}
+
 /// The methods of each resource, in order.
 fn per_resource(list: &[String], resource: &str) -> Vec<String> {
     list.iter()
@@ -36,7 +48,7 @@ fn a_dry_run_runs_nothing_changes_nothing_and_says_what_the_real_run_does() {
         &c,
         &[("db", &[]), ("web", &["-p", "Resource_dependencies=db"])],
     );
-    let config = c.config_text();
+    let stored = store(&c);
     let _ = std::fs::remove_file(c.run_dir().join("calls"));
     let out = c.ok("clresourcegroup", &["online", "--dry-run", "-M", "rg1"]);
     assert!(
@@ -51,7 +63,7 @@ fn a_dry_run_runs_nothing_changes_nothing_and_says_what_the_real_run_does() {
     assert!(out.contains("The change would succeed."), "{out}");
     // Nothing ran, nothing was stored, nothing changed state.
     assert!(calls(&c).is_empty(), "{:?}", calls(&c));
-    assert_eq!(c.config_text(), config);
+    assert_eq!(store(&c), stored, "the store changed");
     let status = c.ok("clresourcegroup", &["status", "rg1"]);
     assert!(status.contains("Unmanaged"), "{status}");
     let plan = planned(&out);
@@ -78,12 +90,12 @@ fn a_dry_run_of_a_property_change_plans_validate_and_stores_nothing() {
     let c = Cluster::start();
     group_with(&c, &[("db", &[])]);
     c.ok("clresourcegroup", &["online", "-M", "rg1"]);
-    let config = c.config_text();
+    let stored = store(&c);
     let _ = std::fs::remove_file(c.run_dir().join("calls"));
     let out = c.ok("clresource", &["set", "--dry-run", "-p", "Port=81", "db"]);
     assert!(planned(&out).contains(&"validate db".to_string()), "{out}");
     assert!(calls(&c).is_empty(), "{:?}", calls(&c));
-    assert_eq!(c.config_text(), config);
+    assert_eq!(store(&c), stored, "the store changed");
     let show = c.ok("clresource", &["show", "-p", "Port", "db"]);
     assert!(show.contains("80"), "{show}");
     // A refused change: the dry run fails as the change would, with its message.
