@@ -106,4 +106,11 @@ fn a_dry_run_of_a_property_change_plans_validate_and_stores_nothing() {
     let real = c.fails("clresourcegroup", &["switch", "-n", "nowhere", "rg1"]);
     assert_eq!(dry.code, real.code);
     assert!(dry.stderr.contains("nowhere"), "{}", dry.stderr);
+    // Node event scripts have no dry run: refused before anything runs.
+    let events = c.fails("clnode", &["event", "run", "--dry-run", "monitor"]);
+    assert!(
+        events.stderr.contains("has no dry run"),
+        "{}",
+        events.stderr
+    );
 }

@@ -116,6 +116,10 @@ impl ClCommand for Clnode {
 
     fn execute(self, _m: &ArgMatches, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
         match self.command {
+            Sub::Event { .. } if ctx.dry_run => Err(Failure::usage(
+                "--dry-run plans changes of the cluster's configuration and groups; \
+                 clnode event runs or changes this node's event scripts and has no dry run",
+            )),
             Sub::Event { command } => clnode_event::execute(command, ctx),
             Sub::List { verbose, read } => {
                 let view = ctx.view_for(Some(rgm_proto::ViewScope::default()))?;
