@@ -21,8 +21,10 @@ pub struct TestNode {
     pub run_dir: PathBuf,
     pub state_dir: PathBuf,
     pub cgroup: ScratchCgroup,
-    /// More rgmd options, for its next boot (`--http ...`).
-    pub rgmd_options: Vec<String>,
+    /// Words before rgmd's (`nsenter --net=…` for a node in a network namespace).
+    pub wrap: Vec<String>,
+    /// More arguments of its rgmd.
+    pub args: Vec<String>,
     child: Option<Child>,
 }
 
@@ -62,12 +64,18 @@ impl TestCluster {
     /// [`TestCluster::start`] with the commands of `bin` (the demo and the benches run the
     /// build's binaries from `target/<profile>`).
     pub fn start_in(bin: PathBuf, names: &[&str], ttl: u64) -> TestCluster {
-        TestCluster::start_with(bin, names, ttl, &[])
+        TestCluster::start_with(bin, names, ttl, Etcd::start(), |_| (Vec::new(), Vec::new()))
     }
 
-    /// [`TestCluster::start_in`] with more rgmd options for every node (`--http ...`).
-    pub fn start_with(bin: PathBuf, names: &[&str], ttl: u64, options: &[&str]) -> TestCluster {
-        let etcd = Etcd::start();
+    /// [`TestCluster::start_in`] on `etcd`, each node's rgmd started after the words and with
+    /// the more arguments `setup` gives for it (its run directory exists by then).
+    pub fn start_with(
+        bin: PathBuf,
+        names: &[&str],
+        ttl: u64,
+        etcd: Etcd,
+        setup: impl Fn(&TestNode) -> (Vec<String>, Vec<String>),
+    ) -> TestCluster {
         let dir = tempfile::tempdir().expect("temp dir");
         let tag = format!(
             "rgm-cl-{}-{}",
@@ -81,14 +89,17 @@ impl TestCluster {
             let cgroup = ScratchCgroup::new(&format!("{tag}-{n}")).unwrap_or_else(|e| {
                 panic!("cluster tests run each rgmd in a cgroup of its own: {e}")
             });
-            nodes.push(TestNode {
+            let mut node = TestNode {
                 name: n.to_string(),
                 state_dir: run_dir.join("state"),
                 run_dir,
                 cgroup,
-                rgmd_options: options.iter().map(|o| o.to_string()).collect(),
+                wrap: Vec::new(),
+                args: Vec::new(),
                 child: None,
-            });
+            };
+            (node.wrap, node.args) = setup(&node);
+            nodes.push(node);
         }
         let mut c = TestCluster {
             etcd,
@@ -156,6 +167,7 @@ impl TestCluster {
         let child = Command::new("sh")
             .arg("-c")
             .arg(script)
+            .args(&n.wrap)
             .arg(&rgmd)
             .args(["--node", &n.name, "--cluster", &self.name])
             .arg("--store")
@@ -166,7 +178,7 @@ impl TestCluster {
             .arg(&n.state_dir)
             .arg("--socket")
             .arg(n.socket())
-            .args(&n.rgmd_options)
+            .args(&n.args)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -178,7 +190,8 @@ impl TestCluster {
         });
     }
 
-    /// Waits until every running node is a member and some node is president.
+    /// Waits until every running node is a member, healthy (its startup event has
+    /// succeeded), and some node is president.
     pub fn wait_formed(&self) {
         let names: Vec<String> = self
             .nodes
@@ -192,9 +205,10 @@ impl TestCluster {
             };
             v["president"].is_string()
                 && names.iter().all(|n| {
-                    v["nodes"]
-                        .as_array()
-                        .is_some_and(|ns| ns.iter().any(|x| x["name"] == *n && x["up"] == true))
+                    v["nodes"].as_array().is_some_and(|ns| {
+                        ns.iter()
+                            .any(|x| x["name"] == *n && x["up"] == true && x["healthy"] != false)
+                    })
                 })
         });
     }

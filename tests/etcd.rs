@@ -1,6 +1,7 @@
 //! An etcd server for a test: Debian's `etcd` on free loopback ports with its data in a
 //! temporary directory, killed on Drop. Tests can stop it (SIGSTOP), resume it, kill it and
-//! start it again on the same data and ports.
+//! start it again on the same data and ports. Or in a network namespace the test made, on an
+//! address of that namespace ([`Etcd::start_in_netns`]), for nodes in namespaces of their own.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -12,6 +13,10 @@ pub struct Etcd {
     dir: tempfile::TempDir,
     pub client_port: u16,
     peer_port: u16,
+    /// The address it listens on.
+    host: String,
+    /// The network namespace it runs in (its file), if not the test's.
+    netns: Option<PathBuf>,
     child: Option<Child>,
 }
 
@@ -25,6 +30,16 @@ fn free_port() -> u16 {
 impl Etcd {
     /// Starts etcd and waits until it answers. Fails (never skips) when etcd is missing.
     pub fn start() -> Etcd {
+        Etcd::start_on("127.0.0.1", free_port(), free_port(), None)
+    }
+
+    /// Starts etcd in the network namespace whose file is `netns` (`/run/netns/NAME`),
+    /// listening on `host` (an address of that namespace), ports 2379 and 2380.
+    pub fn start_in_netns(netns: PathBuf, host: &str) -> Etcd {
+        Etcd::start_on(host, 2379, 2380, Some(netns))
+    }
+
+    fn start_on(host: &str, client_port: u16, peer_port: u16, netns: Option<PathBuf>) -> Etcd {
         let program = Command::new("etcd").arg("--version").output();
         assert!(
             program.is_ok_and(|o| o.status.success()),
@@ -32,17 +47,20 @@ impl Etcd {
         );
         let mut e = Etcd {
             dir: tempfile::tempdir().expect("temp dir"),
-            client_port: free_port(),
-            peer_port: free_port(),
+            client_port,
+            peer_port,
+            host: host.to_string(),
+            netns,
             child: None,
         };
         e.boot();
         e
     }
 
-    /// `127.0.0.1:PORT`, as rgmd's `--store etcd://…` takes it.
+    /// `HOST:PORT` (`127.0.0.1:PORT` unless in a namespace), as rgmd's `--store etcd://…`
+    /// takes it.
     pub fn endpoint(&self) -> String {
-        format!("127.0.0.1:{}", self.client_port)
+        format!("{}:{}", self.host, self.client_port)
     }
 
     fn data_dir(&self) -> PathBuf {
@@ -50,10 +68,19 @@ impl Etcd {
     }
 
     fn boot(&mut self) {
-        let client = format!("http://127.0.0.1:{}", self.client_port);
-        let peer = format!("http://127.0.0.1:{}", self.peer_port);
+        let client = format!("http://{}:{}", self.host, self.client_port);
+        let peer = format!("http://{}:{}", self.host, self.peer_port);
         let log = std::fs::File::create(self.dir.path().join("etcd.log")).expect("etcd log");
-        let child = Command::new("etcd")
+        // nsenter enters the namespace and executes etcd in its own process.
+        let mut command = match &self.netns {
+            Some(ns) => {
+                let mut c = Command::new("nsenter");
+                c.arg(format!("--net={}", ns.display())).arg("etcd");
+                c
+            }
+            None => Command::new("etcd"),
+        };
+        let child = command
             .arg("--name=rgm-test")
             .arg(format!("--data-dir={}", self.data_dir().display()))
             .arg(format!("--listen-client-urls={client}"))
@@ -86,18 +113,11 @@ impl Etcd {
 
     /// Whether etcd answers its health endpoint.
     pub fn healthy(&self) -> bool {
-        use std::io::{Read, Write};
-        let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", self.client_port)) else {
-            return false;
-        };
-        let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
-        let req = "GET /health HTTP/1.0\r\nHost: localhost\r\n\r\n";
-        if s.write_all(req.as_bytes()).is_err() {
-            return false;
+        let (host, port) = (self.host.clone(), self.client_port);
+        match &self.netns {
+            Some(ns) => crate::netns::in_netns(ns.clone(), move || health(&host, port)),
+            None => health(&host, port),
         }
-        let mut body = String::new();
-        let _ = s.read_to_string(&mut body);
-        body.contains("\"health\":\"true\"")
     }
 
     pub fn pid(&self) -> i32 {
@@ -135,4 +155,19 @@ impl Drop for Etcd {
         }
         self.kill();
     }
+}
+
+fn health(host: &str, port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect((host, port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
+    let req = "GET /health HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    if s.write_all(req.as_bytes()).is_err() {
+        return false;
+    }
+    let mut body = String::new();
+    let _ = s.read_to_string(&mut body);
+    body.contains("\"health\":\"true\"")
 }

@@ -8,6 +8,8 @@
 
 pub mod cluster;
 pub mod etcd;
+pub mod netns;
+pub mod netns_cluster;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

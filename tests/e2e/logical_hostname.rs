@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use rgm_e2e::netns::{HostSpec, Lan, ip};
 use rgm_e2e::{Cluster, wait_for};
 
 use crate::agents::Node;
@@ -19,118 +20,18 @@ const V4: &str = "192.0.2.50";
 const V6: &str = "2001:db8::50";
 const NOBODY: &str = "02:00:00:00:00:ee";
 
-/// `ip ARGS...`, which must succeed.
-fn ip(args: &[&str]) -> String {
-    let out = Command::new("ip")
-        .args(args)
-        .output()
-        .expect("run ip (Debian's iproute2)");
-    assert!(
-        out.status.success(),
-        "ip {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// The namespaces and links; all deleted on drop (deleting a namespace removes its links).
-struct Lan {
-    prefix: String,
-    made: Vec<String>,
-}
-
-impl Lan {
-    fn new() -> Lan {
-        let prefix = format!("rgmlh{}", std::process::id());
-        let mut lan = Lan {
-            prefix,
-            made: Vec::new(),
-        };
-        let bridge_ns = lan.ns("lan");
-        lan.add_ns(&bridge_ns);
-        ip(&["-n", &bridge_ns, "link", "add", "br0", "type", "bridge"]);
-        ip(&["-n", &bridge_ns, "link", "set", "br0", "up"]);
-        for (host, mac, v4, v6) in [
-            ("a", "02:00:00:00:00:0a", "192.0.2.1/24", "2001:db8::1/64"),
-            ("b", "02:00:00:00:00:0b", "192.0.2.2/24", "2001:db8::2/64"),
-            (
-                "c",
-                "02:00:00:00:00:0c",
-                "192.0.2.100/24",
-                "2001:db8::100/64",
-            ),
-        ] {
-            let ns = lan.ns(host);
-            lan.add_ns(&ns);
-            let port = format!("p{host}");
-            ip(&[
-                "-n", &bridge_ns, "link", "add", &port, "type", "veth", "peer", "name", "eth0",
-                "netns", &ns,
-            ]);
-            ip(&[
-                "-n", &bridge_ns, "link", "set", &port, "master", "br0", "up",
-            ]);
-            ip(&["-n", &ns, "link", "set", "eth0", "address", mac]);
-            ip(&["-n", &ns, "link", "set", "lo", "up"]);
-            ip(&["-n", &ns, "link", "set", "eth0", "up"]);
-            ip(&["-n", &ns, "addr", "add", v4, "dev", "eth0"]);
-            ip(&["-n", &ns, "addr", "add", v6, "dev", "eth0", "nodad"]);
-        }
-        lan
-    }
-
-    fn ns(&self, host: &str) -> String {
-        format!("{}{host}", self.prefix)
-    }
-
-    fn add_ns(&mut self, ns: &str) {
-        ip(&["netns", "add", ns]);
-        self.made.push(ns.to_string());
-    }
-
-    /// The MAC the client's neighbour table holds for `addr`, if any.
-    fn client_entry(&self, addr: &str) -> Option<String> {
-        let out = ip(&["-n", &self.ns("c"), "neigh", "show", addr, "dev", "eth0"]);
-        let mut words = out.split_whitespace();
-        words.find(|w| *w == "lladdr")?;
-        words.next().map(str::to_string)
-    }
-
-    /// Sets the client's entry for `addr` to `mac`, STALE (as after earlier traffic).
-    fn seed_client(&self, addr: &str, mac: &str) {
-        ip(&[
-            "-n",
-            &self.ns("c"),
-            "neigh",
-            "replace",
-            addr,
-            "lladdr",
-            mac,
-            "dev",
-            "eth0",
-            "nud",
-            "stale",
-        ]);
-    }
-
-    /// Whether node `host` holds `addr` on eth0.
-    fn holds(&self, host: &str, addr: &str) -> bool {
-        ip(&["-n", &self.ns(host), "-o", "addr", "show", "dev", "eth0"])
-            .split_whitespace()
-            .any(|w| w.split('/').next() == Some(addr))
-    }
-}
-
-impl Drop for Lan {
-    fn drop(&mut self) {
-        for ns in self.made.iter().rev() {
-            let _ = Command::new("ip")
-                .args(["netns", "del", ns])
-                .stderr(Stdio::null())
-                .status();
-        }
-    }
+/// The node namespaces `a`, `b` and the client `c`.
+fn hosts() -> [HostSpec; 3] {
+    [
+        HostSpec::new("a", "02:00:00:00:00:0a", "192.0.2.1/24", "2001:db8::1/64"),
+        HostSpec::new("b", "02:00:00:00:00:0b", "192.0.2.2/24", "2001:db8::2/64"),
+        HostSpec::new(
+            "c",
+            "02:00:00:00:00:0c",
+            "192.0.2.100/24",
+            "2001:db8::100/64",
+        ),
+    ]
 }
 
 /// rgmd in a node namespace, with an events directory whose script records its calls.
@@ -157,7 +58,7 @@ impl NsNode {
         // nsenter changes the network namespace only (`ip netns exec` also remounts /sys,
         // hiding the cgroup file system rgmd runs its methods in).
         let rgmd = Command::new("nsenter")
-            .arg(format!("--net=/run/netns/{}", lan.ns(host)))
+            .arg(format!("--net={}", lan.ns_path(host).display()))
             .arg(cluster.bin.join("rgmd"))
             .args(["--node", &name, "--cluster", &name, "--state-dir"])
             .arg(cluster.state_dir())
@@ -229,7 +130,7 @@ fn entries_follow(lan: &Lan, mac: &str, since: Instant) -> Duration {
         &format!("the client's entries to point at {mac}"),
         Duration::from_secs(10),
         || {
-            last = (lan.client_entry(V4), lan.client_entry(V6));
+            last = (lan.neighbour("c", V4), lan.neighbour("c", V6));
             last.0.as_deref() == Some(mac) && last.1.as_deref() == Some(mac)
         },
     );
@@ -238,11 +139,11 @@ fn entries_follow(lan: &Lan, mac: &str, since: Instant) -> Duration {
 
 #[test]
 fn a_logical_hostname_moves_between_namespaced_nodes_and_the_client_follows() {
-    let lan = Lan::new();
+    let lan = Lan::new("lh", &hosts());
     let a = NsNode::start(&lan, "a");
     let b = NsNode::start(&lan, "b");
-    lan.seed_client(V4, NOBODY);
-    lan.seed_client(V6, NOBODY);
+    lan.seed_neighbour("c", V4, NOBODY);
+    lan.seed_neighbour("c", V6, NOBODY);
 
     // Online in A: the addresses are on A's eth0 (the interface found from the subnet) and
     // the client's entries point at A.

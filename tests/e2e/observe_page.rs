@@ -108,11 +108,13 @@ fn the_page_follows_a_switch_live() {
 #[test]
 fn a_node_that_is_not_president_shows_the_cluster_view() {
     use rgm_e2e::cluster::TestCluster;
+    let http = || vec!["--http".to_string(), "127.0.0.1:0".to_string()];
     let c = TestCluster::start_with(
         rgm_e2e::bin_dir(),
         &["n1", "n2"],
         3,
-        &["--http", "127.0.0.1:0"],
+        rgm_e2e::etcd::Etcd::start(),
+        |_| (Vec::new(), http()),
     );
     let president = c.president("n1").expect("a president");
     let other = if president == "n1" { "n2" } else { "n1" };

@@ -282,7 +282,8 @@ async fn run_cluster(
             "a cluster node needs a writable cgroup v2 (none was found): it is how rgmd stops every process of its resources when it loses its lease"
         );
     };
-    start_watchdog(&state_dir, &methods)?;
+    let addresses = rgm_agents::logical_hostname::held::dir_for_socket(&socket);
+    start_watchdog(&state_dir, &methods, &addresses)?;
     let (member_tx, member_rx) = tokio::sync::mpsc::unbounded_channel();
     let link = ClusterLink::new(
         spec.clone(),
@@ -359,8 +360,9 @@ async fn connect(_: &ClusterSpec, option: &str) -> anyhow::Result<Arc<dyn rgm_st
     anyhow::bail!("--store {option}: this rgmd was built without etcd support (feature `etcd`)")
 }
 
-/// Starts this state directory's watchdog unless one runs (left by a previous rgmd).
-fn start_watchdog(state_dir: &Path, methods: &Path) -> anyhow::Result<()> {
+/// Starts this state directory's watchdog unless one runs (left by a previous rgmd); it
+/// removes the addresses recorded in `addresses` when it fires.
+fn start_watchdog(state_dir: &Path, methods: &Path, addresses: &Path) -> anyhow::Result<()> {
     if crate::cluster::watchdog::running(state_dir) {
         return Ok(());
     }
@@ -375,6 +377,7 @@ fn start_watchdog(state_dir: &Path, methods: &Path) -> anyhow::Result<()> {
         &[
             state_dir.display().to_string(),
             methods.display().to_string(),
+            addresses.display().to_string(),
         ],
         &state_dir.join("watchdog.log"),
         cgroup.as_deref(),

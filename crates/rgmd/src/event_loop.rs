@@ -27,6 +27,20 @@ use crate::fence::Fencer;
 use crate::host::{Host, Output, ReplyTo};
 use crate::recovery::Step;
 
+/// How often rgmd tries again to save a runtime state the store could not write.
+const SAVE_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// An administrator's request (on one node, a batch of its own).
+fn is_admin(ev: &LoopEvent) -> bool {
+    matches!(
+        ev,
+        LoopEvent::Client {
+            request: Request::Admin(_),
+            ..
+        }
+    )
+}
+
 /// Everything the loop reacts to.
 pub enum LoopEvent {
     Client {
@@ -87,6 +101,11 @@ pub struct Daemon {
     pub observed: crate::http::Observed,
     /// Runs whose results this batch fed: their run files go once the batch is saved.
     results: Vec<RunId>,
+    /// An administrator's request was fed in this batch (it is alone in it: see `run`).
+    batch_admin: bool,
+    /// The runtime state could not be saved (one node): why, and what the unsaved batches
+    /// must do once it is. See [`Daemon::flush`].
+    unsaved: Option<(String, Output)>,
     shutting_down: bool,
     exit: Option<Exit>,
 }
@@ -132,6 +151,8 @@ impl Daemon {
             events: None,
             observed: Default::default(),
             results: Vec::new(),
+            batch_admin: false,
+            unsaved: None,
             shutting_down: false,
             exit: None,
         }
@@ -176,12 +197,17 @@ impl Daemon {
         loop {
             let timer = self.host.as_ref().and_then(Host::next_timer);
             let fail_fast = self.cluster.as_ref().and_then(ClusterLink::fail_fast_at);
+            let retry_save = self.unsaved.is_some();
             let first = tokio::select! {
                 ev = events.recv() => ev,
                 _ = sleep_until(timer), if timer.is_some() => {
                     if let Some(host) = self.host.as_mut() {
                         host.fire_timers();
                     }
+                    self.flush().await?;
+                    continue;
+                }
+                _ = tokio::time::sleep(SAVE_RETRY), if retry_save => {
                     self.flush().await?;
                     continue;
                 }
@@ -198,12 +224,24 @@ impl Daemon {
                 anyhow::bail!("every event source closed");
             };
             let batch = Instant::now();
-            self.on_event(ev);
-            // Take what else is ready in one batch: one state write covers them all.
-            for _ in 0..1024 {
-                match events.try_recv() {
-                    Ok(ev) => self.on_event(ev),
-                    Err(_) => break,
+            // Take what else is ready in one batch: one state write covers them all. On one
+            // node, an administrator's request is a batch of its own, so that a change the
+            // store cannot save is refused alone and nothing else is undone with it.
+            let mut next = Some(ev);
+            let mut fed = 0;
+            while let Some(ev) = next.take() {
+                let alone = self.cluster.is_none() && is_admin(&ev);
+                if alone && fed > 0 {
+                    self.flush().await?;
+                }
+                self.on_event(ev);
+                fed += 1;
+                if alone {
+                    self.flush().await?;
+                    fed = 0;
+                }
+                if fed < 1024 {
+                    next = events.try_recv().ok();
                 }
             }
             self.flush().await?;
@@ -281,6 +319,23 @@ impl Daemon {
             let _ = reply.send(self.log.location());
             return;
         }
+        if let (Some((why, _)), Some(host)) = (&self.unsaved, self.host.as_ref()) {
+            // The runtime state is not saved: reads are answered from memory, changes wait.
+            let response = match request {
+                Request::Query(q) => host.query(q, &self.node),
+                _ => Response::refused(
+                    ErrorCode::Internal,
+                    format!(
+                        "cannot save the runtime state: {why}; changes are refused until it can be saved"
+                    ),
+                ),
+            };
+            let _ = reply.send(response);
+            return;
+        }
+        if self.cluster.is_none() && matches!(request, Request::Admin(_)) {
+            self.batch_admin = true;
+        }
         match (self.host.as_mut(), self.cluster.as_mut()) {
             (Some(host), _) => host.request(request, &self.node, ReplyTo::Local(reply)),
             (None, Some(link)) => link.forward.forward(request, reply),
@@ -299,20 +354,79 @@ impl Daemon {
         let Some(host) = self.host.as_mut() else {
             return Ok(());
         };
+        let admin = std::mem::take(&mut self.batch_admin);
         let config = host.config_changed();
-        if let Err(e) = host.commit(Vec::new(), Vec::new()).await {
-            let what = if config {
-                "configuration"
-            } else {
-                "runtime state"
-            };
-            anyhow::bail!(
-                "cannot save the {what}, stopping without acknowledging or launching anything: {e}"
-            );
+        match host.commit(Vec::new(), Vec::new()).await {
+            Ok(_) => {
+                self.executor.saved(&std::mem::take(&mut self.results));
+                let mut out = host.take_output();
+                if let Some((_, mut held)) = self.unsaved.take() {
+                    held.append(out);
+                    out = held;
+                    let store = host.persist.describe();
+                    self.note(
+                        Severity::Notice,
+                        format!("the runtime state is saved to {store} again; carrying on"),
+                    );
+                }
+                self.carry_out(out);
+                Ok(())
+            }
+            Err(e) if admin => self.refuse_unsaved_change(config, e).await,
+            Err(e) => {
+                let out = host.take_output();
+                let store = host.persist.describe();
+                match self.unsaved.as_mut() {
+                    Some((why, held)) => {
+                        *why = e.to_string();
+                        held.append(out);
+                    }
+                    None => {
+                        self.unsaved = Some((e.to_string(), out));
+                        self.note(
+                            Severity::Error,
+                            format!(
+                                "cannot save the runtime state ({store}): {e}; nothing is launched, acknowledged or logged as done until it can be (trying again every second); changes are refused meanwhile"
+                            ),
+                        );
+                    }
+                }
+                Ok(())
+            }
         }
-        self.executor.saved(&std::mem::take(&mut self.results));
+    }
+
+    /// An administrator's change the store could not save: the engine goes back to what the
+    /// store holds and the change is refused with the reason; nothing of it is logged as done.
+    async fn refuse_unsaved_change(
+        &mut self,
+        config: bool,
+        e: rgm_store::StoreError,
+    ) -> anyhow::Result<()> {
+        let host = self.host.as_mut().expect("one node hosts its engine");
+        let what = if config { "configuration" } else { "change" };
         let out = host.take_output();
-        self.carry_out(out);
+        let why = format!("cannot save the {what}: {e}; nothing was changed");
+        let waiting = match host.reload().await {
+            Ok(waiting) => waiting,
+            Err(e2) => anyhow::bail!(
+                "{why}; and the store cannot be read back ({e2}): stopping without acknowledging or launching anything"
+            ),
+        };
+        for (to, _) in out.replies {
+            if let ReplyTo::Local(tx) = to {
+                let _ = tx.send(Response::refused(ErrorCode::Internal, why.clone()));
+            }
+        }
+        for to in waiting {
+            if let ReplyTo::Local(tx) = to {
+                let _ = tx.send(Response::refused(
+                    ErrorCode::Reconf,
+                    format!("rgmd went back to its saved state ({why}); what this request had begun goes on: `clrg status` shows it"),
+                ));
+            }
+        }
+        self.note(Severity::Error, why);
         Ok(())
     }
 

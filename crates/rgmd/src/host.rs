@@ -49,6 +49,20 @@ pub struct Output {
     pub own_answer: Option<Response>,
 }
 
+impl Output {
+    /// Adds a later batch's output after this one's.
+    pub fn append(&mut self, later: Output) {
+        self.launch.extend(later.launch);
+        self.kill.extend(later.kill);
+        self.replies.extend(later.replies);
+        self.logs.extend(later.logs);
+        self.fences.extend(later.fences);
+        if later.own_answer.is_some() {
+            self.own_answer = later.own_answer;
+        }
+    }
+}
+
 pub struct Host {
     pub engine: Engine,
     pub persist: Persistence,
@@ -265,6 +279,29 @@ impl Host {
     /// What the batch must do now that it is durable.
     pub fn take_output(&mut self) -> Output {
         std::mem::take(&mut self.out)
+    }
+
+    /// Goes back to what the store holds, after a batch that could not be saved: its engine
+    /// rebuilt from the stored configuration and runtime state (as after a restart, with the
+    /// runs in flight kept in flight), the batch's output dropped. Returns the requests that
+    /// were waiting for an answer: the rebuilt engine knows none of them.
+    pub async fn reload(&mut self) -> Result<Vec<ReplyTo>, StoreError> {
+        let loaded = self.persist.load().await?;
+        let Some(config) = loaded.config else {
+            return Err(StoreError::Corrupt {
+                store: self.persist.describe(),
+                key: "config".into(),
+                message: "the configuration is gone from the store".into(),
+            });
+        };
+        self.engine = match loaded.state {
+            Some(state) => Engine::restore(config, state),
+            None => Engine::new(config),
+        };
+        self.config_dirty = false;
+        self.timers.clear();
+        self.out = Output::default();
+        Ok(self.take_pending())
     }
 
     /// The requests still waiting for an answer, taken (the host is going away: deposed).

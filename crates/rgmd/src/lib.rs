@@ -14,6 +14,7 @@ pub mod host;
 pub mod http;
 pub mod journal;
 pub mod node_events;
+pub mod node_events_cluster;
 pub mod notify;
 pub mod options;
 pub mod persist;

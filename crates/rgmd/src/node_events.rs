@@ -10,10 +10,11 @@
 //! - `clnode event …` and the built-in types' `takeip`/`releaseip` are answered here, by this
 //!   node, in a task of their own: never by the engine, never forwarded.
 //!
-//! In a cluster the start-up and health are the cluster's to wire (see
-//! [`NodeEventsHost::watch_health`]).
+//! In a cluster, `startup` waits for the node to join, the health goes to the member record,
+//! and the president's reconfigurations run `startrecovery`, `recovered` and `ipreallocated`
+//! on every node: node_events_cluster.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rgm_core::ErrorCode;
@@ -43,6 +44,10 @@ pub const EVENT_SCRIPTS: u32 = 300303;
 pub struct NodeEventsHost {
     events: NodeEvents,
     interval: Duration,
+    /// rgmd's socket (the built-in types' records of the addresses held are beside it).
+    socket: PathBuf,
+    /// In a cluster: the health watch, the president's notices (node_events_cluster).
+    pub(crate) cluster: crate::node_events_cluster::ClusterEvents,
 }
 
 impl NodeEventsHost {
@@ -99,7 +104,14 @@ impl NodeEventsHost {
         Ok(NodeEventsHost {
             events,
             interval: Duration::from_secs(options.monitor_interval.max(1)),
+            socket: socket.to_path_buf(),
+            cluster: Default::default(),
         })
+    }
+
+    /// rgmd's socket.
+    pub fn socket(&self) -> &Path {
+        &self.socket
     }
 
     /// The scripts themselves, for the cluster's wiring and the built-in types.
@@ -213,8 +225,8 @@ pub fn answer(
 
 impl Daemon {
     /// The node's health changed, as its event scripts say: on one node it goes to the engine
-    /// (an unhealthy node hosts nothing); in a cluster it is logged here and the cluster's
-    /// wiring publishes it.
+    /// (an unhealthy node hosts nothing); in a cluster it is logged here and published in the
+    /// node's member record, whence the president feeds it to the engine.
     pub(crate) fn on_node_health(&mut self, healthy: bool, reason: String) {
         let node = self.node.clone();
         match (&self.cluster, self.host.as_mut()) {
@@ -237,6 +249,7 @@ impl Daemon {
                     severity,
                     format!("node {node} is {state} by its event scripts: {reason}"),
                 );
+                self.publish_health(healthy, reason);
             }
         }
     }

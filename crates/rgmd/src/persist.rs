@@ -18,6 +18,11 @@ pub struct Persistence {
     config: Option<ClusterConfig>,
     runs: RunIndex,
     boot_written: bool,
+    /// The writes of commits that failed (the store could not write: a full disk, an I/O
+    /// error), written before anything else by the next commit; and whether the
+    /// configuration is among them.
+    unsaved: Vec<Op>,
+    config_unsaved: bool,
     /// How long the last transaction took (metrics: rgm_store_commit_duration_seconds).
     txn_time: Option<std::time::Duration>,
 }
@@ -46,6 +51,8 @@ impl Persistence {
             config: None,
             runs: RunIndex::default(),
             boot_written: false,
+            unsaved: Vec::new(),
+            config_unsaved: false,
             txn_time: None,
         }
     }
@@ -73,9 +80,9 @@ impl Persistence {
             None => None,
         };
         self.config = config.clone();
-        if let Some(s) = &state {
-            self.runs = RunIndex::of(s);
-        }
+        self.runs = state.as_ref().map(RunIndex::of).unwrap_or_default();
+        self.unsaved.clear();
+        self.config_unsaved = false;
         Ok(Loaded {
             config,
             state,
@@ -106,6 +113,8 @@ impl Persistence {
     /// compared object by object with what was written last), every runtime record the engine
     /// changed since the last commit, and `extra` writes — applied only if every one of
     /// `compares` holds (a president's epoch). `Ok(false)`: they did not; nothing was written.
+    /// When the store cannot write (`Err`), nothing was written and the writes are kept: the
+    /// next commit writes them first (or [`Persistence::load`] forgets them).
     pub async fn commit_guarded(
         &mut self,
         engine: &mut Engine,
@@ -113,7 +122,8 @@ impl Persistence {
         compares: Vec<Compare>,
         extra: Vec<Op>,
     ) -> Result<bool, StoreError> {
-        let mut ops = Vec::new();
+        let config = config || self.config_unsaved;
+        let mut ops = std::mem::take(&mut self.unsaved);
         if config {
             ops.extend(
                 self.layout
@@ -136,10 +146,18 @@ impl Persistence {
         let started = std::time::Instant::now();
         let done = self
             .store
-            .txn(Txn::new().when(compares).and_then(ops))
+            .txn(Txn::new().when(compares).and_then(ops.clone()))
             .await;
         self.txn_time = Some(started.elapsed());
-        let done = done?;
+        let done = match done {
+            Ok(done) => done,
+            Err(e) => {
+                self.unsaved = ops;
+                self.config_unsaved = config;
+                return Err(e);
+            }
+        };
+        self.config_unsaved = false;
         if !done.succeeded {
             return Ok(false);
         }

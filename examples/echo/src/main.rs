@@ -1,5 +1,6 @@
-//! `rgm-echo-server --port PORT [--pidfile FILE]`: the small real service that rgm's example
-//! resource type (`ACME.echo`) manages. It listens on 127.0.0.1:PORT and sends every line it
+//! `rgm-echo-server --port PORT [--address ADDR] [--pidfile FILE]`: the small real service
+//! that rgm's example resource type (`ACME.echo`) manages. It listens on ADDR:PORT (ADDR
+//! 127.0.0.1 unless given; `::` is every address of both families) and sends every line it
 //! receives back, prefixed with its process id, until it is killed.
 
 use std::io::{BufRead, BufReader, Write};
@@ -10,13 +11,15 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut port = None;
     let mut pidfile = None;
+    let mut address = "127.0.0.1".to_string();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--port" => port = it.next().and_then(|p| p.parse::<u16>().ok()),
             "--pidfile" => pidfile = it.next().cloned(),
+            "--address" => address = it.next().cloned().unwrap_or_default(),
             _ => {
-                eprintln!("usage: rgm-echo-server --port PORT [--pidfile FILE]");
+                eprintln!("usage: rgm-echo-server --port PORT [--address ADDR] [--pidfile FILE]");
                 return ExitCode::from(2);
             }
         }
@@ -25,10 +28,14 @@ fn main() -> ExitCode {
         eprintln!("rgm-echo-server: --port PORT is required");
         return ExitCode::from(2);
     };
-    let listener = match TcpListener::bind(("127.0.0.1", port)) {
+    let Ok(ip) = address.parse::<std::net::IpAddr>() else {
+        eprintln!("rgm-echo-server: --address {address}: not an IP address");
+        return ExitCode::from(2);
+    };
+    let listener = match TcpListener::bind((ip, port)) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("rgm-echo-server: cannot listen on 127.0.0.1:{port}: {e}");
+            eprintln!("rgm-echo-server: cannot listen on {address} port {port}: {e}");
             return ExitCode::from(1);
         }
     };

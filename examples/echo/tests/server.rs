@@ -48,3 +48,41 @@ fn a_missing_port_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--port PORT is required"));
 }
+
+#[test]
+fn listens_on_the_address_given() {
+    let port = TcpListener::bind("[::1]:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rgm-echo-server"))
+        .args(["--address", "::1", "--port", &port.to_string()])
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let stream = loop {
+        match TcpStream::connect(("::1", port)) {
+            Ok(s) => break s,
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => panic!("the server never listened on [::1]:{port}: {e}"),
+        }
+    };
+    let mut out = stream.try_clone().unwrap();
+    writeln!(out, "over six").unwrap();
+    let mut line = String::new();
+    BufReader::new(stream).read_line(&mut line).unwrap();
+    assert_eq!(line, format!("{} over six\n", child.id()));
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "listens on ::1 only"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let bad = Command::new(env!("CARGO_BIN_EXE_rgm-echo-server"))
+        .args(["--address", "nowhere", "--port", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--address nowhere: not an IP address"));
+}

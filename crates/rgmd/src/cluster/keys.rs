@@ -11,6 +11,7 @@
 //! | `result/<node>/<run>` | the run's `MethodResult` | the node (its lease checked) |
 //! | `request/<node>/<seq>` | [`Forwarded`]: a command's request made on that node | the node |
 //! | `reply/<node>/<seq>` | the `Response` | the president (epoch checked) |
+//! | `events` | `NodeEventsNotice` (rgmd's node_events_cluster): node events every node runs (`startrecovery`, `recovered`, `ipreallocated`) | the president (epoch checked) |
 
 use serde::{Deserialize, Serialize};
 
@@ -95,6 +96,11 @@ impl Keys {
         format!("{}reply/{node}/{seq:020}", self.root)
     }
 
+    /// The node events every node runs, as the president announces them.
+    pub fn node_events(&self) -> String {
+        format!("{}events", self.root)
+    }
+
     /// `(node, number)` of a key `<prefix><node>/<number>`.
     pub fn split<'k>(&self, prefix: &str, key: &'k str) -> Option<(&'k str, u64)> {
         let rest = key.strip_prefix(prefix)?;
@@ -123,6 +129,9 @@ pub struct MemberRecord {
     /// Whether the node's event scripts say it is healthy.
     #[serde(default = "yes")]
     pub healthy: bool,
+    /// Why, in the scripts' words (the cluster log and the engine's decision quote it).
+    #[serde(default)]
+    pub reason: String,
 }
 
 fn yes() -> bool {

@@ -43,8 +43,8 @@ pub struct ClusterLink {
     pub keys: Keys,
     boot_id: String,
     state_dir: PathBuf,
-    events: UnboundedSender<LoopEvent>,
-    member: UnboundedSender<MemberCommand>,
+    pub(crate) events: UnboundedSender<LoopEvent>,
+    pub(crate) member: UnboundedSender<MemberCommand>,
     /// The method cgroups' directory (the fail-fast kills everything in it).
     methods_cgroup: Option<PathBuf>,
     lease: Option<LeaseId>,
@@ -92,6 +92,13 @@ impl ClusterLink {
             WatchKind::President,
             events.clone(),
         );
+        // Watched from before the node joins, so no notice about its joining is missed.
+        let node_events = watcher::spawn(
+            Arc::clone(&store),
+            keys.node_events(),
+            WatchKind::NodeEvents,
+            events.clone(),
+        );
         ClusterLink {
             spec,
             store,
@@ -112,7 +119,7 @@ impl ClusterLink {
             claim_after: None,
             agent: Agent::default(),
             forward: Forwarder::new(),
-            node_watches: vec![president],
+            node_watches: vec![president, node_events],
             president_watches: Vec::new(),
             last_trouble: None,
             leaving: false,
@@ -229,7 +236,7 @@ impl Daemon {
         link.agent.forget();
         link.inheriting = resumed;
         link.arm_watchdog();
-        for h in link.node_watches.drain(1..) {
+        for h in link.node_watches.drain(2..) {
             h.abort();
         }
         let watches = [
@@ -246,7 +253,9 @@ impl Daemon {
         if !resumed {
             // A new incarnation inherits nothing: whatever an earlier one of this node left
             // running (its watchdog or fence should have killed it) is killed now, before this
-            // one runs anything, and its runs are forgotten.
+            // one runs anything, and its runs are forgotten; so are the addresses it held.
+            self.release_addresses("joins as a new incarnation");
+            let link = self.link();
             let left = link
                 .methods_cgroup
                 .clone()
@@ -259,6 +268,7 @@ impl Daemon {
                 );
             }
         }
+        self.member_joined();
         self.note(
             Severity::Notice,
             format!(
@@ -275,6 +285,7 @@ impl Daemon {
     fn watched(&mut self, kind: WatchKind, change: WatchChange) {
         match kind {
             WatchKind::President => self.president_changed(change),
+            WatchKind::NodeEvents => self.node_events_announced(change),
             WatchKind::Members | WatchKind::Results | WatchKind::Requests => {
                 let Some(link) = self.cluster.as_mut() else {
                     return;
@@ -421,6 +432,7 @@ impl Daemon {
             Severity::Error,
             format!("node {node} fences itself: {why}; killing every process of its resources"),
         );
+        self.release_addresses("fences itself");
         if let Some(dir) = self.link().methods_cgroup.clone() {
             let left = watchdog::kill_tree(&dir, Duration::from_secs(5));
             if left > 0 {
@@ -480,9 +492,10 @@ impl Daemon {
             let Some(p) = link.presidency.as_mut() else {
                 break;
             };
-            let writes = p.writes(&link.keys, &out);
+            let mut writes = p.writes(&link.keys, &out);
             let guard = p.guard(&link.keys);
             let epoch = p.epoch;
+            writes.extend(p.reconfig.write(&link.keys, epoch, &host.engine, &out));
             let done = host.commit(guard, writes).await;
             match done {
                 Ok(true) => {
@@ -595,9 +608,16 @@ impl Daemon {
         let mut fences = Vec::new();
         {
             let link = self.link();
+            let lapsed = link
+                .presidency
+                .as_mut()
+                .map(Presidency::take_lapsed)
+                .unwrap_or_default();
             let p = link.presidency.as_ref();
             for (n, reason) in std::mem::take(&mut out.fences) {
-                if p.is_some_and(|p| !p.is_member(&n)) {
+                // Not a member, or a member again in a new incarnation: the one that died
+                // lost its key, so it has stopped everything.
+                if p.is_some_and(|p| !p.is_member(&n)) || lapsed.contains(&n) {
                     fenced_now.push(n);
                 } else {
                     fences.push((n, reason));

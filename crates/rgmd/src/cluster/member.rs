@@ -3,7 +3,10 @@
 //! invisible to the cluster; otherwise as a new incarnation), renews the lease every TTL/5 and
 //! tells the loop each renewal's send time — the fail-fast deadline counts from it — and when
 //! the lease is lost. Told to, it abandons the lease (revokes it, so the cluster sees this
-//! node die at once) and joins again, or leaves for good.
+//! node die at once) and joins again, or leaves for good. It also publishes the node's health
+//! (its event scripts' word) in the member record: a new incarnation's record carries the
+//! health last known (unhealthy until this rgmd's `startup` has succeeded), and each change
+//! rewrites it, while the lease holds.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,12 +20,19 @@ use super::keys::{Keys, MemberRecord, json};
 use crate::event_loop::LoopEvent;
 
 /// What the loop tells the membership task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MemberCommand {
     /// This node fenced itself: end the lease now and join again as a new incarnation.
     Abandon,
     /// rgmd is stopping: end the lease and stop.
     Leave,
+    /// The node's event scripts changed its health: publish it in the member record.
+    Health { healthy: bool, reason: String },
+}
+
+/// The health a member record carries before this rgmd's `startup` event has succeeded.
+pub fn startup_pending() -> (bool, String) {
+    (false, "its startup event has not succeeded yet".into())
 }
 
 /// Who this node is, for its member key.
@@ -46,8 +56,17 @@ pub fn spawn(
         let send = |e: ClusterEvent| events.send(LoopEvent::Cluster(e)).is_ok();
         let every = (me.ttl / 5).max(Duration::from_millis(200));
         let mut may_resume = me.may_resume;
+        let mut health = startup_pending();
         loop {
-            let joined = join(&*store, &keys, &me, may_resume).await;
+            // Health news that came while joining is kept for the record.
+            while let Ok(c) = commands.try_recv() {
+                match c {
+                    MemberCommand::Health { healthy, reason } => health = (healthy, reason),
+                    MemberCommand::Leave => return,
+                    MemberCommand::Abandon => {}
+                }
+            }
+            let joined = join(&*store, &keys, &me, may_resume, &health).await;
             let (lease, incarnation, resumed) = match joined {
                 Ok(j) => {
                     // A later join is a new incarnation: this one is over by then.
@@ -66,7 +85,7 @@ pub fn spawn(
             };
             if !send(ClusterEvent::Joined {
                 lease,
-                incarnation,
+                incarnation: incarnation.clone(),
                 resumed,
                 at: Instant::now(),
             }) {
@@ -81,6 +100,12 @@ pub fn spawn(
                     c = commands.recv() => Some(c.unwrap_or(MemberCommand::Leave)),
                 };
                 match command {
+                    Some(MemberCommand::Health { healthy, reason }) => {
+                        health = (healthy, reason);
+                        let record = record(&me, &incarnation, &health);
+                        publish(&*store, &keys, lease, record).await;
+                        continue;
+                    }
                     Some(MemberCommand::Leave) => {
                         let _ = store.revoke(lease).await;
                         return;
@@ -116,12 +141,44 @@ pub fn spawn(
     });
 }
 
-/// Joins: `(lease, incarnation, resumed)`.
+fn record(me: &Identity, incarnation: &str, health: &(bool, String)) -> MemberRecord {
+    MemberRecord {
+        node: me.node.clone(),
+        incarnation: incarnation.to_string(),
+        boot_id: me.boot_id.clone(),
+        healthy: health.0,
+        reason: health.1.clone(),
+    }
+}
+
+/// Rewrites the member record, on its lease, while the lease holds (a lost lease means a new
+/// incarnation, whose record carries the health anew).
+async fn publish(store: &dyn Store, keys: &Keys, lease: LeaseId, record: MemberRecord) {
+    let key = keys.member(&record.node);
+    let txn = Txn::new()
+        .when([Compare::leased_by(&key, lease)])
+        .and_then([Op::Put {
+            key: key.clone(),
+            value: json(&record),
+            lease,
+        }]);
+    match store.txn(txn).await {
+        Ok(done) if !done.succeeded => {
+            tracing::debug!(%key, "health not published: the lease is gone");
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(%key, error = %e, "cannot publish the node's health"),
+    }
+}
+
+/// Joins: `(lease, incarnation, resumed)`. A new incarnation's record carries `health`; a
+/// resumed one keeps what its previous rgmd published (this one's scripts say soon enough).
 async fn join(
     store: &dyn Store,
     keys: &Keys,
     me: &Identity,
     may_resume: bool,
+    health: &(bool, String),
 ) -> Result<(LeaseId, String, bool), StoreError> {
     let key = keys.member(&me.node);
     if let Some(kv) = store.get(&key).await? {
@@ -150,12 +207,7 @@ async fn join(
     }
     let lease = store.grant_lease(me.ttl.as_secs().max(1) as i64).await?;
     let incarnation = new_incarnation(&me.boot_id);
-    let record = MemberRecord {
-        node: me.node.clone(),
-        incarnation: incarnation.clone(),
-        boot_id: me.boot_id.clone(),
-        healthy: true,
-    };
+    let record = record(me, &incarnation, health);
     let done = store
         .txn(
             Txn::new()

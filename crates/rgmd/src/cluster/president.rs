@@ -4,7 +4,7 @@
 //! shows — members, results, forwarded requests — into engine events, and the writes that
 //! carry the engine's decisions to the nodes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use rgm_core::engine::{AdminRequest, Engine, EventKind, MethodResult, RunId};
@@ -28,10 +28,14 @@ pub struct Presidency {
     /// The incarnation of each node the engine believes up (`known/<node>`).
     known: BTreeMap<String, String>,
     known_writes: Vec<Op>,
-    /// Each member's health as last fed to the engine.
-    health: BTreeMap<String, bool>,
     /// Keys read and handled: deleted with the next commit.
     consumed: Vec<String>,
+    /// Nodes whose death this batch fed because the incarnation the engine knew lost its
+    /// member key: they have fenced themselves (their lease lapsed or they ended it after
+    /// fencing), even when a new incarnation of them is already a member.
+    lapsed: BTreeSet<String>,
+    /// Reconfigurations and takeover runs, for the nodes' event scripts.
+    pub reconfig: crate::node_events_cluster::Reconfig,
 }
 
 /// Claims the presidency for `node` on `lease` if nobody holds it: `Some(epoch)` when won.
@@ -116,8 +120,9 @@ impl Presidency {
             members: None,
             known,
             known_writes: Vec::new(),
-            health: BTreeMap::new(),
             consumed: Vec::new(),
+            lapsed: BTreeSet::new(),
+            reconfig: crate::node_events_cluster::Reconfig::new(),
         }
     }
 
@@ -170,29 +175,41 @@ impl Presidency {
             if !same {
                 host.feed(EventKind::NodeDied { node: n.clone() });
                 self.forget_known(keys, &n);
+                self.lapsed.insert(n.clone());
             }
         }
         for (n, m) in &now {
             if !host.engine.config().nodes.contains_key(n) {
                 host.internal_request(AdminRequest::AddNode { name: n.clone() }, ReplyTo::Nobody);
             }
+            // Health first: a node joining before its startup event succeeded hosts nothing.
+            // Compared with what the engine holds, so a new president also corrects a health
+            // that changed while there was none.
+            let reason = if !m.reason.is_empty() {
+                m.reason.clone()
+            } else if m.healthy {
+                "its monitor event succeeded again".into()
+            } else {
+                "its monitor event failed".into()
+            };
+            let engine_says = host.engine.node_record(n).and_then(|x| x.unhealthy);
+            let changed = match (engine_says, m.healthy) {
+                (None, healthy) => !healthy,
+                (Some(_), true) => true,
+                (Some(was), false) => was != reason,
+            };
+            if changed {
+                host.feed(EventKind::NodeHealth {
+                    node: n.clone(),
+                    healthy: m.healthy,
+                    reason,
+                });
+            }
             if !host.engine.node_up(n) {
                 host.feed(EventKind::NodeJoined { node: n.clone() });
                 self.known.insert(n.clone(), m.incarnation.clone());
                 self.known_writes
                     .push(Op::put(keys.known(n), m.incarnation.clone()));
-            }
-            let health_was = self.health.insert(n.clone(), m.healthy);
-            if health_was != Some(m.healthy) && (health_was.is_some() || !m.healthy) {
-                host.feed(EventKind::NodeHealth {
-                    node: n.clone(),
-                    healthy: m.healthy,
-                    reason: if m.healthy {
-                        "its monitor event succeeded again".into()
-                    } else {
-                        "its monitor event failed".into()
-                    },
-                });
             }
         }
         self.members = Some(now);
@@ -210,6 +227,11 @@ impl Presidency {
             .as_ref()?
             .get(node)
             .map(|m| m.incarnation.as_str())
+    }
+
+    /// The nodes whose incarnation lost its member key in this batch (see `lapsed`).
+    pub fn take_lapsed(&mut self) -> BTreeSet<String> {
+        std::mem::take(&mut self.lapsed)
     }
 
     pub fn is_member(&self, node: &str) -> bool {

@@ -1,8 +1,10 @@
 //! Fail-fast that holds when rgmd itself cannot act (killed, hung, stopped): a small process of
 //! its own, `rgm-watchdog`, one per state directory, reads a deadline that rgmd writes to
 //! `<state dir>/failfast` after every lease renewal, and when the deadline passes without a
-//! newer one it kills every process of the node's resources (`cgroup.kill` of rgmd's method
-//! cgroups) and records that it did in `<state dir>/failfast.fired`. So a node whose rgmd
+//! newer one it removes every public address the node holds (the LogicalHostname records,
+//! when rgmd names their directory), kills every process of the node's resources
+//! (`cgroup.kill` of rgmd's method cgroups) and records that it did in
+//! `<state dir>/failfast.fired`. So a node whose rgmd
 //! stopped renewing has stopped its services before its lease can expire and another node
 //! start them (docs/cluster.md). The deadline is on CLOCK_MONOTONIC, shared by every process
 //! of the machine and running on while a process is stopped.
@@ -24,7 +26,7 @@ NAME
      rgm-watchdog - stop a cluster node's resources when its rgmd stops renewing its lease
 
 SYNOPSIS
-     rgm-watchdog STATE_DIR METHOD_CGROUP
+     rgm-watchdog STATE_DIR METHOD_CGROUP [ADDRESSES_DIR]
      rgm-watchdog --help
 
 DESCRIPTION
@@ -34,9 +36,10 @@ DESCRIPTION
      After every renewal of its membership lease, rgmd writes to STATE_DIR/failfast the time
      by which its node must have stopped every resource unless the lease is renewed again:
      half of the lease after the renewal was sent. When that time passes without a newer one
-     (rgmd was killed, hangs, or is stopped), rgm-watchdog kills every process in
-     METHOD_CGROUP, the cgroup tree of the node's methods and the services they started, and
-     writes STATE_DIR/failfast.fired. Another node starts those resources only once the
+     (rgmd was killed, hangs, or is stopped), rgm-watchdog removes every public address
+     recorded in ADDRESSES_DIR (the addresses the node's RGM.LogicalHostname resources hold),
+     kills every process in METHOD_CGROUP, the cgroup tree of the node's methods and the
+     services they started, and writes STATE_DIR/failfast.fired. Another node starts those resources only once the
      lease has expired, a whole lease after its last renewal: by then they have stopped here.
 
      rgmd writes `disarmed` when the node runs nothing that needs watching, and `exit` when it
@@ -181,9 +184,10 @@ fn count(dir: &Path) -> usize {
     n
 }
 
-/// The watchdog: watches `state_dir`'s order and kills `cgroup` when an armed deadline passes.
-/// Returns when told to exit, or when another watchdog already runs.
-pub fn watch(state_dir: &Path, cgroup: &Path) -> Result<(), String> {
+/// The watchdog: watches `state_dir`'s order and, when an armed deadline passes, removes the
+/// addresses recorded in `addresses` and kills `cgroup`. Returns when told to exit, or when
+/// another watchdog already runs.
+pub fn watch(state_dir: &Path, cgroup: &Path, addresses: Option<&Path>) -> Result<(), String> {
     let _lock = take_lock(state_dir)
         .map_err(|e| format!("another rgm-watchdog watches {}: {e}", state_dir.display()))?;
     eprintln!(
@@ -199,6 +203,11 @@ pub fn watch(state_dir: &Path, cgroup: &Path) -> Result<(), String> {
             Order::Armed(deadline) => {
                 if monotonic_ns() > deadline && fired_for != Some(deadline) {
                     fired_for = Some(deadline);
+                    if let Some(dir) = addresses {
+                        for line in rgm_agents::logical_hostname::held::release_all(dir) {
+                            eprintln!("rgm-watchdog: rgmd's lease deadline passed: {line}");
+                        }
+                    }
                     let left = kill_tree(cgroup, Duration::from_secs(5));
                     let _ = std::fs::write(state_dir.join(FIRED), format!("{deadline}\n"));
                     eprintln!(

@@ -24,6 +24,8 @@ pub enum WatchKind {
     Assignments,
     Kills,
     Replies,
+    /// The president's node events (`events`: startrecovery, recovered, ipreallocated).
+    NodeEvents,
 }
 
 /// What a watch saw.
