@@ -501,8 +501,9 @@ fn fencing_and_fence_failed() {
     online(&mut h, &["rg"]);
     h.succeed_all();
     h.event(EventKind::NodeDied { node: s("n1") });
-    // n2, the new primary, waits for n1's fence.
+    // n2, the new primary, waits for n1's fence; and n1 is reported as being fenced.
     has(&h, "rg", "n2", &Reason::Fencing { node: s("n1") });
+    has(&h, "rg", "n1", &Reason::Fencing { node: s("n1") });
     h.event(EventKind::FenceFailed {
         node: s("n1"),
         reason: s("no fence command"),

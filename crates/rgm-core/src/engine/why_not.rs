@@ -130,6 +130,10 @@ impl Engine {
         let wanted = grt.is_some_and(|x| x.wanted);
         let primary = grt.is_some_and(|x| x.primaries.contains(node));
         let mut out = Vec::new();
+        // A node owed a fence decides nothing for the group until it is fenced.
+        if state != RgState::Offline || primary {
+            out.extend(self.fence_reason(node));
+        }
         match state {
             RgState::ErrorStopFailed => {
                 for r in &members {
