@@ -119,11 +119,20 @@ impl Contained {
 
     /// Starts a command in the background (it is killed with rgmd, or ends by itself).
     pub fn background(&self, cmd: &str, args: &[&str]) -> Child {
+        self.spawn(cmd, args, Stdio::null())
+    }
+
+    /// [`Contained::background`], keeping its stderr for the test to read.
+    pub fn background_output(&self, cmd: &str, args: &[&str]) -> Child {
+        self.spawn(cmd, args, Stdio::piped())
+    }
+
+    fn spawn(&self, cmd: &str, args: &[&str], stderr: Stdio) -> Child {
         Command::new(self.c.bin.join(cmd))
             .args(args)
             .env("RGM_SOCKET", self.c.socket())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap()
     }

@@ -24,6 +24,23 @@ fn generic_group(c: &Node, resource: &str, extra: &[&str]) {
     c.ok("clresource", &args);
 }
 
+/// Group rg1 with RGM.generic resource svc1, whose service daemonises: its sleep leaves the
+/// process group with setsid and outlives the shell that started it. Two restarts within 600 s.
+pub(crate) fn daemonised_group(c: &Node) {
+    generic_group(
+        c,
+        "svc1",
+        &[
+            "-x",
+            "Start_command=sh,-c,setsid sleep 1000 & exit 0",
+            "-p",
+            "Retry_count=2",
+            "-p",
+            "Retry_interval=600",
+        ],
+    );
+}
+
 /// `clresource create` of an RGM.generic resource `bad` with these `-x` values, which must
 /// be refused; returns what it printed on stderr.
 fn refused(c: &Node, values: &[&str]) -> String {
@@ -43,20 +60,7 @@ fn service(c: &Node, r: &str) -> Vec<i32> {
 #[test]
 fn a_command_runs_under_its_monitor_is_restarted_when_it_dies_and_stops_with_its_whole_tree() {
     let c = Node::start();
-    // The service daemonises: its sleep leaves the process group with setsid and outlives
-    // the shell that started it.
-    generic_group(
-        &c,
-        "svc1",
-        &[
-            "-x",
-            "Start_command=sh,-c,setsid sleep 1000 & exit 0",
-            "-p",
-            "Retry_count=2",
-            "-p",
-            "Retry_interval=600",
-        ],
-    );
+    daemonised_group(&c);
     c.ok("clresourcegroup", &["online", "-M", "rg1"]);
     assert_eq!(c.state("svc1"), "ONLINE");
     c.wait_status("svc1", "OK", "running");

@@ -270,8 +270,10 @@ fn systemd_analyze_verify_accepts_the_unit() {
         "Type=notify",
         "ExecStart=/usr/sbin/rgmd $RGMD_OPTIONS",
         "Delegate=yes",
-        "KillMode=mixed",
+        "KillMode=process",
         "Restart=on-failure",
+        "SuccessExitStatus=75",
+        "RestartForceExitStatus=75",
         "RuntimeDirectory=rgm",
         "TimeoutStopSec=infinity",
     ] {

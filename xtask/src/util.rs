@@ -100,3 +100,30 @@ fn display(cmd: &Command) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    /// The demo, the benches, the installer and the end-to-end tests find the build through
+    /// cargo's target directory ([`super::target_dir`], or the test executable's own
+    /// directory), so `CARGO_TARGET_DIR` is honoured: none names `target/` by hand.
+    #[test]
+    fn nothing_names_the_target_directory_by_hand() {
+        let root = super::workspace_root();
+        let mut found = Vec::new();
+        for dir in ["xtask/src", "xtask/src/chaos", "tests", "tests/e2e"] {
+            for e in std::fs::read_dir(root.join(dir)).unwrap().flatten() {
+                let path = e.path();
+                if path.extension().is_none_or(|x| x != "rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for bad in ["\"target/debug", "\"target/release", "join(\"target\")"] {
+                    if text.contains(bad) && !path.ends_with("util.rs") {
+                        found.push(format!("{}: {bad}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(found.is_empty(), "{found:?}");
+    }
+}

@@ -8,7 +8,7 @@ use rgm_core::engine::AdminRequest;
 use rgm_proto::SOCKET_ENV;
 use rgm_proto::text::escape_controls;
 use rgm_proto::{
-    ClusterView, DEFAULT_SOCKET, FrameError, Hello, HelloReply, Query, Request, Response,
+    ClusterView, DEFAULT_SOCKET, FrameError, Hello, HelloReply, Progress, Query, Request, Response,
     read_frame, socket_from_env, write_frame,
 };
 
@@ -35,13 +35,18 @@ pub struct Client {
 impl Client {
     /// Connects and shakes hands; `client` names the command in the daemon's log.
     pub fn connect(path: &Path, client: &str) -> Result<Client, Failure> {
+        Client::connect_with(path, Hello::new(client))
+    }
+
+    /// [`Client::connect`] with a handshake of the caller's (one that asks for progress).
+    pub fn connect_with(path: &Path, hello: Hello) -> Result<Client, Failure> {
         let mut stream = UnixStream::connect(path).map_err(|e| unreachable(path, &e))?;
         let broken = |e: FrameError| {
             Failure::internal(format!("rgmd at {}: handshake failed: {e}", path.display()))
         };
         // A daemon that refuses the connection says why and closes without reading: its
         // answer is there to read even when the handshake cannot be written.
-        let sent = write_frame(&mut stream, &Hello::new(client));
+        let sent = write_frame(&mut stream, &hello);
         let reply = read_frame::<HelloReply>(&mut stream);
         let reply = match (sent, reply) {
             (Err(e), Err(_)) => return Err(broken(e)),
@@ -68,11 +73,27 @@ impl Client {
 
     /// Sends one request and reads its response.
     pub fn call(&mut self, request: &Request) -> Result<Response, Failure> {
+        self.call_with(request, &mut |_| {})
+    }
+
+    /// Sends one request and reads its response, handing each progress report that comes
+    /// before it (when the handshake asked for them) to `progress`.
+    pub fn call_with(
+        &mut self,
+        request: &Request,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<Response, Failure> {
         let path = self.path.display().to_string();
         write_frame(&mut self.stream, request)
             .map_err(|e| Failure::internal(format!("rgmd at {path}: cannot send: {e}")))?;
-        read_frame(&mut self.stream)
-            .map_err(|e| Failure::internal(format!("rgmd at {path}: no answer: {e}")))
+        loop {
+            match read_frame(&mut self.stream)
+                .map_err(|e| Failure::internal(format!("rgmd at {path}: no answer: {e}")))?
+            {
+                Response::Progress(report) => progress(&report),
+                answer => return Ok(answer),
+            }
+        }
     }
 
     /// The whole cluster view.
@@ -126,7 +147,16 @@ impl Client {
     /// Sends a change and waits for its outcome: the daemon's notes when it is done, or the
     /// refusal as a [`Failure`] with the daemon's code and lines.
     pub fn change(&mut self, request: &Request) -> Result<Vec<String>, Failure> {
-        match self.call(request)? {
+        self.change_with(request, &mut |_| {})
+    }
+
+    /// [`Client::change`], handing progress reports to `progress` while it waits.
+    pub fn change_with(
+        &mut self,
+        request: &Request,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<Vec<String>, Failure> {
+        match self.call_with(request, progress)? {
             Response::Done { messages } => Ok(messages
                 .iter()
                 .map(|m| escape_controls(m).into_owned())
@@ -174,6 +204,7 @@ fn unexpected(response: &Response) -> Failure {
         Response::Events(_) => "events",
         Response::WhyNot(_) => "why not",
         Response::Plan(_) => "plan",
+        Response::Progress(_) => "progress",
     };
     Failure::internal(format!(
         "rgmd answered with an unexpected `{kind}` response"

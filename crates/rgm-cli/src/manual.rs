@@ -112,7 +112,7 @@ pub const EXIT_STATUSES: &[ExitStatus] = &[
     st(
         ErrorCode::Reconf,
         Some(
-            "refused: the cluster is reconfiguring, or rgmd is shutting down; clnode event: another event cancelled it",
+            "refused: the cluster is reconfiguring, or rgmd is shutting down; or rgmd restarted before the change was done (what it set in motion goes on under the next rgmd); clnode event: another event cancelled it",
         ),
         Some("same"),
         None,

@@ -4,18 +4,24 @@
 //! larger than [`MAX_FRAME`] is refused before it is read; [`limits`] has every size limit. A connection begins with the client's
 //! [`Hello`] and the daemon's [`HelloReply`]; a daemon that does not speak the client's version
 //! says so and closes. Then the client sends [`Request`]s and reads one [`Response`] each.
+//! While a change is under way, a client that asked for it in its `Hello` (version 2) gets
+//! [`Response::Progress`] frames before the answer ([`progress`]).
 //! The command side and the daemon side mirror each other: one `Request` variant, one handler.
 
 pub mod events;
 pub mod frame;
 pub mod limits;
 pub mod message;
+pub mod progress;
 pub mod text;
 pub mod view;
 
 pub use events::{EventsRequest, EventsResponse};
 pub use frame::{FrameError, MAX_FRAME, decode, encode, read_frame, write_frame};
-pub use message::{Hello, HelloReply, PROTOCOL_VERSION, Query, Request, Response};
+pub use message::{
+    Hello, HelloReply, OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION, Query, Request, Response,
+};
+pub use progress::{MethodStep, Progress};
 pub use view::{ClusterView, GroupView, NodeView, ResourceNodeView, ResourceView, ViewScope};
 
 /// The socket path when neither `--socket` nor `RGM_SOCKET` says otherwise.

@@ -5,8 +5,13 @@ use serde::{Deserialize, Serialize};
 use rgm_core::ErrorCode;
 use rgm_core::engine::{AdminRequest, ControlTag, Status};
 
-/// The protocol version this build speaks.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The protocol version this build speaks. Version 2 added progress reports
+/// ([`Hello::progress`], [`Response::Progress`]) and [`Request::AdminAsync`].
+pub const PROTOCOL_VERSION: u32 = 2;
+
+/// The oldest version rgmd still serves: a version-1 client is answered as before (it never
+/// asks for progress).
+pub const OLDEST_PROTOCOL_VERSION: u32 = 1;
 
 /// The client's first frame.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,6 +19,10 @@ pub struct Hello {
     pub version: u32,
     /// The command, for the daemon's log (`clresourcegroup`, `scha_control`, ...).
     pub client: String,
+    /// Send [`Response::Progress`] reports while a change is under way, before its answer
+    /// (version 2; a command asks when it writes to a terminal).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub progress: bool,
 }
 
 impl Hello {
@@ -21,6 +30,15 @@ impl Hello {
         Hello {
             version: PROTOCOL_VERSION,
             client: client.to_string(),
+            progress: false,
+        }
+    }
+
+    /// The same, asking for progress reports.
+    pub fn with_progress(client: &str) -> Hello {
+        Hello {
+            progress: true,
+            ..Hello::new(client)
         }
     }
 }
@@ -47,6 +65,9 @@ pub enum Request {
     /// A change (cl* commands). Needs administrator privilege. The response comes once the
     /// groups concerned have settled.
     Admin(AdminRequest),
+    /// The same change, answered as soon as it is accepted (`--async`): checked, saved and
+    /// under way, or refused at once. What becomes of it is in the status and the cluster log.
+    AdminAsync(AdminRequest),
     /// `scha_control`, on the daemon's node. Needs administrator privilege.
     Control {
         tag: ControlTag,
@@ -121,6 +142,9 @@ pub enum Response {
     WhyNot(Vec<rgm_core::engine::GroupWhyNot>),
     /// The answer to [`Request::DryRun`]: what the change would do.
     Plan(Box<rgm_core::engine::Plan>),
+    /// Not an answer: what the change is doing, sent before its answer to a client that asked
+    /// in its [`Hello`]; any number of them may come.
+    Progress(crate::progress::Progress),
 }
 
 impl Response {

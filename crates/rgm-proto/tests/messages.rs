@@ -15,6 +15,10 @@ fn round_trip<T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + st
 #[test]
 fn requests_and_responses_round_trip() {
     round_trip(&Hello::new("clresourcegroup"));
+    round_trip(&Hello::with_progress("clresourcegroup"));
+    // A version-1 handshake (no progress field) still reads.
+    let v1: Hello = serde_json::from_str(r#"{"version":1,"client":"scha_control"}"#).unwrap();
+    assert!(!v1.progress);
     let requests = [
         Request::Admin(AdminRequest::Online {
             groups: Operands::All,
@@ -43,6 +47,10 @@ fn requests_and_responses_round_trip() {
             message: Some("slow".into()),
         },
         Request::Query(Query::View),
+        Request::AdminAsync(AdminRequest::Offline {
+            groups: Operands::named(&["g"]),
+            nodes: None,
+        }),
     ];
     for r in &requests {
         round_trip(r);
@@ -52,6 +60,18 @@ fn requests_and_responses_round_trip() {
         messages: vec!["ok".into()],
     });
     round_trip(&Response::refused(rgm_core::ErrorCode::Checks, "no"));
+    round_trip(&Response::Progress(rgm_proto::Progress::ended(
+        rgm_proto::MethodStep {
+            method: "START".into(),
+            resource: "web".into(),
+            node: "n1".into(),
+        },
+        rgm_core::engine::MethodOutcome::TimedOut { killed: true },
+        8,
+        8000,
+        "listening\n",
+    )));
+    assert!(requests[6].is_change());
 }
 
 #[test]

@@ -78,6 +78,9 @@ fn start(
         launcher.sweep_cgroups();
     }
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    // Before the socket serves: a stop (or restart) asked as soon as commands can see rgmd
+    // waits in the queue for the loop instead of killing rgmd outright.
+    spawn_signals(tx.clone())?;
     let listener = crate::socket::bind(socket)?;
     let executor = LauncherExecutor::new(
         launcher.clone(),
@@ -136,7 +139,6 @@ async fn serve_and_run(
             format!("serving /metrics and the status page at http://{at}/"),
         );
     }
-    spawn_signals(tx.clone())?;
     crate::cluster_log::reopen_on_sighup(daemon.log.clone(), &node)?;
     crate::notify::ready(socket, &node)?;
     if launcher.uses_cgroups() {
@@ -238,14 +240,19 @@ async fn run_local(
         NodeEventsHost::prepare(&options, &node, &serving.launcher, &daemon.log, &socket).await?;
     events.join_local(&mut daemon, serving.tx.clone()).await;
     daemon.events = Some(events.clone());
+    let launcher = serving.launcher.clone();
     let exit = serve_and_run(&options, &mut daemon, cluster_name, &socket, serving).await?;
-    events.shutdown().await;
+    if exit != Exit::Restart {
+        events.shutdown().await;
+    }
     match &exit {
         Exit::Clean => {
             // The next start is a new cluster: Auto_start_on_new_cluster decides.
             daemon.forget_state().await;
+            crate::restart::kill_strays(&launcher, &mut daemon);
             daemon.note(Severity::Notice, format!("rgmd on node {node} stopped; its resource groups are offline"));
         }
+        Exit::Restart => crate::restart::note_exit(&mut daemon),
         Exit::Unclean(why) => daemon.note(
             Severity::Error,
             format!("rgmd on node {node} stopped, but not cleanly: {why}; the runtime state is kept for the next start"),
@@ -325,7 +332,12 @@ async fn run_cluster(
             socket.display()
         ),
     );
-    let exit = serve_and_run(&options, &mut daemon, spec.name.clone(), &socket, serving).await?;
+    let launcher = serving.launcher.clone();
+    let exit = serve_and_run(&options, &mut daemon, spec.name.clone(), &socket, serving).await;
+    // Whatever way a cluster node's rgmd ends, what its resources left running here goes
+    // with it: their groups are (or will be) started elsewhere.
+    crate::restart::kill_strays(&launcher, &mut daemon);
+    let exit = exit?;
     events.shutdown().await;
     match &exit {
         Exit::Clean => daemon.note(
@@ -335,6 +347,8 @@ async fn run_cluster(
                 spec.name
             ),
         ),
+        // Not in a cluster (SIGUSR2 is ignored there).
+        Exit::Restart => crate::restart::note_exit(&mut daemon),
         Exit::Unclean(why) => daemon.note(
             Severity::Error,
             format!(
@@ -415,16 +429,20 @@ fn access_policy(options: &Options) -> anyhow::Result<AccessPolicy> {
     })
 }
 
+/// SIGTERM and SIGINT stop the node's groups, then rgmd; SIGUSR2 makes rgmd exit leaving them
+/// running, for the next rgmd ([`crate::restart`]).
 fn spawn_signals(tx: tokio::sync::mpsc::UnboundedSender<LoopEvent>) -> anyhow::Result<()> {
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
+    let mut usr2 = signal(SignalKind::user_defined2())?;
     tokio::spawn(async move {
         loop {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-            if tx.send(LoopEvent::Shutdown).is_err() {
+            let event = tokio::select! {
+                _ = term.recv() => LoopEvent::Shutdown,
+                _ = int.recv() => LoopEvent::Shutdown,
+                _ = usr2.recv() => LoopEvent::Restart,
+            };
+            if tx.send(event).is_err() {
                 return;
             }
         }

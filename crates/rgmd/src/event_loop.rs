@@ -35,7 +35,7 @@ fn is_admin(ev: &LoopEvent) -> bool {
     matches!(
         ev,
         LoopEvent::Client {
-            request: Request::Admin(_),
+            request: Request::Admin(_) | Request::AdminAsync(_),
             ..
         }
     )
@@ -46,6 +46,8 @@ pub enum LoopEvent {
     Client {
         request: Request,
         reply: oneshot::Sender<Response>,
+        /// Where progress reports go, when the client asked for them.
+        progress: Option<crate::watch::ProgressTx>,
     },
     MethodDone {
         run: RunId,
@@ -61,6 +63,9 @@ pub enum LoopEvent {
     /// SIGTERM or SIGINT: take this node's groups offline (in a cluster: to other nodes),
     /// then exit.
     Shutdown,
+    /// SIGUSR2: exit leaving every group as it is, for the next rgmd to adopt
+    /// (docs/operating.md, "Restarting rgmd").
+    Restart,
     /// Something from the cluster's store.
     Cluster(ClusterEvent),
     /// The president answered this node's evacuation (it is leaving the cluster).
@@ -84,6 +89,8 @@ pub enum Exit {
     Clean,
     /// Shut down, but something could not be stopped (the reason).
     Unclean(String),
+    /// Exited for a restart: the groups were left as they are, their processes running.
+    Restart,
 }
 
 pub struct Daemon {
@@ -254,7 +261,11 @@ impl Daemon {
 
     fn on_event(&mut self, ev: LoopEvent) {
         match ev {
-            LoopEvent::Client { request, reply } => self.client(request, reply),
+            LoopEvent::Client {
+                request,
+                reply,
+                progress,
+            } => self.client(request, reply, progress),
             LoopEvent::MethodDone { run, result } => match (&mut self.cluster, &mut self.host) {
                 (Some(link), _) => link.agent.ended(run, result),
                 (None, Some(host)) => {
@@ -287,6 +298,7 @@ impl Daemon {
                 }
             }
             LoopEvent::Shutdown => self.begin_shutdown(),
+            LoopEvent::Restart => self.restart(),
             LoopEvent::Cluster(ev) => {
                 // What the president wrote may change the view this node shows.
                 self.observed.changed();
@@ -301,7 +313,12 @@ impl Daemon {
         }
     }
 
-    fn client(&mut self, request: Request, reply: oneshot::Sender<Response>) {
+    fn client(
+        &mut self,
+        request: Request,
+        reply: oneshot::Sender<Response>,
+        progress: Option<crate::watch::ProgressTx>,
+    ) {
         let request = match request {
             Request::Events(r) => {
                 return crate::node_events::answer(self.events.as_ref(), r, reply);
@@ -337,8 +354,17 @@ impl Daemon {
             self.batch_admin = true;
         }
         match (self.host.as_mut(), self.cluster.as_mut()) {
-            (Some(host), _) => host.request(request, &self.node, ReplyTo::Local(reply)),
-            (None, Some(link)) => link.forward.forward(request, reply),
+            (Some(host), _) => {
+                host.request_watched(request, &self.node, ReplyTo::Local(reply), progress)
+            }
+            (None, Some(link)) => {
+                // Coarser: the president's runs are not reported here, only where it went.
+                if let Some(tx) = progress.filter(|_| request.is_change()) {
+                    let text = "sent to the cluster's president; waiting for its answer";
+                    let _ = tx.try_send(rgm_proto::Progress::Note { text: text.into() });
+                }
+                link.forward.forward(request, reply)
+            }
             (None, None) => {
                 let _ = reply.send(Response::refused(ErrorCode::Internal, "rgmd has no engine"));
             }
@@ -440,6 +466,9 @@ impl Daemon {
         if let Some(took) = self.host.as_mut().and_then(|h| h.persist.take_txn_time()) {
             self.observed.metrics.commit(took);
         }
+        for (tx, report) in out.progress {
+            let _ = tx.try_send(report);
+        }
         for (to, response) in out.replies {
             if let ReplyTo::Local(tx) = to {
                 let _ = tx.send(response);
@@ -493,6 +522,55 @@ impl Daemon {
             groups: Operands::All,
             nodes: Some(vec![self.node.clone()]),
         });
+    }
+
+    /// SIGUSR2: answer whoever waits, and end the loop without stopping anything. Every
+    /// batch is already saved, so the next rgmd restores the engine as it is now and adopts
+    /// the runs in flight (docs/recovery.md).
+    fn restart(&mut self) {
+        if self.cluster.is_some() {
+            // A node of a cluster: the membership lease and the presidency are not carried
+            // over to the next rgmd safely yet (docs/operating.md); nothing is done.
+            let node = self.node.clone();
+            self.note(
+                Severity::Warning,
+                format!(
+                    "rgmd on node {node} is a node of a cluster, where a restart that keeps the services running is not supported yet; SIGUSR2 ignored (systemctl restart rgmd moves the node's groups away and back)"
+                ),
+            );
+            return;
+        }
+        if self.shutting_down {
+            let node = self.node.clone();
+            self.note(
+                Severity::Warning,
+                format!(
+                    "rgmd on node {node} is already stopping; the restart asked for is not done"
+                ),
+            );
+            return;
+        }
+        self.shutting_down = true;
+        let node = self.node.clone();
+        self.note(
+            Severity::Notice,
+            format!(
+                "rgmd on node {node} restarting: its resource groups stay as they are and keep running; the next rgmd adopts them"
+            ),
+        );
+        let why = "rgmd restarted before the request was done; what it set in motion goes on \
+                   under the next rgmd (the status subcommands show where it stands)";
+        if let Some(host) = self.host.as_mut() {
+            for to in host.take_pending() {
+                if let ReplyTo::Local(tx) = to {
+                    let _ = tx.send(Response::refused(ErrorCode::Reconf, why));
+                }
+            }
+        }
+        if let Some(link) = self.cluster.as_mut() {
+            link.forward.give_up_all(why);
+        }
+        self.exit = Some(Exit::Restart);
     }
 
     /// After a clean shutdown, the next start is a new cluster (Auto_start_on_new_cluster).

@@ -17,6 +17,7 @@ use rgm_store::{Compare, Op, StoreError};
 
 use crate::clock;
 use crate::persist::Persistence;
+use crate::watch::{ProgressTx, Watches};
 
 /// Where an answer goes: a command connected to this rgmd, or (in a cluster) one connected to
 /// another node, whose request came through the store.
@@ -47,6 +48,8 @@ pub struct Output {
     pub fences: Vec<(String, String)>,
     /// The answer to the host's own request, when it came in this batch.
     pub own_answer: Option<Response>,
+    /// Progress reports for the clients waiting (sent before the replies).
+    pub progress: Vec<(ProgressTx, rgm_proto::Progress)>,
 }
 
 impl Output {
@@ -57,6 +60,7 @@ impl Output {
         self.replies.extend(later.replies);
         self.logs.extend(later.logs);
         self.fences.extend(later.fences);
+        self.progress.extend(later.progress);
         if later.own_answer.is_some() {
             self.own_answer = later.own_answer;
         }
@@ -73,6 +77,8 @@ pub struct Host {
     out: Output,
     /// This node's name: the views it makes say it is the president.
     president: String,
+    /// The requests under way someone waits for: their progress and failures.
+    watches: Watches,
 }
 
 impl Host {
@@ -87,12 +93,25 @@ impl Host {
             timers: BTreeMap::new(),
             config_dirty: false,
             out: Output::default(),
+            watches: Watches::default(),
         }
     }
 
     /// A command's request, as seen by the rgmd of `node`. Queries are answered at once;
     /// changes go to the engine and are answered when it decides.
-    pub fn request(&mut self, mut request: Request, node: &str, reply: ReplyTo) {
+    pub fn request(&mut self, request: Request, node: &str, reply: ReplyTo) {
+        self.request_watched(request, node, reply, None);
+    }
+
+    /// [`Host::request`], with the client's progress reports going to `progress`.
+    pub fn request_watched(
+        &mut self,
+        mut request: Request,
+        node: &str,
+        reply: ReplyTo,
+        progress: Option<ProgressTx>,
+    ) {
+        let detached = matches!(request, Request::AdminAsync(_));
         if let Err(refusal) = crate::admission::admit(&mut request, &self.engine, node) {
             self.out.replies.push((reply, refusal));
             return;
@@ -106,7 +125,9 @@ impl Host {
                 self.out.replies.push((reply, response));
                 return;
             }
-            Request::Admin(request) => EventKind::Request { id, request },
+            Request::Admin(request) | Request::AdminAsync(request) => {
+                EventKind::Request { id, request }
+            }
             Request::DryRun(request) => {
                 let mut plan = self.engine.plan_request(request, clock::now());
                 plan.messages = rgm_proto::text::tidy_lines(std::mem::take(&mut plan.messages));
@@ -161,7 +182,29 @@ impl Host {
         };
         self.next_request += 1;
         self.pending.insert(id, reply);
+        let launched = self.out.launch.len();
         self.feed(kind);
+        if !self.pending.contains_key(&id) {
+            return;
+        }
+        if detached {
+            // Accepted (checked, and saved with this batch): answered now, carried on
+            // without anyone waiting.
+            if let Some(to) = self.pending.insert(id, ReplyTo::Nobody) {
+                let accepted = Response::Done {
+                    messages: Vec::new(),
+                };
+                self.out.replies.push((to, accepted));
+            }
+            return;
+        }
+        self.watches.add(
+            id,
+            &self.engine,
+            progress,
+            &self.out.launch[launched..],
+            &mut self.out.progress,
+        );
     }
 
     /// A query, answered as the rgmd of `node` (its "local node").
@@ -201,9 +244,21 @@ impl Host {
 
     /// Hands an event to the engine and collects what it decides.
     pub fn feed(&mut self, kind: EventKind) {
+        if let EventKind::MethodFinished { run, result } = &kind {
+            self.watches
+                .ended(&self.engine, *run, result, &mut self.out.progress);
+        }
+        let launched = self.out.launch.len();
         let actions = self.engine.handle(Event::new(clock::now(), kind));
         for action in actions {
             self.act(action);
+        }
+        if !self.watches.is_empty() && self.out.launch.len() > launched {
+            self.watches.launched(
+                &self.engine,
+                &self.out.launch[launched..],
+                &mut self.out.progress,
+            );
         }
     }
 
@@ -212,13 +267,18 @@ impl Host {
             Action::RunMethod(run) => self.out.launch.push(run),
             Action::KillMethod { run, node } => self.out.kill.push((run, node)),
             Action::Reply { id, result } => {
+                // A refusal quotes the methods that failed while the request was under way.
+                let failures = self.watches.answered(id);
                 let response = match result {
                     Ok(answer) => Response::Done {
                         messages: answer.messages,
                     },
-                    Err(e) => Response::Refused {
+                    Err(mut e) => Response::Refused {
                         code: e.code,
-                        messages: e.messages,
+                        messages: {
+                            e.messages.extend(failures);
+                            e.messages
+                        },
                     },
                 };
                 match self.pending.remove(&id) {
@@ -306,6 +366,7 @@ impl Host {
 
     /// The requests still waiting for an answer, taken (the host is going away: deposed).
     pub fn take_pending(&mut self) -> Vec<ReplyTo> {
+        self.watches.clear();
         self.pending.drain().map(|(_, to)| to).collect()
     }
 }

@@ -19,5 +19,7 @@ pub mod notify;
 pub mod options;
 pub mod persist;
 pub mod recovery;
+pub mod restart;
 pub mod server;
 pub mod socket;
+pub mod watch;

@@ -1,6 +1,7 @@
 //! rgmd: see the library's documentation. Exit status: 0 after a clean stop (every resource
 //! group of this node offline), 1 after a stop that could not take everything offline, 2 when
-//! it cannot start or must stop on an error (cannot save the configuration).
+//! it cannot start or must stop on an error (cannot save the configuration), 75 after SIGUSR2
+//! (exited for a restart, leaving every group running; `rgmd::restart`).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -10,6 +11,18 @@ use clap::Parser;
 fn main() -> ExitCode {
     let options = rgmd::options::Options::parse();
     init_tracing(options.verbose);
+    if options.restart {
+        return match rgmd::restart::ask(&options) {
+            Ok(said) => {
+                println!("{said}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("rgmd: {e:#}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -22,6 +35,7 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(rgmd::daemon::run(options)) {
         Ok(rgmd::event_loop::Exit::Clean) => ExitCode::SUCCESS,
+        Ok(rgmd::event_loop::Exit::Restart) => ExitCode::from(rgmd::restart::RESTART_EXIT_STATUS),
         Ok(rgmd::event_loop::Exit::Unclean(why)) => {
             eprintln!("rgmd: stopped, but not cleanly: {why}");
             ExitCode::from(1)

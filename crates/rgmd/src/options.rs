@@ -91,6 +91,11 @@ pub struct Options {
     /// PORT on the loopback address (127.0.0.1); off unless given (docs/observing.md).
     #[arg(long, value_name = "[ADDR:]PORT", value_parser = crate::http::parse_address)]
     pub http: Option<std::net::SocketAddr>,
+    /// Start no daemon: make the rgmd serving the socket exit for a restart, leaving every
+    /// resource group as it is and running (SIGUSR2), wait until it has; when systemd runs it,
+    /// wait until the next rgmd serves (docs/operating.md, "Restarting rgmd").
+    #[arg(long)]
+    pub restart: bool,
     /// More diagnostics on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,

@@ -25,7 +25,10 @@ use rgm_proto::frame::body_len_within;
 use rgm_proto::frame::nonblocking::{read_body, read_header, write_frame};
 use rgm_proto::limits::{LARGE_REQUESTS_BUDGET, MAX_REQUEST, SMALL_REQUEST};
 use rgm_proto::text::{escape_controls, tidy_lines};
-use rgm_proto::{FrameError, Hello, HelloReply, PROTOCOL_VERSION, Request, Response, decode};
+use rgm_proto::{
+    FrameError, Hello, HelloReply, OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION, Progress, Request,
+    Response, decode,
+};
 
 use crate::event_loop::LoopEvent;
 
@@ -265,7 +268,7 @@ async fn connection(mut stream: UnixStream, (uid, gid, pid): (u32, u32, i32), sl
             return;
         }
     };
-    if hello.version != PROTOCOL_VERSION {
+    if !(OLDEST_PROTOCOL_VERSION..=PROTOCOL_VERSION).contains(&hello.version) {
         let reply = HelloReply::Unsupported {
             supported: PROTOCOL_VERSION,
             message: format!(
@@ -277,8 +280,10 @@ async fn connection(mut stream: UnixStream, (uid, gid, pid): (u32, u32, i32), sl
         let _ = write_frame(&mut stream, &reply).await;
         return;
     }
+    // A version-1 client never asked for progress; the answer speaks its version.
+    let wants_progress = hello.progress && hello.version >= 2;
     let welcome = HelloReply::Welcome {
-        version: PROTOCOL_VERSION,
+        version: hello.version,
         cluster: shared.id.cluster.clone(),
         node: shared.id.node.clone(),
     };
@@ -305,20 +310,60 @@ async fn connection(mut stream: UnixStream, (uid, gid, pid): (u32, u32, i32), sl
             Response::refused(ErrorCode::Access, shared.policy.refusal(uid))
         } else {
             let (tx, rx) = oneshot::channel();
-            if shared
-                .events
-                .send(LoopEvent::Client { request, reply: tx })
-                .is_err()
-            {
+            let (progress, reports) = match wants_progress && request.is_change() {
+                true => {
+                    let (p, r) = tokio::sync::mpsc::channel(crate::watch::PROGRESS_QUEUE);
+                    (Some(p), Some(r))
+                }
+                false => (None, None),
+            };
+            let event = LoopEvent::Client {
+                request,
+                reply: tx,
+                progress,
+            };
+            if shared.events.send(event).is_err() {
                 Response::refused(ErrorCode::Internal, "rgmd is shutting down")
             } else {
-                rx.await.unwrap_or_else(|_| {
-                    Response::refused(ErrorCode::Internal, "rgmd is shutting down")
-                })
+                match answer_with_progress(&mut stream, rx, reports).await {
+                    Ok(response) => response,
+                    Err(_) => return,
+                }
             }
         };
         if send(&mut stream, response).await.is_err() {
             return;
+        }
+    }
+}
+
+/// Waits for a request's answer, writing its progress reports (if the client asked) as they
+/// come; a report that is already queued when the answer comes is still written first. `Err`:
+/// the client is gone.
+async fn answer_with_progress(
+    stream: &mut UnixStream,
+    rx: oneshot::Receiver<Response>,
+    reports: Option<tokio::sync::mpsc::Receiver<Progress>>,
+) -> Result<Response, FrameError> {
+    let gone = || Response::refused(ErrorCode::Internal, "rgmd is shutting down");
+    let Some(mut reports) = reports else {
+        return Ok(rx.await.unwrap_or_else(|_| gone()));
+    };
+    tokio::pin!(rx);
+    loop {
+        tokio::select! {
+            biased;
+            report = reports.recv() => match report {
+                Some(report) => write_frame(stream, &Response::Progress(report.bounded())).await?,
+                // The loop dropped the sender: only the answer is left.
+                None => return Ok(rx.await.unwrap_or_else(|_| gone())),
+            },
+            answer = &mut rx => {
+                while let Ok(report) = reports.try_recv() {
+                    write_frame(stream, &Response::Progress(report.bounded())).await?;
+                }
+                return Ok(answer.unwrap_or_else(|_| gone()));
+            }
         }
     }
 }

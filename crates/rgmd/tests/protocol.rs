@@ -129,6 +129,7 @@ fn a_client_of_another_version_is_told_so() {
         &Hello {
             version: 99,
             client: "future".into(),
+            progress: false,
         },
     )
     .unwrap();
@@ -139,6 +140,27 @@ fn a_client_of_another_version_is_told_so() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_version_1_client_is_still_served_in_its_version() {
+    let d = Daemon::start();
+    let mut s = UnixStream::connect(d.socket()).unwrap();
+    let hello = Hello {
+        version: rgm_proto::OLDEST_PROTOCOL_VERSION,
+        client: "older".into(),
+        progress: false,
+    };
+    write_frame(&mut s, &hello).unwrap();
+    match read_frame::<HelloReply>(&mut s).unwrap() {
+        HelloReply::Welcome { version, .. } => assert_eq!(version, 1),
+        other => panic!("{other:?}"),
+    }
+    write_frame(&mut s, &Request::Query(Query::View)).unwrap();
+    assert!(matches!(
+        read_frame::<Response>(&mut s).unwrap(),
+        Response::View(_)
+    ));
 }
 
 #[test]

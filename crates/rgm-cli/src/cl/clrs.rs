@@ -27,6 +27,10 @@ pub struct Clrs {
     /// anything (docs/observing.md).
     #[arg(long = "dry-run", global = true)]
     dry_run: bool,
+    /// Return as soon as rgmd has accepted the change (checked and saved), without waiting
+    /// for it to be carried out; the status subcommands and cllog show how it goes.
+    #[arg(long = "async", global = true)]
+    asynchronous: bool,
     #[command(subcommand)]
     command: Sub,
 }
@@ -204,6 +208,10 @@ impl ClCommand for Clrs {
 
     fn dry_run(&self) -> bool {
         self.dry_run
+    }
+
+    fn detach(&self) -> bool {
+        self.asynchronous
     }
 
     fn execute(self, m: &ArgMatches, ctx: &mut Ctx<'_>) -> Result<(), Failure> {

@@ -16,14 +16,14 @@ pub mod rtr;
 pub mod select;
 
 use std::ffi::OsString;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches, ValueEnum};
 
 use rgm_core::PropertyEdit;
 use rgm_core::engine::AdminRequest;
-use rgm_proto::ClusterView;
+use rgm_proto::{ClusterView, Hello, Request};
 
 use crate::client::{Client, socket_path};
 use crate::failure::{EXIT_USAGE, Failure};
@@ -84,6 +84,10 @@ pub struct Ctx<'a> {
     pub dry_run: bool,
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
+    /// Show what a change is doing while it waits, on `err` (it is a terminal).
+    pub progress: bool,
+    /// `--async`: changes return as soon as rgmd has accepted them.
+    pub detach: bool,
 }
 
 impl Ctx<'_> {
@@ -104,8 +108,10 @@ impl Ctx<'_> {
         }
     }
 
-    /// Sends a change and prints the daemon's notes (VALIDATE's output, ...) on stdout.
-    /// With `--dry-run`, prints what the change would do instead, and fails as it would.
+    /// Sends a change and prints the daemon's notes (VALIDATE's output, ...) on stdout; on a
+    /// terminal, what it is doing meanwhile on stderr, a line per method run that begins or
+    /// ends. With `--async`, returns once rgmd has accepted it. With `--dry-run`, prints what
+    /// the change would do instead, and fails as it would.
     pub fn admin(&mut self, request: AdminRequest) -> Result<(), Failure> {
         if self.dry_run {
             let plan = self.connect()?.plan(request)?;
@@ -118,7 +124,22 @@ impl Ctx<'_> {
                 _ => Ok(()),
             };
         }
-        let notes = self.connect()?.admin(request)?;
+        let request = match self.detach {
+            true => Request::AdminAsync(request),
+            false => Request::Admin(request),
+        };
+        let hello = match self.progress && !self.detach {
+            true => Hello::with_progress(self.client),
+            false => Hello::new(self.client),
+        };
+        let mut client = Client::connect_with(&self.socket, hello)?;
+        let err = &mut *self.err;
+        let notes = client.change_with(&request, &mut |report| {
+            for line in report.lines() {
+                let _ = writeln!(err, "{line}");
+            }
+            let _ = err.flush();
+        })?;
         self.print_lines(&notes)
     }
 
@@ -201,6 +222,10 @@ pub trait ClCommand: CommandFactory + FromArgMatches {
     fn socket(&self) -> Option<&std::path::Path>;
     /// The `--dry-run` option.
     fn dry_run(&self) -> bool;
+    /// `--async`: changes return as soon as they are accepted (commands that have it).
+    fn detach(&self) -> bool {
+        false
+    }
     /// Runs the subcommand; `matches` are the subcommand's own (for edit order).
     fn execute(self, matches: &ArgMatches, ctx: &mut Ctx<'_>) -> Result<(), Failure>;
 }
@@ -237,6 +262,8 @@ where
         dry_run: cli.dry_run(),
         out,
         err,
+        progress: std::io::stderr().is_terminal(),
+        detach: cli.detach(),
     };
     match cli.execute(&sub, &mut ctx) {
         Ok(()) => 0,

@@ -5,7 +5,8 @@ use rtreg::Method;
 
 use crate::config::ClusterConfig;
 use crate::engine::Engine;
-use crate::engine::event::{RunId, Time};
+use crate::engine::event::{RequestId, RunId, Time};
+use crate::engine::ops::Step;
 use crate::engine::runtime::Bounce;
 use crate::engine::state::{RState, RgState, Status};
 use crate::graph::DependencyGraph;
@@ -102,6 +103,30 @@ impl Engine {
             .iter()
             .map(|(id, r)| (*id, r.node.clone(), r.resource.clone(), r.method))
             .collect()
+    }
+
+    /// A method run in flight.
+    pub fn run(&self, id: RunId) -> Option<&crate::engine::runtime::Run> {
+        self.rt.run(id)
+    }
+
+    /// What a request still under way concerns, for the daemon's progress reports: the
+    /// groups it waits to settle and the runs it waits for (VALIDATE, INIT, ...). `None` once
+    /// it has been answered.
+    pub fn request_scope(&self, id: RequestId) -> Option<(Vec<String>, Vec<RunId>)> {
+        let op = self.ops.get(&id)?;
+        let mut groups: Vec<String> = Vec::new();
+        for step in &op.steps {
+            if let Step::Settle { groups: g, .. } = step {
+                groups.extend(g.iter().cloned());
+            }
+            if let Step::MonitorCheck { group, .. } | Step::Giveover { group, .. } = step {
+                groups.push(group.clone());
+            }
+        }
+        groups.sort();
+        groups.dedup();
+        Some((groups, op.waiting.iter().copied().collect()))
     }
 
     /// Whether nothing is in flight: no method running, no request pending.

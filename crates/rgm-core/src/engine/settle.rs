@@ -90,11 +90,20 @@ impl Engine {
             Goal::Offline(nodes) => {
                 for g in groups {
                     let targets = nodes.clone().unwrap_or_else(|| self.cfg.node_names());
-                    for n in targets {
-                        let s = self.group_state(g, &n);
+                    let before = problems.len();
+                    for n in &targets {
+                        let s = self.group_state(g, n);
                         if !matches!(s, RgState::Offline | RgState::Unmanaged) {
-                            problems.push(self.why_not_offline(g, &n, s));
+                            problems.push(self.why_not_offline(g, n, s));
                         }
+                    }
+                    if problems.len() == before {
+                        notes.push(match nodes {
+                            Some(_) => {
+                                format!("resource group {g} is offline on {}", targets.join(", "))
+                            }
+                            None => format!("resource group {g} is offline on every node"),
+                        });
                     }
                 }
             }

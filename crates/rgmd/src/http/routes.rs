@@ -38,7 +38,11 @@ impl Loop {
         let (reply, rx) = oneshot::channel();
         let request = Request::Query(query);
         self.0
-            .send(LoopEvent::Client { request, reply })
+            .send(LoopEvent::Client {
+                request,
+                reply,
+                progress: None,
+            })
             .map_err(|_| "rgmd is stopping".to_string())?;
         wait(rx).await
     }
