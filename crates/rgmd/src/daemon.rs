@@ -130,6 +130,15 @@ async fn serve_and_run(
     });
     let limits = ClientLimits::from(options);
     tokio::spawn(serve(listener, tx.clone(), policy, identity, limits));
+    if let Some(addr) = options.http {
+        let listener = crate::http::bind(addr).await?;
+        let at = listener.local_addr()?;
+        crate::http::spawn(listener, tx.clone());
+        daemon.note(
+            Severity::Notice,
+            format!("serving /metrics and the status page at http://{at}/"),
+        );
+    }
     crate::cluster_log::reopen_on_sighup(daemon.log.clone(), &node)?;
     crate::notify::ready(socket, &node)?;
     if launcher.uses_cgroups() {

@@ -31,7 +31,9 @@ use rgm_proto::{Request, Response};
 /// ending with how much was cut.
 pub fn admit(request: &mut Request, engine: &Engine, node: &str) -> Result<(), Response> {
     match request {
-        Request::Admin(admin) | Request::AdminAsync(admin) => admit_change(admin, engine, node),
+        Request::Admin(admin) | Request::AdminAsync(admin) | Request::DryRun(admin) => {
+            admit_change(admin, engine, node)
+        }
         Request::SetStatus {
             resource,
             message: Some(message),
