@@ -309,6 +309,35 @@ fn repelled_by_a_stop_failed_group_with_a_strong_negative_affinity() {
 }
 
 #[test]
+fn a_strong_negative_target_stop_failed_on_the_node() {
+    let mut h = two_groups(
+        &["n1", "n2"],
+        ("t", &["Nodelist=n1,n2"], "rt"),
+        ("a", &["Nodelist=n1", "RG_affinities=--t"], "ra"),
+    );
+    online(&mut h, &["t"]);
+    h.succeed_all();
+    // t is to leave n1, and its STOP fails there: a, which may only run on n1, is blocked.
+    switch(&mut h, "t", "n2");
+    h.run_until_idle(|m| {
+        let fail = m.method == Method::Stop && m.resource == "rt";
+        MethodResult::exited(if fail { 1 } else { 0 }, 10)
+    });
+    online(&mut h, &["a"]);
+    h.succeed_all();
+    assert_eq!(h.group_state("a", "n1"), RgState::PendingOnlineBlocked);
+    has(
+        &h,
+        "a",
+        "n1",
+        &Reason::AffinityTargetStopFailed {
+            group: s("t"),
+            node: s("n1"),
+        },
+    );
+}
+
+#[test]
 fn affinity_leaving_while_the_other_group_stops() {
     let mut h = two_groups(
         &["n1", "n2"],

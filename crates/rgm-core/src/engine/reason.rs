@@ -53,6 +53,12 @@ pub enum Reason {
         group: String,
         node: String,
     },
+    /// The group's `--` affinity target is STOP_FAILED on the node: it cannot leave, so the
+    /// group cannot start there until it is cleared.
+    AffinityTargetStopFailed {
+        group: String,
+        node: String,
+    },
     /// A `--` affinity: the group waits until the target (or the group repelling it) has
     /// left the node.
     AffinityLeaving {
@@ -208,6 +214,10 @@ impl fmt::Display for Reason {
             Reason::RepelledBy { group, node } => write!(
                 f,
                 "resource group {group} (which has a -- affinity for it) is still on node {node}"
+            ),
+            Reason::AffinityTargetStopFailed { group, node } => write!(
+                f,
+                "resource group {group} (-- affinity) is STOP_FAILED on node {node}"
             ),
             Reason::AffinityLeaving { group, node } => write!(
                 f,

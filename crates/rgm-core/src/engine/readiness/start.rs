@@ -376,10 +376,10 @@ impl Want<'_> {
                             .any(|r| e.rt.state(r, node) == RState::StopFailed)
                     });
                     return if stuck {
-                        Ready::Blocked(format!(
-                            "resource group {} (-- affinity) is STOP_FAILED on node {node}",
-                            a.group
-                        ))
+                        Ready::Blocked(Reason::AffinityTargetStopFailed {
+                            group: a.group.clone(),
+                            node: node.to_string(),
+                        })
                     } else {
                         Ready::Wait
                     };
