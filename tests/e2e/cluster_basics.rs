@@ -138,7 +138,17 @@ fn sigterm_moves_a_node_s_groups_to_other_nodes_and_it_leaves() {
     let other = *NODES.iter().find(|n| **n != host).unwrap();
     let code = c.stop(&host);
     assert_eq!(code, Some(0), "{}", c.node(&host).log());
-    let on = c.online_on(other, "rg1");
+    // Stopping waited for the move; the view may still come from a president being elected
+    // (the one that left may have been president): read it until one answers.
+    let mut on = Vec::new();
+    c.wait(
+        "a view of rg1 from another node",
+        Duration::from_secs(15),
+        || {
+            on = c.online_on(other, "rg1");
+            !on.is_empty()
+        },
+    );
     assert!(on.len() == 1 && on[0] != host, "rg1 on {on:?}");
     // Its membership ended with it: the cluster knows at once, without waiting for the lease.
     c.wait("the node seen down", Duration::from_secs(5), || {

@@ -93,14 +93,17 @@ fn an_unhealthy_node_hosts_nothing_and_every_node_shows_it() {
     c.wait("n2 a member again, unhealthy", patience, || {
         health(&c, "n1", "n2") == "Unhealthy"
     });
+    // A new member is unhealthy until its startup succeeds: wait for the failure itself.
+    c.wait("n2's startup failure recorded", patience, || {
+        c.president("n1").is_some_and(|p| {
+            c.node(&p)
+                .log()
+                .contains("its startup event has not succeeded (failed: script 20.gate exited 1")
+        })
+    });
     let refused = c.run("n1", "clresourcegroup", &["switch", "-n", "n2", "rg"]);
     assert_ne!(refused.code, 0, "a switch to a node whose startup failed");
     assert!(refused.stderr.contains("unhealthy"), "{}", refused.stderr);
-    let log = c.node(&c.president("n1").unwrap()).log();
-    assert!(
-        log.contains("its startup event has not succeeded (failed: script 20.gate exited 1"),
-        "{log}"
-    );
     std::fs::remove_file(flag(&c, "n2", "no-startup")).unwrap();
     // Tried again within 5 s.
     c.wait("n2's startup to succeed", Duration::from_secs(15), || {

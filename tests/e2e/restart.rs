@@ -2,7 +2,7 @@
 //! keeps every service up (issue 15): the old rgmd exits with status 75 leaving its groups as
 //! they are, the new one adopts them — same processes, still Online, no method run again — and
 //! monitoring goes on through the new rgmd; a stop (SIGTERM) after that still stops everything.
-//! On a node of a cluster it is refused (not supported there yet).
+//! On a node of a cluster the next rgmd carries the membership (and presidency) on.
 
 use std::process::Command;
 use std::time::Duration;
@@ -164,35 +164,47 @@ fn a_restart_during_a_start_leaves_it_running_for_the_new_rgmd() {
     assert!(t.c.log().contains("started by the previous rgmd"));
 }
 
-/// On a node of a cluster, a restart in place is not supported yet: `rgmd --restart` refuses
-/// and says what to do instead, SIGUSR2 is ignored (and logged), and the node's service and
-/// rgmd run on.
+/// On a node of a cluster (here the president, hosting the group), the next rgmd carries on
+/// the membership and the office: the service runs on untouched, nothing moves, and the
+/// cluster goes on.
 #[test]
-fn in_a_cluster_a_restart_in_place_is_refused_and_nothing_changes() {
-    let c = TestCluster::start(&["n1", "n2"], 3);
-    c.lock_group("n1", "rg1", &["n1", "n2"], &[], "r1");
-    c.ok("n1", "clrg", &["online", "-M", "rg1"]);
-    let rgmd = c.node("n1").rgmd_pid().expect("n1's rgmd");
+fn in_a_cluster_a_restart_in_place_keeps_the_membership_the_presidency_and_the_service() {
+    let mut c = TestCluster::start(&["n1", "n2"], 5);
+    let president = c.president("n1").expect("a president");
+    let other = if president == "n1" { "n2" } else { "n1" };
+    // The group runs on the president: the harder case (the office passes too).
+    c.lock_group(&president, "rg1", &[&president, other], &[], "r1");
+    c.ok(&president, "clrg", &["online", "-M", "rg1"]);
+    assert!(c.service_runs(&president, "r1"));
+    let service = std::fs::read_to_string(c.node(&president).run_dir.join("r1.pid")).unwrap();
+    let rgmd = c.node(&president).rgmd_pid().expect("the president's rgmd");
     let r: Run = Command::new(c.bin.join("rgmd"))
         .args(["--restart", "--socket"])
-        .arg(c.node("n1").socket())
+        .arg(c.node(&president).socket())
         .output()
         .expect("rgmd --restart")
         .into();
-    assert_eq!(r.code, 2, "{}", r.stdout);
-    assert!(
-        r.stderr.contains("is a node of a cluster on etcd")
-            && r.stderr.contains("systemctl restart rgmd"),
-        "{}",
-        r.stderr
-    );
-    c.signal_rgmd("n1", "USR2");
-    c.wait("n1's rgmd to log that it ignored SIGUSR2", PATIENCE, || {
-        c.node("n1").log().contains("SIGUSR2 ignored")
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(!alive(rgmd));
+    // What systemd does on status 75: start rgmd again.
+    let i = c.index(&president);
+    c.boot(i);
+    c.wait("the office carried on", PATIENCE, || {
+        c.president(other).as_deref() == Some(president.as_str())
     });
-    assert!(alive(rgmd));
-    assert_eq!(c.online_on("n2", "rg1"), ["n1"]);
-    assert!(c.service_runs("n1", "r1"));
-    c.ok("n1", "clrg", &["switch", "-n", "n2", "rg1"]);
+    let log = c.node(&president).log();
+    assert!(log.contains("carries on its membership"), "{log}");
+    assert_eq!(c.online_on(other, "rg1"), std::slice::from_ref(&president));
+    assert!(c.service_runs(&president, "r1"));
+    let now = std::fs::read_to_string(c.node(&president).run_dir.join("r1.pid")).unwrap();
+    assert_eq!(now, service, "the service was started again");
+    assert!(
+        !c.calls().iter().any(|l| l.ends_with("stop r1 begin")),
+        "{:?}",
+        c.calls()
+    );
+    // The cluster goes on as before.
+    c.ok(other, "clrg", &["switch", "-n", other, "rg1"]);
+    assert_eq!(c.online_on(other, "rg1"), [other.to_string()]);
     assert_eq!(c.violations(), "");
 }

@@ -53,6 +53,8 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     // (tests/e2e/event_conformance.rs); the LogicalHostname tests make network namespaces.
     ("ctdb", "/usr/libexec/ctdb/ctdb-eventd"),
     ("iproute2", "ip"),
+    // The status page's test drives headless Chromium (tests/e2e/observe_page.rs).
+    ("chromium", "chromium"),
 ];
 
 pub fn main(_args: &[String]) -> Result<()> {

@@ -106,6 +106,33 @@ impl Client {
         self.query(Query::Scoped(scope))
     }
 
+    /// What a change would do (`--dry-run`): nothing is run or changed.
+    pub fn plan(&mut self, request: AdminRequest) -> Result<rgm_core::engine::Plan, Failure> {
+        match self.call(&Request::DryRun(request))? {
+            Response::Plan(plan) => Ok(*plan),
+            Response::Refused { code, messages } => Err(Failure {
+                code,
+                lines: messages,
+            }),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Why the groups named (every group when empty) are not where they should be.
+    pub fn why_not(
+        &mut self,
+        groups: Vec<String>,
+    ) -> Result<Vec<rgm_core::engine::GroupWhyNot>, Failure> {
+        match self.call(&Request::Query(Query::WhyNot(groups)))? {
+            Response::WhyNot(list) => Ok(list),
+            Response::Refused { code, messages } => Err(Failure {
+                code,
+                lines: messages,
+            }),
+            other => Err(unexpected(&other)),
+        }
+    }
+
     fn query(&mut self, query: Query) -> Result<ClusterView, Failure> {
         match self.call(&Request::Query(query))? {
             Response::View(view) => Ok(*view),
@@ -175,6 +202,8 @@ fn unexpected(response: &Response) -> Failure {
         Response::View(_) => "view",
         Response::LogLocation { .. } => "log location",
         Response::Events(_) => "events",
+        Response::WhyNot(_) => "why not",
+        Response::Plan(_) => "plan",
         Response::Progress(_) => "progress",
     };
     Failure::internal(format!(

@@ -185,3 +185,45 @@ fn a_join_asked_while_a_member_was_being_fenced_is_dropped_when_the_fence_fails(
     h.event(EventKind::NodeFenced { node: "n1".into() });
     assert!(!h.engine.node_up("n1"), "no join was asked since n1 died");
 }
+
+#[test]
+fn rule3_a_switch_waiting_on_the_fence_of_a_hard_stop_failure_ends_with_the_fence_s_reason() {
+    // Found through the three-node cluster (tests/e2e/cluster_engine_rules.rs): the STOP of a
+    // HARD resource fails in a switch, its node dies while being fenced, the fence fails.
+    // The switch used to end saying the group starts nowhere until the STOP_FAILED resource
+    // is cleared — but the fence clears it, and the way out is to confirm the node down.
+    let mut cfg = cluster(&["n1", "n2"]);
+    group(&mut cfg, "rg1", &["Nodelist=n1,n2"]);
+    full(&mut cfg, "db", "rg1", &["Failover_mode=HARD"]);
+    let mut h = started(cfg, &["n1", "n2"]);
+    online(&mut h, &["rg1"]);
+    h.succeed_all();
+    let id = h.request(AdminRequest::Switch {
+        groups: Operands::named(&["rg1"]),
+        nodes: vec!["n2".into()],
+        enable: false,
+        monitor: false,
+        manage: false,
+    });
+    h.finish("db", Method::MonitorStop, "n1", 0);
+    h.finish("db", Method::Stop, "n1", 1);
+    assert_eq!(h.fenced, vec!["n1"]);
+    h.event(EventKind::NodeDied { node: "n1".into() });
+    assert!(
+        h.reply(id).is_none(),
+        "waits while the fence may still come"
+    );
+    fence_failed(&mut h, "n1");
+    let err = h.err(id).messages.join("\n");
+    assert!(
+        err.contains("node n1 has left the cluster and could not be fenced")
+            && err.contains("clnode confirm-down n1")
+            && !err.contains("until that is cleared"),
+        "{err}"
+    );
+    let confirm = h.request(AdminRequest::ConfirmNodeDown { node: "n1".into() });
+    h.ok(confirm);
+    h.succeed_all();
+    assert_eq!(h.state("db", "n1"), RState::Offline);
+    assert_eq!(h.group_state("rg1", "n2"), RgState::Online);
+}

@@ -61,6 +61,93 @@ fn a_start_waiting_for_another_group_does_not_hold_its_groups_starts() {
 }
 
 #[test]
+fn a_member_waiting_on_another_group_through_a_weak_dependency_does_not_hold_the_starts() {
+    // Seed 1327 (the midway check): ga's r3 weakly depends on r2, r2 needs gb's r4, r4 needs
+    // ga's r1 started. r3 waited for r2's PRENET_START, so it held ga's PRENET barrier: r1
+    // was left PRENET_STARTED (STARTING) with nothing running, for ever.
+    let mut cfg = cluster(&["n1", "n2"]);
+    group(&mut cfg, "gb", &["Nodelist=n1"]);
+    group(&mut cfg, "ga", &["Nodelist=n1,n2", "RG_affinities=+gb"]);
+    full(&mut cfg, "r1", "ga", &[]);
+    full(
+        &mut cfg,
+        "r4",
+        "gb",
+        &["Resource_dependencies_offline_restart=r1{FROM_RG_AFFINITIES}"],
+    );
+    full(
+        &mut cfg,
+        "r2",
+        "ga",
+        &["Resource_dependencies=r4{ANY_NODE}"],
+    );
+    full(&mut cfg, "r3", "ga", &["Resource_dependencies_weak=r2"]);
+    let mut h = started(cfg, &["n1", "n2"]);
+    let id = online(&mut h, &["ga", "gb"]);
+    at_rest(&mut h);
+    h.ok(id);
+    for r in ["r1", "r2", "r3", "r4"] {
+        assert_eq!(h.state(r, "n1"), RState::Online, "{r}");
+    }
+}
+
+#[test]
+fn a_group_whose_strong_negative_target_cannot_leave_the_node_is_blocked_not_waiting() {
+    // Seed 2280 (the midway check): ga (`--gb`) was placed on n1, where gb was STOP_FAILED
+    // and so could never leave; ga waited rather than blocked, so gd's d, which needs a,
+    // was left PRENET_STARTED (STARTING) with nothing running.
+    let mut cfg = cluster(&["n1", "n2"]);
+    group(&mut cfg, "gb", &["Nodelist=n1,n2"]);
+    group(&mut cfg, "ga", &["Nodelist=n1", "RG_affinities=--gb"]);
+    group(&mut cfg, "gd", &["Nodelist=n2"]);
+    full(&mut cfg, "b", "gb", &["Failover_mode=NONE"]);
+    full(&mut cfg, "a", "ga", &[]);
+    full(
+        &mut cfg,
+        "d",
+        "gd",
+        &["Resource_dependencies_restart=a{ANY_NODE}"],
+    );
+    let mut h = started(cfg, &["n1", "n2"]);
+    online(&mut h, &["gb"]);
+    h.succeed_all();
+    switch(&mut h, "gb", "n2");
+    h.finish("b", Method::MonitorStop, "n1", 0);
+    h.finish("b", Method::Stop, "n1", 1);
+    assert_eq!(h.state("b", "n1"), RState::StopFailed);
+    online(&mut h, &["ga", "gd"]);
+    at_rest(&mut h);
+    assert_eq!(h.group_state("ga", "n1"), RgState::PendingOnlineBlocked);
+    assert_eq!(h.state("a", "n1"), RState::Offline);
+    assert_eq!(h.state("d", "n2"), RState::Offline);
+}
+
+#[test]
+fn an_rg_dependency_on_a_group_blocked_on_the_node_blocks_rather_than_waits() {
+    // Seed 6913 (the midway check): gd (RG_dependencies=gc) waited for gc, wanted on the
+    // node but PENDING_ONLINE_BLOCKED there (its `++` target not coming), so gd's r was left
+    // PRENET_STARTED (STARTING) with nothing running.
+    // ge is blocked: e needs x, which is offline and not wanted.
+    let mut cfg = cluster(&["n1"]);
+    group(&mut cfg, "gx", &[]);
+    group(&mut cfg, "ge", &[]);
+    group(&mut cfg, "gc", &["RG_affinities=++ge"]);
+    group(&mut cfg, "gd", &["RG_dependencies=gc"]);
+    full(&mut cfg, "x", "gx", &[]);
+    full(&mut cfg, "e", "ge", &["Resource_dependencies=x"]);
+    full(&mut cfg, "c", "gc", &[]);
+    full(&mut cfg, "r", "gd", &[]);
+    let mut h = started(cfg, &["n1"]);
+    let id = online(&mut h, &["gd", "gc", "ge"]);
+    at_rest(&mut h);
+    assert!(h.reply(id).is_some());
+    assert_eq!(h.group_state("ge", "n1"), RgState::PendingOnlineBlocked);
+    assert_eq!(h.group_state("gc", "n1"), RgState::PendingOnlineBlocked);
+    assert_eq!(h.group_state("gd", "n1"), RgState::PendingOnlineBlocked);
+    assert_eq!(h.state("r", "n1"), RState::Offline);
+}
+
+#[test]
 fn a_weak_dependency_waits_only_for_a_start_that_is_running() {
     // Seed 2526: ga's r1 weakly depends on gb's r2; gb depends on ga (RG_dependencies). r2
     // did its PRENET_START while ga was empty-online, then r1 was enabled: r1 waited for r2,

@@ -83,6 +83,9 @@ pub enum Request {
     },
     /// Read-only; anyone who may open the socket.
     Query(Query),
+    /// `--dry-run` of a change: planned on a copy of the engine, nothing run or changed
+    /// ([`Response::Plan`]). Needs the privilege the change needs.
+    DryRun(AdminRequest),
     /// This node's event scripts (docs/events.md): answered by the rgmd the command talks
     /// to, never forwarded. Running an event or enabling a script needs administrator
     /// privilege.
@@ -109,6 +112,9 @@ pub enum Query {
     Scoped(crate::view::ViewScope),
     /// Where this rgmd writes its cluster log ([`Response::LogLocation`]).
     LogLocation,
+    /// Why the groups named (every group when empty) are not where they should be
+    /// ([`Response::WhyNot`]; docs/observing.md).
+    WhyNot(Vec<String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -131,6 +137,11 @@ pub enum Response {
     },
     /// The answer to [`Request::Events`].
     Events(crate::events::EventsResponse),
+    /// The answer to [`Query::WhyNot`]: each group that is not where it should be, with the
+    /// engine's reasons per node.
+    WhyNot(Vec<rgm_core::engine::GroupWhyNot>),
+    /// The answer to [`Request::DryRun`]: what the change would do.
+    Plan(Box<rgm_core::engine::Plan>),
     /// Not an answer: what the change is doing, sent before its answer to a client that asked
     /// in its [`Hello`]; any number of them may come.
     Progress(crate::progress::Progress),

@@ -18,6 +18,9 @@
 //! - **at-rest**: once the calm phase leaves the engine idle, no resource on a member node is
 //!   STARTING or STOPPING, and every resource not wanted up there is OFFLINE or STOP_FAILED
 //!   (no dependent, online or STOP_FAILED, keeps what it depends on from stopping).
+//! - **midway**: after every step, a resource on a member node is STARTING or STOPPING (its
+//!   public state) only while a method of it runs there, or while something it may be
+//!   waiting for is in flight — some method running anywhere, or a fence owed.
 //! - **bounded**: restart and giveover histories hold no more than their windows
 //!   (Retry_interval, Pingpong_interval) see.
 //! - **stop-failed-start**: no PRENET_START or START for a group while any of its resources is
@@ -60,13 +63,15 @@ pub enum Kind {
     StrongNegative,
     AtRest,
     Bounded,
+    /// A resource STARTING or STOPPING while nothing it could wait for is in flight.
+    Midway,
     /// A predicate given by the caller (tests of the simulator itself).
     Custom(&'static str),
 }
 
 impl Kind {
     /// The built-in invariants.
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 17] = [
         Kind::Placement,
         Kind::StartOrder,
         Kind::StopOrder,
@@ -83,6 +88,7 @@ impl Kind {
         Kind::StrongNegative,
         Kind::AtRest,
         Kind::Bounded,
+        Kind::Midway,
     ];
 
     pub fn from_name(name: &str) -> Option<Kind> {
@@ -107,6 +113,7 @@ impl Kind {
             Kind::StrongNegative => "strong-negative",
             Kind::AtRest => "at-rest",
             Kind::Bounded => "bounded",
+            Kind::Midway => "midway",
             Kind::Custom(name) => name,
         }
     }
@@ -283,6 +290,7 @@ impl Checker<'_> {
                 .find_map(|g| crate::spread::strong_negative(w, step, g, None)),
         );
         out.extend(crate::spread::bounded(w, step));
+        out.extend(crate::spread::midway(w, step));
         if let Some((name, extra)) = self.extra
             && let Some(why) = extra(w)
         {

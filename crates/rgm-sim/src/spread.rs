@@ -1,6 +1,7 @@
 //! The invariants about where groups are and what the runtime keeps: a `--` pair never both
 //! on one node (**strong-negative**), nothing left half started or half stopped once the
-//! engine is at rest (**at-rest**), and histories no longer than their windows (**bounded**).
+//! engine is at rest (**at-rest**) nor, at any step, while nothing is in flight
+//! (**midway**), and histories no longer than their windows (**bounded**).
 
 use rgm_core::deps::AffinityKind;
 use rgm_core::engine::RState;
@@ -52,33 +53,66 @@ pub(crate) fn strong_negative(
 /// Once the engine is idle after the calm phase: nothing STARTING or STOPPING on a member
 /// node, and nothing not wanted up there that is not OFFLINE or STOP_FAILED.
 pub(crate) fn at_rest(w: &World, step: usize) -> Option<Violation> {
+    member_states(w).find_map(|(n, r, s)| {
+        let half = is_half(s);
+        let stuck = !w.engine.resource_wanted_up(&r, &n)
+            && !matches!(s, RState::Offline | RState::StopFailed);
+        (half || stuck).then(|| {
+            Violation::new(
+                Kind::AtRest,
+                step,
+                format!(
+                    "at rest, {r} on {n} is {s}{}",
+                    if half {
+                        ""
+                    } else {
+                        " though it is not wanted up there"
+                    }
+                ),
+            )
+        })
+    })
+}
+
+/// Every (node, resource, state) on the member nodes (those not being fenced).
+fn member_states(w: &World) -> impl Iterator<Item = (String, String, RState)> + '_ {
     let cfg = w.engine.config();
-    for n in cfg.node_names() {
-        if !w.node_up(&n) {
-            continue;
-        }
-        for r in cfg.resources.keys() {
-            let s = w.engine.resource_state(r, &n);
-            let half = matches!(s.public_name(), "STARTING" | "STOPPING");
-            let stuck = !w.engine.resource_wanted_up(r, &n)
-                && !matches!(s, RState::Offline | RState::StopFailed);
-            if half || stuck {
-                return Some(Violation::new(
-                    Kind::AtRest,
-                    step,
-                    format!(
-                        "at rest, {r} on {n} is {s}{}",
-                        if half {
-                            ""
-                        } else {
-                            " though it is not wanted up there"
-                        }
-                    ),
-                ));
-            }
-        }
+    cfg.node_names()
+        .into_iter()
+        .filter(|n| w.node_up(n))
+        .flat_map(move |n| {
+            cfg.resources
+                .keys()
+                .map(move |r| (n.clone(), r.clone(), w.engine.resource_state(r, &n)))
+        })
+}
+
+/// Publicly STARTING or STOPPING: half started or half stopped.
+fn is_half(s: RState) -> bool {
+    matches!(s.public_name(), "STARTING" | "STOPPING")
+}
+
+/// After every step: a resource on a member node shows STARTING or STOPPING only while a
+/// method of it runs there, or something it may wait for is in flight (a method anywhere — a
+/// barrier of its group, a dependency's start, a dependent's stop, an evicted group's stop —
+/// or a fence owed, which the engine asks for again until it is done). With nothing in
+/// flight nothing would ever move it on by itself.
+pub(crate) fn midway(w: &World, step: usize) -> Option<Violation> {
+    if !w.engine.running().is_empty() || !w.fence_owed.is_empty() {
+        return None;
     }
-    None
+    member_states(w)
+        .find(|(_, _, s)| is_half(*s))
+        .map(|(n, r, s)| {
+            Violation::new(
+                Kind::Midway,
+                step,
+                format!(
+                    "{r} on {n} is {s} ({}) while no method runs and no fence is owed",
+                    s.public_name()
+                ),
+            )
+        })
 }
 
 /// Every restart history spans less than its window, every giveover list less than the

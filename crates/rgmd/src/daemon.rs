@@ -130,6 +130,15 @@ async fn serve_and_run(
     });
     let limits = ClientLimits::from(options);
     tokio::spawn(serve(listener, tx.clone(), policy, identity, limits));
+    if let Some(addr) = options.http {
+        let listener = crate::http::bind(addr).await?;
+        let at = listener.local_addr()?;
+        crate::http::spawn(listener, tx.clone());
+        daemon.note(
+            Severity::Notice,
+            format!("serving /metrics and the status page at http://{at}/"),
+        );
+    }
     crate::cluster_log::reopen_on_sighup(daemon.log.clone(), &node)?;
     crate::notify::ready(socket, &node)?;
     if launcher.uses_cgroups() {
@@ -325,11 +334,17 @@ async fn run_cluster(
     );
     let launcher = serving.launcher.clone();
     let exit = serve_and_run(&options, &mut daemon, spec.name.clone(), &socket, serving).await;
-    // Whatever way a cluster node's rgmd ends, what its resources left running here goes
-    // with it: their groups are (or will be) started elsewhere.
-    crate::restart::kill_strays(&launcher, &mut daemon);
+    // Whatever way a cluster node's rgmd ends but a restart in place, what its resources
+    // left running here goes with it: their groups are (or will be) started elsewhere. After
+    // a restart in place the next rgmd carries the membership on, and the watchdog kills
+    // them if it does not in time.
+    if !matches!(exit, Ok(Exit::Restart)) {
+        crate::restart::kill_strays(&launcher, &mut daemon);
+    }
     let exit = exit?;
-    events.shutdown().await;
+    if exit != Exit::Restart {
+        events.shutdown().await;
+    }
     match &exit {
         Exit::Clean => daemon.note(
             Severity::Notice,
@@ -338,7 +353,6 @@ async fn run_cluster(
                 spec.name
             ),
         ),
-        // Not in a cluster (SIGUSR2 is ignored there).
         Exit::Restart => crate::restart::note_exit(&mut daemon),
         Exit::Unclean(why) => daemon.note(
             Severity::Error,

@@ -75,6 +75,11 @@ pub enum LoopEvent {
         healthy: bool,
         reason: String,
     },
+    /// The HTTP side asks for metrics or the latest records (crate::http).
+    Observe {
+        what: crate::http::Observe,
+        reply: oneshot::Sender<String>,
+    },
 }
 
 /// How the loop ended.
@@ -99,6 +104,8 @@ pub struct Daemon {
     pub fencer: Fencer,
     /// This node's event scripts (node_events), once `init` and `setup` have run.
     pub events: Option<crate::node_events::NodeEventsHost>,
+    /// Metrics and the latest records, for `--http`.
+    pub observed: crate::http::Observed,
     /// Runs whose results this batch fed: their run files go once the batch is saved.
     results: Vec<RunId>,
     /// An administrator's request was fed in this batch (it is alone in it: see `run`).
@@ -149,6 +156,7 @@ impl Daemon {
             executor,
             fencer,
             events: None,
+            observed: Default::default(),
             results: Vec::new(),
             batch_admin: false,
             unsaved: None,
@@ -160,7 +168,9 @@ impl Daemon {
     /// Writes a daemon record (start, recovery, stop) to the cluster log.
     pub fn note(&mut self, severity: Severity, text: String) {
         let record = LogRecord::decision(DAEMON, severity, text, &[("node", &self.node.clone())]);
-        self.log.write(clock::now(), &record);
+        let now = clock::now();
+        self.log.write(now, &record);
+        self.observed.records(now, std::slice::from_ref(&record));
     }
 
     pub(crate) fn set_exit(&mut self, exit: Exit) {
@@ -220,6 +230,7 @@ impl Daemon {
             let Some(ev) = first else {
                 anyhow::bail!("every event source closed");
             };
+            let batch = Instant::now();
             // Take what else is ready in one batch: one state write covers them all. On one
             // node, an administrator's request is a batch of its own, so that a change the
             // store cannot save is refused alone and nothing else is undone with it.
@@ -241,6 +252,7 @@ impl Daemon {
                 }
             }
             self.flush().await?;
+            self.observed.metrics.batch(batch.elapsed());
             if let Some(exit) = self.exit.take() {
                 return Ok(exit);
             }
@@ -287,9 +299,17 @@ impl Daemon {
             }
             LoopEvent::Shutdown => self.begin_shutdown(),
             LoopEvent::Restart => self.restart(),
-            LoopEvent::Cluster(ev) => self.on_cluster(ev),
+            LoopEvent::Cluster(ev) => {
+                // What the president wrote may change the view this node shows.
+                self.observed.changed();
+                self.on_cluster(ev)
+            }
             LoopEvent::Left(answer) => self.finish_leaving(answer),
             LoopEvent::NodeHealth { healthy, reason } => self.on_node_health(healthy, reason),
+            LoopEvent::Observe { what, reply } => {
+                let engine = self.host.as_ref().map(|h| &h.engine);
+                let _ = reply.send(self.observed.answer(what, engine, &self.node));
+            }
         }
     }
 
@@ -442,6 +462,10 @@ impl Daemon {
         for record in &out.logs {
             self.log.write(now, record);
         }
+        self.observed.records(now, &out.logs);
+        if let Some(took) = self.host.as_mut().and_then(|h| h.persist.take_txn_time()) {
+            self.observed.metrics.commit(took);
+        }
         for (tx, report) in out.progress {
             let _ = tx.try_send(report);
         }
@@ -504,18 +528,6 @@ impl Daemon {
     /// batch is already saved, so the next rgmd restores the engine as it is now and adopts
     /// the runs in flight (docs/recovery.md).
     fn restart(&mut self) {
-        if self.cluster.is_some() {
-            // A node of a cluster: the membership lease and the presidency are not carried
-            // over to the next rgmd safely yet (docs/operating.md); nothing is done.
-            let node = self.node.clone();
-            self.note(
-                Severity::Warning,
-                format!(
-                    "rgmd on node {node} is a node of a cluster, where a restart that keeps the services running is not supported yet; SIGUSR2 ignored (systemctl restart rgmd moves the node's groups away and back)"
-                ),
-            );
-            return;
-        }
         if self.shutting_down {
             let node = self.node.clone();
             self.note(
@@ -545,6 +557,9 @@ impl Daemon {
         }
         if let Some(link) = self.cluster.as_mut() {
             link.forward.give_up_all(why);
+        }
+        if self.cluster.is_some() {
+            self.detach_for_restart();
         }
         self.exit = Some(Exit::Restart);
     }

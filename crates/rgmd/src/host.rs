@@ -131,6 +131,14 @@ impl Host {
             Request::Admin(request) | Request::AdminAsync(request) => {
                 EventKind::Request { id, request }
             }
+            Request::DryRun(request) => {
+                let mut plan = self.engine.plan_request(request, clock::now());
+                plan.messages = rgm_proto::text::tidy_lines(std::mem::take(&mut plan.messages));
+                self.out
+                    .replies
+                    .push((reply, Response::Plan(Box::new(plan))));
+                return;
+            }
             // Answered by the node's own event scripts (node_events), never by an engine.
             Request::Events(_) => {
                 let response = Response::refused(ErrorCode::Internal, "node events: not here");
@@ -208,6 +216,10 @@ impl Host {
         let mut view = match query {
             Query::View => ClusterView::of(&self.engine, node, now),
             Query::Scoped(scope) => ClusterView::scoped(&self.engine, node, now, &scope),
+            Query::WhyNot(groups) => {
+                let only = (!groups.is_empty()).then_some(groups.as_slice());
+                return Response::WhyNot(self.engine.why_not(only, now));
+            }
             Query::LogLocation => {
                 return Response::refused(
                     ErrorCode::Internal,

@@ -11,6 +11,7 @@ pub mod event_loop;
 pub mod executor;
 pub mod fence;
 pub mod host;
+pub mod http;
 pub mod journal;
 pub mod node_events;
 pub mod node_events_cluster;

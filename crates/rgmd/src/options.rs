@@ -87,6 +87,10 @@ pub struct Options {
     /// disconnected.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub idle_timeout: u64,
+    /// Serve /metrics (Prometheus) and a read-only status page over HTTP at ADDR:PORT, or at
+    /// PORT on the loopback address (127.0.0.1); off unless given (docs/observing.md).
+    #[arg(long, value_name = "[ADDR:]PORT", value_parser = crate::http::parse_address)]
+    pub http: Option<std::net::SocketAddr>,
     /// Start no daemon: make the rgmd serving the socket exit for a restart, leaving every
     /// resource group as it is and running (SIGUSR2), wait until it has; when systemd runs it,
     /// wait until the next rgmd serves (docs/operating.md, "Restarting rgmd").

@@ -25,6 +25,8 @@ pub struct Persistence {
     /// configuration is among them.
     unsaved: Vec<Op>,
     config_unsaved: bool,
+    /// How long the last transaction took (metrics: rgm_store_commit_duration_seconds).
+    txn_time: Option<std::time::Duration>,
 }
 
 /// What the store held at start-up.
@@ -37,6 +39,11 @@ pub struct Loaded {
 }
 
 impl Persistence {
+    /// How long the last transaction took, once.
+    pub fn take_txn_time(&mut self) -> Option<std::time::Duration> {
+        self.txn_time.take()
+    }
+
     pub fn new(store: Box<dyn Store>, layout: Layout, node: &str, boot_id: &str) -> Persistence {
         Persistence {
             store,
@@ -48,6 +55,7 @@ impl Persistence {
             boot_written: false,
             unsaved: Vec::new(),
             config_unsaved: false,
+            txn_time: None,
         }
     }
 
@@ -158,11 +166,13 @@ impl Persistence {
         }
         // A batch may write a key twice (a node that died and joined again); etcd refuses that.
         let ops = rgm_store::last_write_wins(ops);
-        let done = match self
+        let started = std::time::Instant::now();
+        let done = self
             .store
             .txn(Txn::new().when(compares).and_then(ops.clone()))
-            .await
-        {
+            .await;
+        self.txn_time = Some(started.elapsed());
+        let done = match done {
             Ok(done) => done,
             Err(e) => {
                 self.unsaved = ops;

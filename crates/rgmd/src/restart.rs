@@ -2,12 +2,12 @@
 //! SIGUSR2 makes rgmd answer whoever waits and exit with [`RESTART_EXIT_STATUS`], leaving every
 //! group as it is and every process of its resources running; systemd starts rgmd again on that
 //! status (`RestartForceExitStatus=`), and the new rgmd adopts what runs under the
-//! crash-recovery rules (docs/recovery.md). Not on a node of a cluster (yet): there rgmd
-//! ignores SIGUSR2 and `--restart` refuses. Since the unit's `KillMode=process` leaves the
+//! crash-recovery rules (docs/recovery.md); on a node of a cluster it also carries the
+//! membership (lease, presidency) on. Since the unit's `KillMode=process` leaves the
 //! resources' processes alone when rgmd's own process ends, a stop that took the groups
 //! offline (SIGTERM) kills, itself, whatever is still left in its resources' cgroups; so does
-//! a cluster node's rgmd whatever way it ends (as systemd did before), since its groups move
-//! to other nodes.
+//! a cluster node's rgmd whatever way it ends but a restart, since its groups move to other
+//! nodes.
 
 use rgm_core::engine::Severity;
 use rgm_exec::Launcher;
@@ -56,13 +56,6 @@ pub fn ask(options: &crate::options::Options) -> anyhow::Result<String> {
             "the process serving {} (pid {pid}) is {:?}, not rgmd",
             socket.display(),
             comm.trim()
-        );
-    }
-    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-    if cmdline.windows(7).any(|w| w == b"etcd://") {
-        anyhow::bail!(
-            "the rgmd serving {} (pid {pid}) is a node of a cluster on etcd, where a restart that keeps the services running is not supported yet; `systemctl restart rgmd` moves this node's groups to other nodes and back",
-            socket.display()
         );
     }
     // Under systemd, the unit starts the next rgmd (RestartForceExitStatus=75).

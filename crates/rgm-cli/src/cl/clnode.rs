@@ -24,6 +24,11 @@ pub struct Clnode {
     /// The rgmd socket (default: $RGM_SOCKET, else /run/rgm/rgmd.sock).
     #[arg(long, global = true, value_name = "PATH")]
     socket: Option<PathBuf>,
+    /// Say what a change would do — the methods rgmd would run, per node, in order and in
+    /// parallel waves, and the states that would result — without running or changing
+    /// anything (docs/observing.md).
+    #[arg(long = "dry-run", global = true)]
+    dry_run: bool,
     #[command(subcommand)]
     command: Sub,
 }
@@ -105,8 +110,16 @@ impl ClCommand for Clnode {
         self.socket.as_deref()
     }
 
+    fn dry_run(&self) -> bool {
+        self.dry_run
+    }
+
     fn execute(self, _m: &ArgMatches, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
         match self.command {
+            Sub::Event { .. } if ctx.dry_run => Err(Failure::usage(
+                "--dry-run plans changes of the cluster's configuration and groups; \
+                 clnode event runs or changes this node's event scripts and has no dry run",
+            )),
             Sub::Event { command } => clnode_event::execute(command, ctx),
             Sub::List { verbose, read } => {
                 let view = ctx.view_for(Some(rgm_proto::ViewScope::default()))?;

@@ -20,6 +20,11 @@ pub struct Clrg {
     /// The rgmd socket (default: $RGM_SOCKET, else /run/rgm/rgmd.sock).
     #[arg(long, global = true, value_name = "PATH")]
     socket: Option<PathBuf>,
+    /// Say what a change would do — the methods rgmd would run, per node, in order and in
+    /// parallel waves, and the states that would result — without running or changing
+    /// anything (docs/observing.md).
+    #[arg(long = "dry-run", global = true)]
+    dry_run: bool,
     /// Return as soon as rgmd has accepted the change (checked and saved), without waiting
     /// for it to be carried out; the status subcommands and cllog show how it goes.
     #[arg(long = "async", global = true)]
@@ -202,6 +207,10 @@ enum Sub {
         /// Only rows of these nodes.
         #[command(flatten)]
         nodes: Nodes,
+        /// Also say, for every group not where it should be, why not on each node (the
+        /// engine's own reason; docs/observing.md).
+        #[arg(short = 'v', long)]
+        verbose: bool,
         #[command(flatten)]
         read: Read,
     },
@@ -228,6 +237,10 @@ impl ClCommand for Clrg {
 
     fn socket(&self) -> Option<&Path> {
         self.socket.as_deref()
+    }
+
+    fn dry_run(&self) -> bool {
+        self.dry_run
     }
 
     fn detach(&self) -> bool {
@@ -348,7 +361,11 @@ impl ClCommand for Clrg {
                 nodes,
                 read,
             } => return list(ctx, verbose, &nodes.nodes, read),
-            Sub::Status { nodes, read } => return status(ctx, &nodes.nodes, read),
+            Sub::Status {
+                nodes,
+                verbose,
+                read,
+            } => return status(ctx, &nodes.nodes, verbose, read),
         };
         ctx.admin(request)
     }
@@ -392,14 +409,37 @@ fn list(ctx: &mut Ctx<'_>, verbose: bool, nodes: &[String], read: Read) -> Resul
     )
 }
 
-fn status(ctx: &mut Ctx<'_>, nodes: &[String], read: Read) -> Result<(), Failure> {
+fn status(ctx: &mut Ctx<'_>, nodes: &[String], verbose: bool, read: Read) -> Result<(), Failure> {
     let view = ctx.view_for(select::group_scope(&read.operands))?;
     select::check_nodes(&view, nodes)?;
     let groups = select::groups(&view, &read.operands)?;
+    if !verbose {
+        return ctx.print_each(
+            read.output,
+            &groups,
+            |g| format::json::group_status(&view, g, nodes),
+            || format::status::groups(&view, &groups, nodes),
+        );
+    }
+    let names: Vec<String> = groups.iter().map(|g| g.name.clone()).collect();
+    let mut report = ctx.connect()?.why_not(names)?;
+    // Only the rows of the nodes asked about.
+    if !nodes.is_empty() {
+        for g in &mut report {
+            g.nodes.retain(|n| nodes.contains(&n.node));
+        }
+    }
     ctx.print_each(
         read.output,
         &groups,
-        |g| format::json::group_status(&view, g, nodes),
-        || format::status::groups(&view, &groups, nodes),
+        |g| {
+            let mut doc = format::json::group_status(&view, g, nodes);
+            let why = report.iter().find(|w| w.group == g.name);
+            doc["why_not"] = why
+                .map(format::why_not::json)
+                .unwrap_or(serde_json::Value::Null);
+            doc
+        },
+        || format::status::groups(&view, &groups, nodes) + &format::why_not::text(&report),
     )
 }

@@ -22,6 +22,11 @@ pub struct Clrs {
     /// The rgmd socket (default: $RGM_SOCKET, else /run/rgm/rgmd.sock).
     #[arg(long, global = true, value_name = "PATH")]
     socket: Option<PathBuf>,
+    /// Say what a change would do — the methods rgmd would run, per node, in order and in
+    /// parallel waves, and the states that would result — without running or changing
+    /// anything (docs/observing.md).
+    #[arg(long = "dry-run", global = true)]
+    dry_run: bool,
     /// Return as soon as rgmd has accepted the change (checked and saved), without waiting
     /// for it to be carried out; the status subcommands and cllog show how it goes.
     #[arg(long = "async", global = true)]
@@ -199,6 +204,10 @@ impl ClCommand for Clrs {
 
     fn socket(&self) -> Option<&Path> {
         self.socket.as_deref()
+    }
+
+    fn dry_run(&self) -> bool {
+        self.dry_run
     }
 
     fn detach(&self) -> bool {

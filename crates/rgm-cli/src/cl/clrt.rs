@@ -19,6 +19,11 @@ pub struct Clrt {
     /// The rgmd socket (default: $RGM_SOCKET, else /run/rgm/rgmd.sock).
     #[arg(long, global = true, value_name = "PATH")]
     socket: Option<PathBuf>,
+    /// Say what a change would do — the methods rgmd would run, per node, in order and in
+    /// parallel waves, and the states that would result — without running or changing
+    /// anything (docs/observing.md).
+    #[arg(long = "dry-run", global = true)]
+    dry_run: bool,
     #[command(subcommand)]
     command: Sub,
 }
@@ -129,6 +134,10 @@ impl ClCommand for Clrt {
 
     fn socket(&self) -> Option<&Path> {
         self.socket.as_deref()
+    }
+
+    fn dry_run(&self) -> bool {
+        self.dry_run
     }
 
     fn execute(self, m: &ArgMatches, ctx: &mut Ctx<'_>) -> Result<(), Failure> {

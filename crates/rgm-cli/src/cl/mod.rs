@@ -80,6 +80,8 @@ pub struct Ctx<'a> {
     /// The command's long name, for the daemon's log.
     pub client: &'static str,
     pub socket: PathBuf,
+    /// `--dry-run`: changes are planned, not made.
+    pub dry_run: bool,
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
     /// Show what a change is doing while it waits, on `err` (it is a terminal).
@@ -108,8 +110,20 @@ impl Ctx<'_> {
 
     /// Sends a change and prints the daemon's notes (VALIDATE's output, ...) on stdout; on a
     /// terminal, what it is doing meanwhile on stderr, a line per method run that begins or
-    /// ends. With `--async`, returns once rgmd has accepted it.
+    /// ends. With `--async`, returns once rgmd has accepted it. With `--dry-run`, prints what
+    /// the change would do instead, and fails as it would.
     pub fn admin(&mut self, request: AdminRequest) -> Result<(), Failure> {
+        if self.dry_run {
+            let plan = self.connect()?.plan(request)?;
+            self.print(&format::plan::text(&plan))?;
+            return match (plan.accepted, plan.code) {
+                (false, Some(code)) => Err(Failure {
+                    code,
+                    lines: plan.messages,
+                }),
+                _ => Ok(()),
+            };
+        }
         let request = match self.detach {
             true => Request::AdminAsync(request),
             false => Request::Admin(request),
@@ -206,6 +220,8 @@ pub trait ClCommand: CommandFactory + FromArgMatches {
     const NAME: &'static str;
     /// The `--socket` option.
     fn socket(&self) -> Option<&std::path::Path>;
+    /// The `--dry-run` option.
+    fn dry_run(&self) -> bool;
     /// `--async`: changes return as soon as they are accepted (commands that have it).
     fn detach(&self) -> bool {
         false
@@ -243,6 +259,7 @@ where
         program: program.clone(),
         client: C::NAME,
         socket: socket_path(cli.socket()),
+        dry_run: cli.dry_run(),
         out,
         err,
         progress: std::io::stderr().is_terminal(),

@@ -4,9 +4,11 @@
 
 pub mod json;
 pub mod list;
+pub mod plan;
 pub mod props;
 pub mod show;
 pub mod status;
+pub mod why_not;
 
 use rtreg::Value;
 

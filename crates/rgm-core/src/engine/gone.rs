@@ -59,16 +59,24 @@ impl Engine {
             return;
         }
         let decision = self.gone_decision(r, n, &group, mode);
-        let what = match &decision {
-            Decision::Restart => "restarting it".to_string(),
-            Decision::Giveover(to) => format!("moving resource group {group} to node {to}"),
-            Decision::Down(why) => format!("it stays down, START_FAILED ({why})"),
+        let (what, kind) = match &decision {
+            Decision::Restart => ("restarting it".to_string(), "restart"),
+            Decision::Giveover(to) => (
+                format!("moving resource group {group} to node {to}"),
+                "giveover",
+            ),
+            Decision::Down(why) => (format!("it stays down, START_FAILED ({why})"), "down"),
         };
         self.log(LogRecord::decision(
             msg::GONE,
             Severity::Warning,
             format!("resource {r} has no sign of life on node {n} ({reason}): {what}"),
-            &[("resource", r), ("group", &group), ("node", n)],
+            &[
+                ("resource", r),
+                ("group", &group),
+                ("node", n),
+                ("decision", kind),
+            ],
         ));
         match decision {
             Decision::Restart => {

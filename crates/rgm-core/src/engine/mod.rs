@@ -15,6 +15,7 @@ mod args;
 mod completion;
 mod control;
 mod dirty;
+mod dry_run;
 pub mod event;
 mod facts;
 mod fencing;
@@ -29,6 +30,7 @@ mod persisted;
 mod placement;
 mod queries;
 mod readiness;
+pub mod reason;
 mod reconcile;
 mod recovery;
 mod refusals;
@@ -37,6 +39,7 @@ pub mod runtime;
 mod settle;
 pub mod state;
 mod target;
+mod why_not;
 
 use std::collections::BTreeMap;
 
@@ -47,16 +50,19 @@ use crate::graph::DependencyGraph;
 use crate::rg_graph::RgGraph;
 
 pub use action::{Action, Answer, MethodRun, RequestError, ValidateArgs};
+pub use dry_run::{Plan, PlannedRun};
 pub use event::{
     AdminRequest, ControlTag, Event, EventKind, MethodOutcome, MethodResult, Operands, RequestId,
     RunId, Time, TimerId,
 };
 pub use log::{LogRecord, Severity};
+pub use reason::Reason;
 pub use runtime::{
     Bounce, GroupNode, GroupRt, GroupSnapshot, NodeRt, ResNode, Run, RunPurpose, RuntimeChanges,
     Snapshot,
 };
 pub use state::{RState, RgState, Status};
+pub use why_not::{GroupWhyNot, NodeWhyNot};
 
 use facts::Facts;
 use ops::Op;
@@ -80,7 +86,9 @@ impl Default for EngineSettings {
     }
 }
 
-/// The resource group manager's decisions, for a whole cluster.
+/// The resource group manager's decisions, for a whole cluster. A clone is an independent
+/// copy (a dry run plans on one).
+#[derive(Clone)]
 pub struct Engine {
     cfg: ClusterConfig,
     graph: DependencyGraph,

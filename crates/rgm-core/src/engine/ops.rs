@@ -119,7 +119,7 @@ pub(crate) enum Step {
     },
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Op {
     pub steps: VecDeque<Step>,
     pub waiting: BTreeSet<RunId>,

@@ -53,6 +53,16 @@ impl Engine {
         self.rt.node_up(node)
     }
 
+    /// Whether the engine counts the node in the membership: a member (being fenced or not:
+    /// [`Engine::node_up`] is false while it is), or a node that asked to join while owed a
+    /// fence (it joins once fenced). A daemon reports the death of exactly these, and the
+    /// join of a member that is none of them.
+    pub fn node_in_membership(&self, node: &str) -> bool {
+        self.rt
+            .node(node)
+            .is_some_and(|x| x.up || x.join_after_fence)
+    }
+
     /// Whether a resource is meant to be up on a node by its own targets: its group wanted
     /// there (not restarting), the resource enabled there, and not being restarted.
     pub fn resource_wanted_up(&self, resource: &str, node: &str) -> bool {

@@ -322,7 +322,9 @@ fn group_state(want: &mut Want<'_>, group: &str, n: &str) -> (RgState, Option<St
         // Nothing of the group has run here: a group-level gate keeps it from starting.
         match want.group_may_start(group, n) {
             Ready::Never(_) => return (RgState::Offline, None),
-            Ready::Blocked(why) => return (RgState::PendingOnlineBlocked, Some(why)),
+            Ready::Blocked(why) => {
+                return (RgState::PendingOnlineBlocked, Some(why.to_string()));
+            }
             _ => {}
         }
     }
@@ -363,7 +365,7 @@ fn group_state(want: &mut Want<'_>, group: &str, n: &str) -> (RgState, Option<St
                 match want.start_ready(r, n, phase) {
                     Ready::Go | Ready::Wait => pending = true,
                     Ready::Blocked(why) => {
-                        blocked.get_or_insert(why);
+                        blocked.get_or_insert(why.to_string());
                     }
                     Ready::Never(_) => faulted = true,
                 }

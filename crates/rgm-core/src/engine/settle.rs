@@ -215,9 +215,15 @@ impl Engine {
                     why.push_str(&format!(": {}", failed.join(", ")));
                 }
                 if let Some(n) = self.stop_failed_node(group) {
-                    why.push_str(&format!(
-                        "; a resource of the group is STOP_FAILED on node {n}, so it starts nowhere until that is cleared"
-                    ));
+                    // On a node owed a fence the fence clears it, not the administrator.
+                    why.push_str(&match self.fence_stuck(&n) {
+                        Some(fence) => format!(
+                            "; a resource of the group is STOP_FAILED on node {n}: {fence}"
+                        ),
+                        None => format!(
+                            "; a resource of the group is STOP_FAILED on node {n}, so it starts nowhere until that is cleared"
+                        ),
+                    });
                 } else if let Some(fence) = self.fence_note(group) {
                     why.push_str(&format!("; {fence}"));
                 } else if !elsewhere.is_empty() {

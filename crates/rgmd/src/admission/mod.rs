@@ -62,7 +62,7 @@ fn admit_with(
     node: &str,
 ) -> Result<(), Response> {
     match request {
-        Request::Admin(admin) | Request::AdminAsync(admin) => {
+        Request::Admin(admin) | Request::AdminAsync(admin) | Request::DryRun(admin) => {
             admit_change(view, admin, engine, node)
         }
         Request::SetStatus {

@@ -249,6 +249,15 @@ impl Daemon {
             link.node_watches.push(h);
         }
         link.claim = link.president_seen.is_none() && !link.leaving;
+        // The previous rgmd of this incarnation was president (its record was seen before
+        // this one knew its incarnation): this one takes the office over.
+        if let Some((record, epoch)) = &link.president_seen
+            && record.node == node
+            && record.incarnation == incarnation
+            && link.presidency.is_none()
+        {
+            link.take_office = Some(*epoch);
+        }
         let cluster = link.spec.name.clone();
         if !resumed {
             // A new incarnation inherits nothing: whatever an earlier one of this node left
@@ -607,17 +616,25 @@ impl Daemon {
         let mut fenced_now = Vec::new();
         let mut fences = Vec::new();
         {
-            let link = self.link();
-            let lapsed = link
-                .presidency
-                .as_mut()
-                .map(Presidency::take_lapsed)
+            let owed: std::collections::BTreeSet<String> = self
+                .host
+                .as_ref()
+                .map(|h| {
+                    h.engine
+                        .config()
+                        .node_names()
+                        .into_iter()
+                        .filter(|n| h.engine.node_record(n).is_some_and(|x| x.fencing))
+                        .collect()
+                })
                 .unwrap_or_default();
+            let link = self.link();
+            if let Some(p) = link.presidency.as_mut() {
+                p.keep_lapsed(|n| owed.contains(n));
+            }
             let p = link.presidency.as_ref();
             for (n, reason) in std::mem::take(&mut out.fences) {
-                // Not a member, or a member again in a new incarnation: the one that died
-                // lost its key, so it has stopped everything.
-                if p.is_some_and(|p| !p.is_member(&n)) || lapsed.contains(&n) {
+                if p.is_some_and(|p| p.fenced_by_lease(&n)) {
                     fenced_now.push(n);
                 } else {
                     fences.push((n, reason));
@@ -751,6 +768,14 @@ impl Daemon {
                 .unwrap_or_else(|_| Response::refused(ErrorCode::Internal, "no answer"));
             let _ = events.send(LoopEvent::Left(answer));
         });
+    }
+
+    /// A restart in place: the membership (lease, presidency) is left for the next rgmd to
+    /// carry on, and the watchdog stays armed — it kills the node's processes unless the next
+    /// rgmd renews the lease within the fail-fast deadline.
+    pub(crate) fn detach_for_restart(&mut self) {
+        let link = self.link();
+        let _ = link.member.send(MemberCommand::Detach);
     }
 
     /// The evacuation is done (or refused): end the lease, stand the watchdog down, exit.

@@ -26,6 +26,10 @@ pub enum MemberCommand {
     Abandon,
     /// rgmd is stopping: end the lease and stop.
     Leave,
+    /// rgmd exits for a restart in place: renew the lease a last time and stop renewing it,
+    /// without ending it, so the next rgmd carries the membership on (its watchdog kills the
+    /// node's processes if none does in time).
+    Detach,
     /// The node's event scripts changed its health: publish it in the member record.
     Health { healthy: bool, reason: String },
 }
@@ -62,7 +66,7 @@ pub fn spawn(
             while let Ok(c) = commands.try_recv() {
                 match c {
                     MemberCommand::Health { healthy, reason } => health = (healthy, reason),
-                    MemberCommand::Leave => return,
+                    MemberCommand::Leave | MemberCommand::Detach => return,
                     MemberCommand::Abandon => {}
                 }
             }
@@ -113,6 +117,10 @@ pub fn spawn(
                     Some(MemberCommand::Abandon) => {
                         let _ = store.revoke(lease).await;
                         break;
+                    }
+                    Some(MemberCommand::Detach) => {
+                        let _ = store.keep_alive(lease).await;
+                        return;
                     }
                     None => {}
                 }

@@ -30,9 +30,10 @@ pub struct Presidency {
     known_writes: Vec<Op>,
     /// Keys read and handled: deleted with the next commit.
     consumed: Vec<String>,
-    /// Nodes whose death this batch fed because the incarnation the engine knew lost its
-    /// member key: they have fenced themselves (their lease lapsed or they ended it after
-    /// fencing), even when a new incarnation of them is already a member.
+    /// Nodes reported dead because the incarnation the engine knew lost its lease (its member
+    /// key went, or came back as a newer incarnation's): that incarnation has stopped its
+    /// resources (fail-fast), so the fence it is owed is done, even once the node is a member
+    /// again. Kept while the engine owes that fence.
     lapsed: BTreeSet<String>,
     /// Reconfigurations and takeover runs, for the nodes' event scripts.
     pub reconfig: crate::node_events_cluster::Reconfig,
@@ -165,17 +166,20 @@ impl Presidency {
                 }
             }
         }
+        // (Not `node_up`, false while a node is being fenced: a member whose fence is under
+        // way must still be seen to die, or its fence failing would leave it a member for
+        // ever, its groups wedged.)
         for n in host.engine.config().node_names() {
-            if !host.engine.node_up(&n) {
+            if !host.engine.node_in_membership(&n) {
                 continue;
             }
             let same = now
                 .get(&n)
                 .is_some_and(|m| self.known.get(&n) == Some(&m.incarnation));
             if !same {
+                self.lapsed.insert(n.clone());
                 host.feed(EventKind::NodeDied { node: n.clone() });
                 self.forget_known(keys, &n);
-                self.lapsed.insert(n.clone());
             }
         }
         for (n, m) in &now {
@@ -205,7 +209,7 @@ impl Presidency {
                     reason,
                 });
             }
-            if !host.engine.node_up(n) {
+            if !host.engine.node_in_membership(n) {
                 host.feed(EventKind::NodeJoined { node: n.clone() });
                 self.known.insert(n.clone(), m.incarnation.clone());
                 self.known_writes
@@ -229,13 +233,21 @@ impl Presidency {
             .map(|m| m.incarnation.as_str())
     }
 
-    /// The nodes whose incarnation lost its member key in this batch (see `lapsed`).
-    pub fn take_lapsed(&mut self) -> BTreeSet<String> {
-        std::mem::take(&mut self.lapsed)
-    }
-
     pub fn is_member(&self, node: &str) -> bool {
         self.members.as_ref().is_some_and(|m| m.contains_key(node))
+    }
+
+    /// Whether the fence `node` is owed is done by its lease lapsing: it is no member, or the
+    /// incarnation that died lost its lease (a store outage: it rejoined as a newer
+    /// incarnation before this president read the members). Without this, a node that rejoined
+    /// first would be owed a fence only a `--fence-command` could give, for ever.
+    pub fn fenced_by_lease(&self, node: &str) -> bool {
+        !self.is_member(node) || self.lapsed.contains(node)
+    }
+
+    /// Forgets the lapsed incarnations whose fence is done or no longer owed.
+    pub fn keep_lapsed(&mut self, owed: impl Fn(&str) -> bool) {
+        self.lapsed.retain(|n| owed(n));
     }
 
     /// Results seen: each fed to the engine once; its result and assignment keys go.

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use crate::deps::DependencyKind;
 use crate::engine::Engine;
+use crate::engine::reason::Reason;
 use crate::engine::state::RState;
 use crate::graph::EffectiveScope;
 
@@ -21,9 +22,9 @@ pub(crate) enum Ready {
     /// Not yet: something it waits for is under way.
     Wait,
     /// Not until something outside the group changes (reason): PENDING_ONLINE_BLOCKED.
-    Blocked(String),
+    Blocked(Reason),
     /// Not as things stand inside the group (reason).
-    Never(String),
+    Never(Reason),
 }
 
 impl Ready {

@@ -6,6 +6,7 @@
 use rtreg::Method;
 
 use crate::deps::{AffinityKind, DependencyKind};
+use crate::engine::reason::Reason;
 use crate::engine::state::{RState, RgState};
 use crate::graph::EffectiveScope;
 
@@ -15,7 +16,9 @@ impl Want<'_> {
     /// Whether `resource` may take the given start step on `node`.
     pub fn start_ready(&mut self, resource: &str, node: &str, phase: Phase) -> Ready {
         let Some((r, n)) = self.e.facts.key(resource, node) else {
-            return Ready::Never("resource deleted".into());
+            return Ready::Never(Reason::Deleted {
+                object: "resource".into(),
+            });
         };
         let key = (r, n, phase);
         if let Some(r) = self.ready_memo.get(&key) {
@@ -42,7 +45,9 @@ impl Want<'_> {
     /// only ever waits) cannot lead round in a circle.
     fn start_gate(&mut self, resource: &str, node: &str, phase: Phase) -> Ready {
         let Some((r, n)) = self.e.facts.key(resource, node) else {
-            return Ready::Never("resource deleted".into());
+            return Ready::Never(Reason::Deleted {
+                object: "resource".into(),
+            });
         };
         let key = (r, n, phase);
         if let Some(r) = self.dep_memo.get(&key) {
@@ -57,7 +62,9 @@ impl Want<'_> {
     fn start_gate_uncached(&mut self, resource: &str, node: &str, phase: Phase) -> Ready {
         let e = self.e;
         let Some(r) = e.facts.resource(resource) else {
-            return Ready::Never("resource deleted".into());
+            return Ready::Never(Reason::Deleted {
+                object: "resource".into(),
+            });
         };
         let group = r.group.clone();
         let mut ready = self.group_may_start(&group, node);
@@ -74,7 +81,7 @@ impl Want<'_> {
         for (d, kind, scope) in deps {
             let same_group = e.facts.resource(&d).is_some_and(|x| x.group == group);
             let step = if same_group {
-                self.same_group_dep(&d, kind, node, phase)
+                self.same_group_dep(resource, &d, kind, node, phase)
             } else {
                 self.cross_group_dep(resource, &d, kind, scope, node)
             };
@@ -86,7 +93,14 @@ impl Want<'_> {
         Ready::Go
     }
 
-    fn same_group_dep(&mut self, d: &str, kind: DependencyKind, node: &str, phase: Phase) -> Ready {
+    fn same_group_dep(
+        &mut self,
+        resource: &str,
+        d: &str,
+        kind: DependencyKind,
+        node: &str,
+        phase: Phase,
+    ) -> Ready {
         let e = self.e;
         let state = e.rt.state(d, node);
         let wants = self.up(d, node);
@@ -94,7 +108,10 @@ impl Want<'_> {
             Phase::Prenet => {
                 // A hard dependency that will never be online here: no PRENET_START either.
                 if kind.is_hard() && self.never_here(d, node) {
-                    return Ready::Never(format!("depends on {d}, which is not online"));
+                    return Ready::Never(Reason::DependencyNotOnline {
+                        resource: resource.to_string(),
+                        dependency: d.to_string(),
+                    });
                 }
                 let pending_prenet = e.has_method(d, Method::PrenetStart)
                     && wants
@@ -125,7 +142,10 @@ impl Want<'_> {
                 match (kind.is_hard(), coming) {
                     (_, true) => Ready::Wait,
                     (false, false) => Ready::Go,
-                    (true, false) => Ready::Never(format!("depends on {d}, which is not online")),
+                    (true, false) => Ready::Never(Reason::DependencyNotOnline {
+                        resource: resource.to_string(),
+                        dependency: d.to_string(),
+                    }),
                 }
             }
         }
@@ -205,14 +225,11 @@ impl Want<'_> {
         if coming {
             return Ready::Wait;
         }
-        let where_ = if local {
-            format!(" on node {node}")
-        } else {
-            String::new()
-        };
-        Ready::Blocked(format!(
-            "resource {resource} depends on {d}, which is not online{where_} and is not coming online"
-        ))
+        Ready::Blocked(Reason::DependencyBlocked {
+            resource: resource.to_string(),
+            dependency: d.to_string(),
+            node: local.then(|| node.to_string()),
+        })
     }
 
     /// START waits until every resource of the group coming up on the node has finished
@@ -260,8 +277,9 @@ impl Want<'_> {
         !started && !self.coming_back(d, node) && !self.coming(d, node)
     }
 
-    /// Whether a resource's start waits, directly or through hard dependencies in its group
-    /// that have not started, for a hard dependency in another group.
+    /// Whether a resource's start waits, directly or through dependencies in its group that
+    /// have not started, for a hard dependency in another group. A weak dependency in the group
+    /// counts too: PRENET_START waits for the depended-on's PRENET_START all the same.
     fn waits_on_another_group(&mut self, resource: &str, node: &str) -> bool {
         self.waits_across(resource, node, 0)
     }
@@ -275,11 +293,12 @@ impl Want<'_> {
             .graph
             .dependencies_of(resource)
             .into_iter()
-            .filter(|(_, edge, _)| edge.kind.is_hard() && edge.applies_on(node))
+            .filter(|(_, edge, _)| edge.applies_on(node))
             .map(|(d, edge, scope)| {
                 let same = e.facts.resource(d).is_some_and(|x| x.group == group);
                 (d.to_string(), edge.kind, scope, same)
             })
+            .filter(|(_, kind, _, same)| *same || kind.is_hard())
             .collect();
         deps.into_iter().any(|(d, kind, scope, same)| {
             if same {
@@ -295,7 +314,9 @@ impl Want<'_> {
     /// Group-level gates on starting anything of the group on a node.
     pub fn group_may_start(&mut self, group: &str, node: &str) -> Ready {
         let Some(key) = self.e.facts.group_key(group, node) else {
-            return Ready::Never("group deleted".into());
+            return Ready::Never(Reason::Deleted {
+                object: "group".into(),
+            });
         };
         if let Some(r) = self.gate_memo.get(&key) {
             return r.clone();
@@ -308,16 +329,16 @@ impl Want<'_> {
     fn group_may_start_uncached(&mut self, group: &str, node: &str) -> Ready {
         let e = self.e;
         let Some(g) = e.facts.group(group) else {
-            return Ready::Never("group deleted".into());
+            return Ready::Never(Reason::Deleted {
+                object: "group".into(),
+            });
         };
         if e.rt.node(node).is_some_and(|x| x.booting) {
             // BOOT methods first (reference §d.2).
             return Ready::Wait;
         }
         if let Some(where_) = e.stop_failed_node(group) {
-            return Ready::Never(format!(
-                "a resource of the group is STOP_FAILED on node {where_}"
-            ));
+            return Ready::Never(Reason::StopFailedOn { node: where_ });
         }
         let elsewhere = e
             .facts
@@ -340,15 +361,28 @@ impl Want<'_> {
                     return if e.group_targets(&a.group, node) && !held {
                         Ready::Wait
                     } else {
-                        Ready::Blocked(format!(
-                            "resource group {} (++ affinity) is not online on node {node}",
-                            a.group
-                        ))
+                        Ready::Blocked(Reason::AffinityTargetAbsent {
+                            group: a.group.clone(),
+                            node: node.to_string(),
+                        })
                     };
                 }
-                // Never together: wait until the target has left the node.
+                // Never together: wait until the target has left the node — blocked if it
+                // cannot leave (STOP_FAILED there).
                 AffinityKind::StrongNegative if e.group_active_on(&a.group, node) => {
-                    return Ready::Wait;
+                    let stuck = e.cfg.groups.get(&a.group).is_some_and(|t| {
+                        t.resources
+                            .iter()
+                            .any(|r| e.rt.state(r, node) == RState::StopFailed)
+                    });
+                    return if stuck {
+                        Ready::Blocked(Reason::AffinityTargetStopFailed {
+                            group: a.group.clone(),
+                            node: node.to_string(),
+                        })
+                    } else {
+                        Ready::Wait
+                    };
                 }
                 _ => {}
             }
@@ -363,9 +397,10 @@ impl Want<'_> {
             });
             if repels && e.group_active_on(s, node) {
                 return match e.stop_failed_node(s) {
-                    Some(_) => Ready::Blocked(format!(
-                        "resource group {s} (which has a -- affinity for it) is still on node {node}"
-                    )),
+                    Some(_) => Ready::Blocked(Reason::RepelledBy {
+                        group: s.clone(),
+                        node: node.to_string(),
+                    }),
                     None => Ready::Wait,
                 };
             }
@@ -376,11 +411,14 @@ impl Want<'_> {
                 continue;
             }
             if let Some(at) = e.stop_failed_node(dep) {
-                return Ready::Blocked(format!(
-                    "depends on resource group {dep} (RG_dependencies), which is STOP_FAILED on node {at}"
-                ));
+                return Ready::Blocked(Reason::RgDependencyStopFailed {
+                    group: dep.clone(),
+                    node: at,
+                });
             }
-            let pending_here = self.group_up(dep, node);
+            // Wanted here, unless it is blocked here (it would wait for ever).
+            let blocked_on = |m: &str| e.group_state_on(dep, m) == RgState::PendingOnlineBlocked;
+            let pending_here = self.group_up(dep, node) && !blocked_on(node);
             if pending_here {
                 return Ready::Wait;
             }
@@ -392,15 +430,14 @@ impl Want<'_> {
             if online_somewhere {
                 continue;
             }
-            let coming =
-                e.rt.group(dep)
-                    .is_some_and(|d| d.wanted && !d.primaries.is_empty());
+            let coming = e
+                .rt
+                .group(dep)
+                .is_some_and(|d| d.wanted && d.primaries.iter().any(|m| !blocked_on(m.as_str())));
             if coming {
                 return Ready::Wait;
             }
-            return Ready::Blocked(format!(
-                "depends on resource group {dep} (RG_dependencies), which is offline"
-            ));
+            return Ready::Blocked(Reason::RgDependencyOffline { group: dep.clone() });
         }
         Ready::Go
     }
