@@ -103,28 +103,116 @@ impl DependencyGraph {
         g
     }
 
-    fn resolve_scopes(&mut self, cfg: &ClusterConfig) {
-        for e in self.graph.edge_references() {
-            let from_group = &self.group_of[e.source().index()];
-            let to_group = &self.group_of[e.target().index()];
-            let scope = match e.weight().scope {
-                Scope::LocalNode => EffectiveScope::Local,
-                Scope::AnyNode => EffectiveScope::Any,
-                Scope::FromRgAffinities if from_group == to_group => EffectiveScope::Local,
-                Scope::FromRgAffinities => {
-                    let affinity = cfg.groups.get(from_group).and_then(|g| {
-                        g.rg_affinities()
-                            .into_iter()
-                            .find(|a| &a.group == to_group && a.kind.is_positive())
-                    });
-                    match affinity {
-                        Some(a) if a.kind.is_strong_positive() => EffectiveScope::Local,
-                        Some(_) => EffectiveScope::LocalIfColocated,
-                        None => EffectiveScope::Any,
-                    }
+    /// The graph after `resource` was created: its node, its dependencies, the implicit
+    /// network dependencies it brings into its group — what [`DependencyGraph::build`] would
+    /// give (neighbours may list in another order), at the cost of the one resource.
+    pub fn resource_created(&mut self, cfg: &ClusterConfig, resource: &str) {
+        let Some(r) = cfg.resources.get(resource) else {
+            return;
+        };
+        if self.index.contains_key(resource) {
+            *self = DependencyGraph::build(cfg);
+            return;
+        }
+        let from = self.graph.add_node(r.name.clone());
+        self.index.insert(r.name.clone(), from);
+        self.group_of.push(r.group.clone());
+        let mut added = Vec::new();
+        for kind in DependencyKind::ALL {
+            for entry in r.dependencies(kind) {
+                if let Some(&to) = self.index.get(&entry.resource) {
+                    let edge = DepEdge {
+                        kind,
+                        scope: entry.scope,
+                        node: entry.node,
+                        implicit: false,
+                    };
+                    added.push(self.graph.add_edge(from, to, edge));
                 }
+            }
+        }
+        if let Some(g) = cfg.groups.get(&r.group)
+            && g.implicit_network_dependencies()
+            && !g.is_scalable()
+        {
+            let network = |name: &str| {
+                cfg.resources
+                    .get(name)
+                    .and_then(|x| cfg.types.get(&x.type_name))
+                    .is_some_and(|t| t.is_network_address())
             };
-            self.resolved.insert(e.id(), scope);
+            let is_network = network(resource);
+            for other in &g.resources {
+                if other == resource || network(other) == is_network {
+                    continue;
+                }
+                let Some(&ix) = self.index.get(other) else {
+                    continue;
+                };
+                let (a, b) = if is_network { (ix, from) } else { (from, ix) };
+                let edge = DepEdge {
+                    kind: DependencyKind::Strong,
+                    scope: Scope::LocalNode,
+                    node: None,
+                    implicit: true,
+                };
+                added.push(self.graph.add_edge(a, b, edge));
+            }
+        }
+        for e in added {
+            let scope = self.resolve(cfg, e);
+            self.resolved.insert(e, scope);
+        }
+    }
+
+    /// Every edge as (from, to, edge, scope), sorted: what two graphs of one configuration
+    /// share whatever order they were built in.
+    #[cfg(any(test, debug_assertions))]
+    pub(crate) fn edge_set(&self) -> Vec<(String, String, String, EffectiveScope)> {
+        let mut v: Vec<_> = self
+            .graph
+            .edge_references()
+            .map(|e| {
+                (
+                    self.graph[e.source()].clone(),
+                    self.graph[e.target()].clone(),
+                    format!("{:?}", e.weight()),
+                    self.resolved[&e.id()],
+                )
+            })
+            .collect();
+        v.sort_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)));
+        v
+    }
+
+    fn resolve_scopes(&mut self, cfg: &ClusterConfig) {
+        let edges: Vec<EdgeIndex> = self.graph.edge_indices().collect();
+        for e in edges {
+            let scope = self.resolve(cfg, e);
+            self.resolved.insert(e, scope);
+        }
+    }
+
+    fn resolve(&self, cfg: &ClusterConfig, e: EdgeIndex) -> EffectiveScope {
+        let (source, target) = self.graph.edge_endpoints(e).expect("an edge of the graph");
+        let from_group = &self.group_of[source.index()];
+        let to_group = &self.group_of[target.index()];
+        match self.graph[e].scope {
+            Scope::LocalNode => EffectiveScope::Local,
+            Scope::AnyNode => EffectiveScope::Any,
+            Scope::FromRgAffinities if from_group == to_group => EffectiveScope::Local,
+            Scope::FromRgAffinities => {
+                let affinity = cfg.groups.get(from_group).and_then(|g| {
+                    g.rg_affinities()
+                        .into_iter()
+                        .find(|a| &a.group == to_group && a.kind.is_positive())
+                });
+                match affinity {
+                    Some(a) if a.kind.is_strong_positive() => EffectiveScope::Local,
+                    Some(_) => EffectiveScope::LocalIfColocated,
+                    None => EffectiveScope::Any,
+                }
+            }
         }
     }
 

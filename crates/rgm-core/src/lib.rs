@@ -12,6 +12,7 @@ mod check_resource;
 mod check_type;
 pub mod config;
 mod cycle;
+mod cycle_scope;
 pub mod deps;
 pub mod derived;
 pub mod edit;
@@ -28,7 +29,9 @@ pub mod serial;
 pub mod testkit;
 mod type_upgrade;
 
-pub use change::{Change, InstalledNodesEdit, NothingRunning, Plan, RuntimeView};
+pub use change::{
+    Change, ConfigChanges, ConfigVersion, InstalledNodesEdit, NothingRunning, Plan, RuntimeView,
+};
 pub use config::{
     ClusterConfig, FailoverMode, Node, NodeSwitch, RegisteredType, Resource, ResourceGroup,
 };

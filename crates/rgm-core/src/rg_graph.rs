@@ -50,27 +50,58 @@ impl RgGraph {
                 }
             }
         }
+        let mut rg = RgGraph { graph, index };
         for r in cfg.resources.values() {
-            let Some(&from) = index.get(&r.group) else {
+            rg.add_resource_edges(cfg, r);
+        }
+        rg
+    }
+
+    /// The graph after `resource` was created: the edges of its hard dependencies on other
+    /// groups' resources, at the cost of the one resource.
+    pub fn resource_created(&mut self, cfg: &ClusterConfig, resource: &str) {
+        if let Some(r) = cfg.resources.get(resource) {
+            self.add_resource_edges(cfg, r);
+        }
+    }
+
+    fn add_resource_edges(&mut self, cfg: &ClusterConfig, r: &crate::config::Resource) {
+        let Some(&from) = self.index.get(&r.group) else {
+            return;
+        };
+        for kind in crate::deps::DependencyKind::ALL {
+            if !kind.is_hard() {
                 continue;
-            };
-            for kind in crate::deps::DependencyKind::ALL {
-                if !kind.is_hard() {
+            }
+            for entry in r.dependencies(kind) {
+                let Some(target) = cfg.resources.get(&entry.resource) else {
                     continue;
-                }
-                for entry in r.dependencies(kind) {
-                    let Some(target) = cfg.resources.get(&entry.resource) else {
-                        continue;
-                    };
-                    if target.group != r.group
-                        && let Some(&to) = index.get(&target.group)
-                    {
-                        graph.add_edge(from, to, RgEdge::ResourceDependency);
-                    }
+                };
+                if target.group != r.group
+                    && let Some(&to) = self.index.get(&target.group)
+                {
+                    self.graph.add_edge(from, to, RgEdge::ResourceDependency);
                 }
             }
         }
-        RgGraph { graph, index }
+    }
+
+    /// Every edge as (from, to, edge), sorted.
+    #[cfg(any(test, debug_assertions))]
+    pub(crate) fn edge_set(&self) -> Vec<(String, String, String)> {
+        let mut v: Vec<_> = self
+            .graph
+            .edge_references()
+            .map(|e| {
+                (
+                    self.graph[e.source()].clone(),
+                    self.graph[e.target()].clone(),
+                    format!("{:?}", e.weight()),
+                )
+            })
+            .collect();
+        v.sort();
+        v
     }
 
     /// A cycle through RG_dependencies and strong affinities (`++`, `+++`, `--`), which

@@ -355,3 +355,46 @@ fn scha_control_health_gone_and_timers_name_what_they_change() {
     assert!(!c.runs.is_empty());
     assert!(c.resources.contains(&("db".to_string(), "n1".to_string())));
 }
+
+#[test]
+fn config_changes_name_the_objects_a_change_touched() {
+    let mut s = two_nodes();
+    // The first take after the engine began: compare everything.
+    assert!(s.h.engine.take_config_changes().whole);
+    assert!(s.h.engine.take_config_changes().is_empty());
+    let v0 = s.h.engine.config_version();
+    let id = s.h.request(AdminRequest::CreateResource {
+        names: vec!["cache".into()],
+        group: "rg1".into(),
+        type_name: "TEST.full:1".into(),
+        edits: rgm_core::testkit::edits(&["Resource_dependencies=db"]),
+        enabled: true,
+    });
+    s.h.succeed_all();
+    s.h.ok(id);
+    let c = s.h.engine.take_config_changes();
+    assert!(!c.whole);
+    assert_eq!(c.groups, names(&["rg1"]));
+    assert_eq!(c.resources, names(&["cache"]));
+    // A reader that kept the version learns the same, without taking anything.
+    assert_eq!(s.h.engine.config_changes_since(v0), Some(c));
+    let v1 = s.h.engine.config_version();
+    assert_ne!(v0, v1);
+    assert!(s.h.engine.config_changes_since(v1).unwrap().is_empty());
+    // A refused change names nothing.
+    let id = s.h.request(AdminRequest::CreateResource {
+        names: vec!["loop".into()],
+        group: "rg1".into(),
+        type_name: "TEST.full:1".into(),
+        edits: rgm_core::testkit::edits(&["Resource_dependencies=nothing"]),
+        enabled: true,
+    });
+    s.h.err(id);
+    assert!(s.h.engine.take_config_changes().is_empty());
+    // A node joining may touch anything.
+    s.h.join("n3");
+    assert!(s.h.engine.take_config_changes().whole);
+    assert_eq!(s.h.engine.config_changes_since(v1), None);
+    // Another engine's versions tell nothing.
+    assert_eq!(two_nodes().h.engine.config_changes_since(v1), None);
+}

@@ -19,7 +19,7 @@
 //!
 //! Values are JSON, the same shapes as the whole-file forms of docs/config-format.md.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
@@ -126,6 +126,64 @@ impl Layout {
             &new.resources,
             &mut ops,
         );
+        ops
+    }
+
+    /// The writes of the groups and resources named, as `new` has them: a put for one that
+    /// is there, a delete for one that is not. The cost is what is named, not the
+    /// configuration's size.
+    pub fn object_ops(
+        &self,
+        groups: &BTreeSet<String>,
+        resources: &BTreeSet<String>,
+        new: &ClusterConfig,
+    ) -> Vec<Op> {
+        let mut ops = Vec::new();
+        put_named(self, "config/group/", groups, &new.groups, &mut ops);
+        put_named(
+            self,
+            "config/resource/",
+            resources,
+            &new.resources,
+            &mut ops,
+        );
+        ops
+    }
+
+    /// The writes that turn the configuration stored as `stored` (the keys under `config/`,
+    /// as read) into `new`: a put for each object whose stored value differs or is missing, a
+    /// delete for each stored object `new` lacks.
+    pub fn config_ops_against(&self, stored: &[KeyValue], new: &ClusterConfig) -> Vec<Op> {
+        let mut old: BTreeMap<&str, &[u8]> = stored
+            .iter()
+            .filter(|kv| self.rel(&kv.key).is_some_and(|r| r.starts_with("config/")))
+            .map(|kv| (kv.key.as_str(), kv.value.as_slice()))
+            .collect();
+        let mut ops = Vec::new();
+        let mut put = |key: String, value: Vec<u8>| {
+            if old.remove(key.as_str()) != Some(value.as_slice()) {
+                ops.push(Op::put(key, value));
+            }
+        };
+        let record = ClusterRecord {
+            format: CONFIG_FORMAT.into(),
+            version: CONFIG_VERSION,
+            cluster_name: new.cluster_name.clone(),
+        };
+        put(self.key("config/cluster"), json(&record));
+        for (k, v) in &new.nodes {
+            put(self.key(&format!("config/node/{k}")), json(v));
+        }
+        for (k, v) in &new.types {
+            put(self.key(&format!("config/type/{k}")), json(v));
+        }
+        for (k, v) in &new.groups {
+            put(self.key(&format!("config/group/{k}")), json(v));
+        }
+        for (k, v) in &new.resources {
+            put(self.key(&format!("config/resource/{k}")), json(v));
+        }
+        ops.extend(old.into_keys().map(|k| Op::delete(k.to_string())));
         ops
     }
 
@@ -398,6 +456,23 @@ fn diff_map<K: AsRef<str> + Ord, V: PartialEq + Serialize>(
         if !new.contains_key(k) {
             ops.push(Op::delete(layout.key(&format!("{prefix}{}", k.as_ref()))));
         }
+    }
+}
+
+/// Puts of the objects `names` that `new` has, deletes of those it lacks.
+fn put_named<V: Serialize>(
+    layout: &Layout,
+    prefix: &str,
+    names: &BTreeSet<String>,
+    new: &BTreeMap<String, V>,
+    ops: &mut Vec<Op>,
+) {
+    for k in names {
+        let key = layout.key(&format!("{prefix}{k}"));
+        ops.push(match new.get(k) {
+            Some(v) => Op::put(key, json(v)),
+            None => Op::delete(key),
+        });
     }
 }
 

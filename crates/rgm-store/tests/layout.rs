@@ -16,6 +16,18 @@ fn sample() -> ClusterConfig {
     cfg
 }
 
+/// `cfg` with resource r2 gone from it and from its group.
+fn without_r2(cfg: &ClusterConfig) -> ClusterConfig {
+    let mut gone = cfg.clone();
+    gone.resources.remove("r2");
+    gone.groups
+        .get_mut("rg1")
+        .unwrap()
+        .resources
+        .retain(|r| r != "r2");
+    gone
+}
+
 fn keys(ops: &[Op]) -> Vec<String> {
     ops.iter()
         .map(|o| match o {
@@ -71,18 +83,47 @@ fn a_change_writes_only_the_objects_it_changed() {
         keys(&layout.config_ops(Some(&old), &new)),
         ["put config/resource/r2"]
     );
-    let mut gone = old.clone();
-    gone.resources.remove("r2");
-    gone.groups
-        .get_mut("rg1")
-        .unwrap()
-        .resources
-        .retain(|r| r != "r2");
+    let gone = without_r2(&old);
     assert_eq!(
         keys(&layout.config_ops(Some(&old), &gone)),
         ["put config/group/rg1", "delete config/resource/r2"]
     );
     assert!(layout.config_ops(Some(&old), &old).is_empty());
+}
+
+#[test]
+fn a_whole_configuration_is_compared_with_what_the_store_holds() {
+    let layout = Layout::cluster("c1");
+    let t = tempfile::tempdir().unwrap();
+    let store = LocalStore::open(t.path()).unwrap();
+    let old = sample();
+    let stored = || store.range_now(&layout.config_prefix()).unwrap().kvs;
+    let ops = layout.config_ops_against(&stored(), &old);
+    assert_eq!(ops.len(), 7);
+    store.txn_now(Txn::ops(ops)).unwrap();
+    assert!(layout.config_ops_against(&stored(), &old).is_empty());
+    let gone = without_r2(&old);
+    let ops = layout.config_ops_against(&stored(), &gone);
+    assert_eq!(
+        keys(&ops),
+        [
+            format!("put {}", layout.key("config/group/rg1")),
+            format!("delete {}", layout.key("config/resource/r2"))
+        ]
+    );
+    store.txn_now(Txn::ops(ops)).unwrap();
+    let got = layout.load_config(&stored()).unwrap();
+    assert!(got.as_ref() == Some(&gone));
+    // The objects a change names are written as they are now, whatever was there.
+    let named = |n: &[&str]| n.iter().map(|s| s.to_string()).collect();
+    assert_eq!(
+        keys(&layout.object_ops(&named(&["rg1"]), &named(&["r1", "r2"]), &gone)),
+        [
+            format!("put {}", layout.key("config/group/rg1")),
+            format!("put {}", layout.key("config/resource/r1")),
+            format!("delete {}", layout.key("config/resource/r2"))
+        ]
+    );
 }
 
 #[test]

@@ -74,6 +74,8 @@ pub struct Host {
     next_request: u64,
     timers: BTreeMap<(Instant, u64), TimerId>,
     config_dirty: bool,
+    /// The admission checks, with the view's size kept between requests.
+    admission: crate::admission::Admission,
     out: Output,
     /// This node's name: the views it makes say it is the president.
     president: String,
@@ -92,6 +94,7 @@ impl Host {
             next_request: 1,
             timers: BTreeMap::new(),
             config_dirty: false,
+            admission: crate::admission::Admission::default(),
             out: Output::default(),
             watches: Watches::default(),
         }
@@ -112,7 +115,7 @@ impl Host {
         progress: Option<ProgressTx>,
     ) {
         let detached = matches!(request, Request::AdminAsync(_));
-        if let Err(refusal) = crate::admission::admit(&mut request, &self.engine, node) {
+        if let Err(refusal) = self.admission.admit(&mut request, &self.engine, node) {
             self.out.replies.push((reply, refusal));
             return;
         }

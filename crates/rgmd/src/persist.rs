@@ -3,19 +3,21 @@
 //! batch of events — group commit: the transaction holds every object the batch changed, and
 //! the batch's replies, launches and cluster-log records wait for it.
 
-use rgm_core::ClusterConfig;
 use rgm_core::engine::{Engine, Snapshot};
+use rgm_core::{ClusterConfig, ConfigChanges};
 
 use rgm_store::layout::{BootRecord, RunIndex};
 use rgm_store::{Compare, Layout, Op, Store, StoreError, Txn};
 
-/// The store, and what was last written to it.
+/// The store, and what is known of what was written to it.
 pub struct Persistence {
     store: Box<dyn Store>,
     layout: Layout,
     node: String,
     boot_id: String,
-    config: Option<ClusterConfig>,
+    /// The engine's configuration changes taken but not yet written (a refused transaction
+    /// keeps them for the next).
+    config_pending: ConfigChanges,
     runs: RunIndex,
     boot_written: bool,
     /// The writes of commits that failed (the store could not write: a full disk, an I/O
@@ -48,7 +50,7 @@ impl Persistence {
             layout,
             node: node.to_string(),
             boot_id: boot_id.to_string(),
-            config: None,
+            config_pending: ConfigChanges::default(),
             runs: RunIndex::default(),
             boot_written: false,
             unsaved: Vec::new(),
@@ -79,10 +81,10 @@ impl Persistence {
             ),
             None => None,
         };
-        self.config = config.clone();
         self.runs = state.as_ref().map(RunIndex::of).unwrap_or_default();
         self.unsaved.clear();
         self.config_unsaved = false;
+        self.config_pending = ConfigChanges::default();
         Ok(Loaded {
             config,
             state,
@@ -103,14 +105,20 @@ impl Persistence {
 
     /// Writes a new configuration now (the first one, made at start-up).
     pub async fn save_config(&mut self, config: &ClusterConfig) -> Result<(), StoreError> {
-        let ops = self.layout.config_ops(self.config.as_ref(), config);
-        self.commit_ops(ops).await?;
-        self.config = Some(config.clone());
-        Ok(())
+        let ops = self.whole_config_ops(config).await?;
+        self.commit_ops(ops).await
+    }
+
+    /// The writes that bring the stored configuration to `config`, compared with what the
+    /// store holds (read now: only after a change of a node or a type, or at start-up).
+    async fn whole_config_ops(&self, config: &ClusterConfig) -> Result<Vec<Op>, StoreError> {
+        let stored = self.store.range(&self.layout.config_prefix()).await?.kvs;
+        Ok(self.layout.config_ops_against(&stored, config))
     }
 
     /// Writes, in one transaction, what changed in the engine's configuration (when `config`:
-    /// compared object by object with what was written last), every runtime record the engine
+    /// the objects the engine says it changed — after a change of a node or a type, every
+    /// object compared with what was written last), every runtime record the engine
     /// changed since the last commit, and `extra` writes — applied only if every one of
     /// `compares` holds (a president's epoch). `Ok(false)`: they did not; nothing was written.
     /// When the store cannot write (`Err`), nothing was written and the writes are kept: the
@@ -124,11 +132,26 @@ impl Persistence {
     ) -> Result<bool, StoreError> {
         let config = config || self.config_unsaved;
         let mut ops = std::mem::take(&mut self.unsaved);
-        if config {
-            ops.extend(
-                self.layout
-                    .config_ops(self.config.as_ref(), engine.config()),
-            );
+        self.config_pending.merge(engine.take_config_changes());
+        let written = config.then(|| std::mem::take(&mut self.config_pending));
+        if let Some(changed) = &written {
+            let cfg = engine.config();
+            if changed.whole {
+                match self.whole_config_ops(cfg).await {
+                    Ok(writes) => ops.extend(writes),
+                    Err(e) => {
+                        self.config_pending.merge(changed.clone());
+                        self.unsaved = ops;
+                        self.config_unsaved = true;
+                        return Err(e);
+                    }
+                }
+            } else {
+                ops.extend(
+                    self.layout
+                        .object_ops(&changed.groups, &changed.resources, cfg),
+                );
+            }
         }
         let changes = engine.take_changes();
         if !changes.is_empty() {
@@ -159,13 +182,13 @@ impl Persistence {
         };
         self.config_unsaved = false;
         if !done.succeeded {
+            if let Some(changed) = written {
+                self.config_pending.merge(changed);
+            }
             return Ok(false);
         }
         if !changes.is_empty() {
             self.boot_written = true;
-        }
-        if config {
-            self.config = Some(engine.config().clone());
         }
         Ok(true)
     }

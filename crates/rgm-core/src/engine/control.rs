@@ -410,6 +410,7 @@ impl Engine {
         let msg_changed = x.status_msg != message;
         x.status = status;
         x.status_msg = message.clone();
+        self.msg_writes += 1;
         if status_changed {
             self.log(LogRecord::status(resource, node, status));
         }

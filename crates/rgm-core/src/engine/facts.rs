@@ -4,7 +4,7 @@
 
 use rtreg::Method;
 
-use crate::config::{ClusterConfig, NodeSwitch};
+use crate::config::{ClusterConfig, NodeSwitch, Resource};
 use crate::deps::Affinity;
 use crate::fxhash::FxMap;
 
@@ -49,6 +49,27 @@ impl MethodSet {
 
     pub fn has(self, m: Method) -> bool {
         self.0 & MethodSet::bit(m) != 0
+    }
+}
+
+impl ResourceFacts {
+    fn of(cfg: &ClusterConfig, r: &Resource) -> ResourceFacts {
+        let methods = cfg
+            .types
+            .get(&r.type_name)
+            .map(|t| {
+                t.spec
+                    .methods
+                    .keys()
+                    .fold(0u16, |acc, m| acc | MethodSet::bit(*m))
+            })
+            .unwrap_or(0);
+        ResourceFacts {
+            group: r.group.clone(),
+            enabled: r.enabled.clone(),
+            monitored: r.monitored.clone(),
+            methods: MethodSet(methods),
+        }
     }
 }
 
@@ -128,25 +149,7 @@ impl Facts {
         let resources = cfg
             .resources
             .values()
-            .map(|r| {
-                let methods = cfg
-                    .types
-                    .get(&r.type_name)
-                    .map(|t| {
-                        t.spec
-                            .methods
-                            .keys()
-                            .fold(0u16, |acc, m| acc | MethodSet::bit(*m))
-                    })
-                    .unwrap_or(0);
-                let facts = ResourceFacts {
-                    group: r.group.clone(),
-                    enabled: r.enabled.clone(),
-                    monitored: r.monitored.clone(),
-                    methods: MethodSet(methods),
-                };
-                (r.name.clone(), facts)
-            })
+            .map(|r| (r.name.clone(), ResourceFacts::of(cfg, r)))
             .collect();
         let node_names = cfg.node_names();
         Facts {
@@ -171,6 +174,70 @@ impl Facts {
                 .collect(),
             node_names,
         }
+    }
+
+    /// The facts after `resource` was created (in a group that exists): what
+    /// [`Facts::of`] would give, at the cost of the one resource.
+    pub fn resource_created(&mut self, cfg: &ClusterConfig, resource: &str) {
+        let Some(r) = cfg.resources.get(resource) else {
+            return;
+        };
+        if let (Some(f), Some(g)) = (self.groups.get_mut(&r.group), cfg.groups.get(&r.group)) {
+            f.members = g.resources.clone();
+        }
+        for kind in crate::deps::DependencyKind::ALL {
+            for entry in r.dependencies(kind) {
+                let Some(target) = cfg.resources.get(&entry.resource) else {
+                    continue;
+                };
+                if target.group != r.group
+                    && let Some(f) = self.groups.get_mut(&target.group)
+                    && let Err(at) = f.resource_dependents.binary_search(&r.group)
+                {
+                    f.resource_dependents.insert(at, r.group.clone());
+                }
+            }
+        }
+        self.resources
+            .insert(r.name.clone(), ResourceFacts::of(cfg, r));
+        let id = self.resource_ids.len() as u32;
+        self.resource_ids.entry(r.name.clone()).or_insert(id);
+    }
+
+    /// The facts after a group was managed or unmanaged (or suspended or resumed).
+    pub fn group_flags_changed(&mut self, cfg: &ClusterConfig, group: &str) {
+        if let (Some(f), Some(g)) = (self.groups.get_mut(group), cfg.groups.get(group)) {
+            f.managed = g.managed;
+        }
+    }
+
+    /// The facts after a resource's On_off_switch or Monitored_switch changed.
+    pub fn switches_changed(&mut self, cfg: &ClusterConfig, resource: &str) {
+        if let (Some(f), Some(r)) = (
+            self.resources.get_mut(resource),
+            cfg.resources.get(resource),
+        ) {
+            f.enabled = r.enabled.clone();
+            f.monitored = r.monitored.clone();
+        }
+    }
+
+    /// Everything but the ids, in a stable order: what two facts of one configuration share.
+    #[cfg(debug_assertions)]
+    pub fn summary(&self) -> String {
+        let groups: std::collections::BTreeMap<_, _> = self
+            .groups
+            .iter()
+            .map(|(k, v)| (k, format!("{v:?}")))
+            .collect();
+        let resources: std::collections::BTreeMap<_, _> = self
+            .resources
+            .iter()
+            .map(|(k, v)| (k, format!("{v:?}")))
+            .collect();
+        let mut ids: Vec<&String> = self.resource_ids.keys().collect();
+        ids.sort();
+        format!("{groups:?}\n{resources:?}\n{ids:?}\n{:?}", self.node_names)
     }
 
     pub fn group(&self, g: &str) -> Option<&GroupFacts> {

@@ -107,6 +107,7 @@ impl Engine {
         let (status_changed, msg_changed) = (x.status != Status::Faulted, x.status_msg != reason);
         x.status = Status::Faulted;
         x.status_msg = reason.to_string();
+        self.msg_writes += 1;
         if status_changed {
             self.log(LogRecord::status(r, n, Status::Faulted));
         }

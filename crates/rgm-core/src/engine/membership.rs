@@ -28,6 +28,8 @@ impl Engine {
                 ));
                 return;
             }
+            self.cfg_changes.whole = true;
+            self.cfg_log.push(None);
             self.config_changed();
         }
         match self.rt.node(node) {

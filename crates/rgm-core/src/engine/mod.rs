@@ -111,6 +111,12 @@ pub struct Engine {
     settings: EngineSettings,
     /// What a restore left for the first event: timers to arm again, fences still owed.
     restored: Option<recovery::Restored>,
+    /// The configuration objects changed since the daemon last took them.
+    cfg_changes: crate::change::ConfigChanges,
+    /// The last configuration changes, numbered ([`Engine::config_changes_since`]).
+    cfg_log: crate::change::ConfigLog,
+    /// How many times a status message was set ([`Engine::status_msg_version`]).
+    msg_writes: u64,
 }
 
 impl Engine {
@@ -150,6 +156,12 @@ impl Engine {
             refusals: refusals::Refusals::default(),
             settings: EngineSettings::default(),
             restored: None,
+            cfg_changes: crate::change::ConfigChanges {
+                whole: true,
+                ..Default::default()
+            },
+            cfg_log: crate::change::ConfigLog::default(),
+            msg_writes: 0,
         };
         e.dirty.set_ranks(&e.facts);
         e.sync_runtime();
@@ -257,6 +269,62 @@ impl Engine {
         self.prune_histories();
         self.dirty.extend(self.cfg.groups.keys().cloned());
         self.emit(Action::PersistConfig);
+    }
+
+    /// After `change` was applied: a resource created, a resource switched on or off, a group
+    /// managed or suspended, costs what it touched (its graphs' edges, its facts, its group
+    /// and the groups around it queued); anything else rebuilds
+    /// everything ([`Engine::config_changed`]).
+    fn config_changed_by(&mut self, change: &crate::change::Change) {
+        use crate::change::Change;
+        match change {
+            Change::CreateResource { name, group, .. } if self.rt.group(group).is_some() => {
+                self.graph.resource_created(&self.cfg, name);
+                self.rg_graph.resource_created(&self.cfg, name);
+                self.facts.resource_created(&self.cfg, name);
+                self.queue_with_neighbours(group);
+            }
+            Change::SetManaged { group, .. } | Change::SetSuspended { group, .. } => {
+                self.facts.group_flags_changed(&self.cfg, group);
+                self.queue_with_neighbours(group);
+            }
+            Change::SetEnabled { resource, .. } | Change::SetMonitored { resource, .. } => {
+                self.facts.switches_changed(&self.cfg, resource);
+                if let Some(r) = self.cfg.resources.get(resource) {
+                    let group = r.group.clone();
+                    self.queue_with_neighbours(&group);
+                }
+            }
+            _ => return self.config_changed(),
+        }
+        #[cfg(debug_assertions)]
+        self.assert_facts_rebuilt();
+        self.emit(Action::PersistConfig);
+    }
+
+    /// Queues `group` and every group its state or its resources' matter to: those that
+    /// depend on it, have an affinity for it, or hold a resource depending on one of its.
+    fn queue_with_neighbours(&mut self, group: &str) {
+        let mut queued = vec![group.to_string()];
+        if let Some(f) = self.facts.group(group) {
+            queued.extend(f.rg_dependents.iter().cloned());
+            queued.extend(f.affine_sources.iter().cloned());
+            queued.extend(f.resource_dependents.iter().cloned());
+            queued.extend(f.rg_dependencies.iter().cloned());
+            queued.extend(f.rg_affinities.iter().map(|a| a.group.clone()));
+        }
+        self.dirty.extend(queued);
+    }
+
+    /// What an incremental update left equals what a rebuild gives.
+    #[cfg(debug_assertions)]
+    fn assert_facts_rebuilt(&self) {
+        let graph = DependencyGraph::build(&self.cfg);
+        debug_assert_eq!(graph.edge_set(), self.graph.edge_set());
+        let rg = RgGraph::build(&self.cfg);
+        debug_assert_eq!(rg.edge_set(), self.rg_graph.edge_set());
+        let facts = Facts::of(&self.cfg);
+        debug_assert_eq!(facts.summary(), self.facts.summary());
     }
 
     /// Drops runtime entries of deleted objects and adds entries for new ones.

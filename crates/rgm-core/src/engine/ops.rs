@@ -274,15 +274,20 @@ impl Engine {
     fn take_step(&mut self, id: RequestId, step: &Step) -> Result<bool, RequestError> {
         match step {
             Step::Apply(change) => {
-                let plan = self.cfg.plan(change, &EngineRuntime(self))?;
-                self.cfg = plan.next;
+                let touched = crate::change::touched(&self.cfg, change);
+                let mut cfg = std::mem::take(&mut self.cfg);
+                let applied = cfg.apply(change, &EngineRuntime(self));
+                self.cfg = cfg;
+                applied?;
+                self.cfg_changes.note(touched.clone());
+                self.cfg_log.push(touched);
                 self.log(LogRecord::decision(
                     msg::CONFIG_CHANGED,
                     Severity::Notice,
                     format!("configuration changed: {}", change),
                     &[],
                 ));
-                self.config_changed();
+                self.config_changed_by(change);
                 Ok(true)
             }
             Step::Validate { prior, change } => {
@@ -376,6 +381,19 @@ impl Engine {
         }
     }
 
+    /// Whether VALIDATE may run for `change`: not for a resource created of a type that
+    /// declares none (then there is nothing to copy and check again: the request's dry run
+    /// checked it, and the config lock has kept it true).
+    fn may_validate(&self, change: &Change) -> bool {
+        match change {
+            Change::CreateResource { type_name, .. } => self
+                .cfg
+                .resolve_type(type_name)
+                .map_or(true, |t| t.spec.method(Method::Validate).is_some()),
+            _ => true,
+        }
+    }
+
     /// Launches VALIDATE for a change wherever the rt_callbacks page asks for it.
     fn validate(
         &mut self,
@@ -383,12 +401,15 @@ impl Engine {
         prior: &[Change],
         change: &Change,
     ) -> Result<(), RequestError> {
+        if !self.may_validate(change) {
+            return Ok(());
+        }
         let mut base = self.cfg.clone();
         for c in prior {
             base.apply(c, &EngineRuntime(self))?;
         }
-        let plan = base.plan(change, &EngineRuntime(self))?;
-        let next = &plan.next;
+        let changed = base.apply(change, &EngineRuntime(self))?;
+        let next = &base;
         // (resource, args per node)
         let mut runs: Vec<(String, String, ValidateArgs)> = Vec::new();
         // Resources with VALIDATE none of whose Init_nodes is up: never applied unvalidated.
@@ -422,16 +443,12 @@ impl Engine {
             }
             Change::UpdateResource { name, .. } => {
                 let r = &next.resources[name];
-                add(next, name, &|n| {
-                    args::update_args(next, r, &plan.changed, n)
-                });
+                add(next, name, &|n| args::update_args(next, r, &changed, n));
             }
             Change::UpdateGroup { name, .. } => {
                 for rname in &next.groups[name].resources {
                     let r = &next.resources[rname];
-                    add(next, rname, &|_| {
-                        args::group_update_args(next, r, &plan.changed)
-                    });
+                    add(next, rname, &|_| args::group_update_args(next, r, &changed));
                 }
             }
             _ => {}

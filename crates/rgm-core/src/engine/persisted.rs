@@ -16,6 +16,34 @@ impl Engine {
         self.rt.take_changes()
     }
 
+    /// The configuration objects changed since the last call (everything, the first time):
+    /// [`ConfigChanges::whole`](crate::ConfigChanges) when a node or a type changed.
+    pub fn take_config_changes(&mut self) -> crate::ConfigChanges {
+        std::mem::take(&mut self.cfg_changes)
+    }
+
+    /// Where the configuration is in this engine's changes.
+    pub fn config_version(&self) -> crate::change::ConfigVersion {
+        self.cfg_log.version()
+    }
+
+    /// The groups and resources changed since `since` ([`Engine::config_version`]); `None`
+    /// when a node or a type changed since, `since` is too far back to tell, or of another
+    /// engine.
+    pub fn config_changes_since(
+        &self,
+        since: crate::change::ConfigVersion,
+    ) -> Option<crate::ConfigChanges> {
+        self.cfg_log.since(since)
+    }
+
+    /// Changes whenever a status message is set (to a text or to none by a method): the
+    /// messages can have grown only when it changed. The RGM clearing a message, or an object
+    /// deleted with its message, leaves it as it is. Two engines never share one.
+    pub fn status_msg_version(&self) -> (u64, u64) {
+        (self.cfg_log.instance(), self.msg_writes)
+    }
+
     /// The stored record of a resource on a node; `None` if it has none (deleted).
     pub fn resource_record(&self, resource: &str, node: &str) -> Option<ResNode> {
         self.rt.res(resource, node).map(ResNode::record)

@@ -10,13 +10,17 @@
 //! - **Size.** A change that could make the view (the largest answer) larger than a frame is
 //!   refused with the size and the limit ([`rgm_proto::limits::view_bound`]), and so is a
 //!   status message that would; one over [`MAX_STATUS_MSG`] is cut to it. A change is first
-//!   bounded from the request alone (`growth`); only one that might reach the limit is worked
-//!   out exactly.
+//!   bounded from the request alone (`growth`), added to the view's size kept from request to
+//!   request at the cost of what changed (`view_size`); only one that might reach the limit
+//!   is worked out exactly.
 //!
 //! A request these checks cannot judge (it names something that does not exist, say) is passed
 //! on: the engine refuses it with every reason.
 
 mod growth;
+mod view_size;
+
+pub use view_size::ViewSize;
 
 use std::path::Path;
 
@@ -26,13 +30,40 @@ use rgm_proto::limits::{MAX_FRAME, MAX_STATUS_MSG, json_len, status_msg_bytes, v
 use rgm_proto::text::cut;
 use rgm_proto::{Request, Response};
 
-/// `Ok` when the request may go to the engine, else the refusal to send back. A status
-/// message over [`MAX_STATUS_MSG`] is cut to it (a monitor reporting too much is still heard),
-/// ending with how much was cut.
+/// [`Admission::admit`] with nothing kept from earlier requests.
 pub fn admit(request: &mut Request, engine: &Engine, node: &str) -> Result<(), Response> {
+    Admission::default().admit(request, engine, node)
+}
+
+/// The checks, with the size of the view kept between requests ([`ViewSize`]).
+#[derive(Default)]
+pub struct Admission {
+    view: ViewSize,
+}
+
+impl Admission {
+    /// `Ok` when the request may go to the engine, else the refusal to send back. A status
+    /// message over [`MAX_STATUS_MSG`] is cut to it (a monitor reporting too much is still
+    /// heard), ending with how much was cut.
+    pub fn admit(
+        &mut self,
+        request: &mut Request,
+        engine: &Engine,
+        node: &str,
+    ) -> Result<(), Response> {
+        admit_with(&mut self.view, request, engine, node)
+    }
+}
+
+fn admit_with(
+    view: &mut ViewSize,
+    request: &mut Request,
+    engine: &Engine,
+    node: &str,
+) -> Result<(), Response> {
     match request {
         Request::Admin(admin) | Request::AdminAsync(admin) | Request::DryRun(admin) => {
-            admit_change(admin, engine, node)
+            admit_change(view, admin, engine, node)
         }
         Request::SetStatus {
             resource,
@@ -42,19 +73,24 @@ pub fn admit(request: &mut Request, engine: &Engine, node: &str) -> Result<(), R
             if message.len() > MAX_STATUS_MSG {
                 *message = cut(message, MAX_STATUS_MSG - 64).into_owned();
             }
-            admit_status(resource, message, engine, node)
+            admit_status(view, resource, message, engine, node)
         }
         _ => Ok(()),
     }
 }
 
 fn admit_status(
+    view: &mut ViewSize,
     resource: &str,
     message: &str,
     engine: &Engine,
     node: &str,
 ) -> Result<(), Response> {
     let (_, old) = engine.resource_status(resource, node);
+    // Far from the limit by the kept bound: no need to work the view out.
+    if view.bound(engine, node) - msg_bytes(&old) + msg_bytes(message) <= MAX_FRAME {
+        return Ok(());
+    }
     let msgs = status_msg_bytes(engine) - msg_bytes(&old) + msg_bytes(message);
     check_view(engine.config(), node, msgs)
 }
@@ -68,21 +104,26 @@ fn msg_bytes(message: &str) -> usize {
     }
 }
 
-fn admit_change(request: &AdminRequest, engine: &Engine, node: &str) -> Result<(), Response> {
+fn admit_change(
+    view: &mut ViewSize,
+    request: &AdminRequest,
+    engine: &Engine,
+    node: &str,
+) -> Result<(), Response> {
     let current = engine.config();
     let Some(changes) = rgm_core::requested::config_changes(request, current) else {
         return Ok(());
     };
-    let msgs = status_msg_bytes(engine);
     if let Some(growth) = growth::growth_bound(request, current) {
         let problems = methods_brought_here(request, current, node);
         if !problems.is_empty() {
             return Err(refuse_methods(problems));
         }
-        if view_bound(current, node, msgs) + growth <= MAX_FRAME {
+        if view.bound(engine, node) + growth <= MAX_FRAME {
             return Ok(());
         }
     }
+    let msgs = status_msg_bytes(engine);
     // Near the limit, or a change whose effect only the configuration it makes tells: make it.
     let mut next: Option<ClusterConfig> = None;
     for change in &changes {

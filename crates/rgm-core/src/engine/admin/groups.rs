@@ -24,7 +24,7 @@ impl Engine {
     }
 
     /// `clrg unmanage`: FINI on each group's resources, then the group unmanaged.
-    pub(super) fn unmanage(&self, groups: &Operands) -> Result<Op, RequestError> {
+    pub(super) fn unmanage(&mut self, groups: &Operands) -> Result<Op, RequestError> {
         let groups = self.groups_of(groups)?;
         let mut steps = Vec::new();
         let mut changes = Vec::new();
@@ -52,7 +52,11 @@ impl Engine {
         Ok(Op::new(steps))
     }
 
-    pub(super) fn delete_groups(&self, groups: &[String], force: bool) -> Result<Op, RequestError> {
+    pub(super) fn delete_groups(
+        &mut self,
+        groups: &[String],
+        force: bool,
+    ) -> Result<Op, RequestError> {
         let mut steps = Vec::new();
         let mut changes = Vec::new();
         for g in groups {

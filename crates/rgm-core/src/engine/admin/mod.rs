@@ -71,7 +71,7 @@ impl Engine {
         }
     }
 
-    fn build_op(&self, request: &AdminRequest) -> Result<Op, RequestError> {
+    fn build_op(&mut self, request: &AdminRequest) -> Result<Op, RequestError> {
         use AdminRequest as R;
         Ok(match request {
             R::RegisterType {
@@ -232,7 +232,7 @@ impl Engine {
     /// `clrg set` and `clrs set`: each change checked (all of them together first), validated
     /// by the type's VALIDATE, applied, then UPDATE run on the resources it touches.
     fn update(
-        &self,
+        &mut self,
         updates: Vec<(Change, Vec<String>)>,
         groups: Vec<String>,
     ) -> Result<Op, RequestError> {

@@ -10,7 +10,7 @@ use crate::engine::ops::{Op, Step, TargetChange};
 impl Engine {
     /// `clnode remove`: refused while the node is a member or being fenced, while it hosts a
     /// group (or a run), or while the configuration names it.
-    pub(super) fn remove_node(&self, name: &str) -> Result<Op, RequestError> {
+    pub(super) fn remove_node(&mut self, name: &str) -> Result<Op, RequestError> {
         self.check_nodes(&[name.to_string()])?;
         let x = self.rt.node(name);
         if x.is_some_and(|x| x.up || x.fencing) {

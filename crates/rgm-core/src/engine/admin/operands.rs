@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 
 use super::inval;
 use crate::change::{Change, NothingRunning};
-use crate::config::ClusterConfig;
 use crate::engine::Engine;
 use crate::engine::action::RequestError;
 use crate::engine::event::Operands;
@@ -104,15 +103,11 @@ impl Engine {
 
     /// Checks a request's changes together on a copy of the configuration, each after those
     /// before it; every problem of every change is reported.
-    pub(super) fn dry_run(&self, changes: &[Change]) -> Result<ClusterConfig, RequestError> {
-        let mut cfg = self.cfg.clone();
-        let mut errors = crate::error::ConfigErrors::default();
-        for c in changes {
-            if let Err(e) = cfg.apply(c, &NothingRunning) {
-                errors.0.extend(e.0);
-            }
-        }
-        errors.into_result(cfg).map_err(RequestError::from)
+    pub(super) fn dry_run(&mut self, changes: &[Change]) -> Result<(), RequestError> {
+        let mut cfg = std::mem::take(&mut self.cfg);
+        let checked = cfg.check_all(changes, &NothingRunning);
+        self.cfg = cfg;
+        checked.map_err(RequestError::from)
     }
 }
 

@@ -16,7 +16,7 @@ impl Engine {
     /// `clrs create`: every resource checked and VALIDATEd (each as it will be after those
     /// before it) before any is added — all or nothing — then INIT if the group is managed.
     pub(super) fn create_resources(
-        &self,
+        &mut self,
         names: &[String],
         group: &str,
         changes: Vec<Change>,
@@ -38,7 +38,7 @@ impl Engine {
     }
 
     pub(super) fn delete_resources(
-        &self,
+        &mut self,
         resources: &[String],
         force: bool,
     ) -> Result<Op, RequestError> {
