@@ -14,24 +14,37 @@ fn began(c: &TestCluster, node: &str, method: &str, resource: &str) -> usize {
     c.calls().iter().filter(|l| **l == line).count()
 }
 
-#[test]
-fn a_president_crashing_mid_start_is_replaced_within_the_lease_and_nothing_starts_twice() {
-    let mut c = TestCluster::start(NODES, 3);
-    let president = c.president("n1").unwrap();
-    // A group whose first node is not the president, with a START that takes 3 s.
+/// A group rg1 whose first node is not the president, with a START that takes 3 s, brought
+/// online in the background through `via`'s socket; returns its host and the command.
+fn slow_start_on_a_non_president(
+    c: &TestCluster,
+    president: &str,
+    via: &str,
+) -> (
+    &'static str,
+    std::thread::JoinHandle<std::io::Result<std::process::Output>>,
+) {
     let host = *NODES.iter().find(|n| **n != president).unwrap();
     let mut nodelist = vec![host];
     nodelist.extend(NODES.iter().filter(|n| **n != host));
     c.lock_group(host, "rg1", &nodelist, &[], "r1");
     c.ok(host, "clrs", &["set", "-p", "Start_delay=3000", "r1"]);
     let bin = c.bin.clone();
-    let socket = c.node(host).socket();
+    let socket = c.node(if via.is_empty() { host } else { via }).socket();
     let online = std::thread::spawn(move || {
         std::process::Command::new(bin.join("clrg"))
             .args(["online", "-M", "rg1"])
             .env("RGM_SOCKET", socket)
             .output()
     });
+    (host, online)
+}
+
+#[test]
+fn a_president_crashing_mid_start_is_replaced_within_the_lease_and_nothing_starts_twice() {
+    let mut c = TestCluster::start(NODES, 3);
+    let president = c.president("n1").unwrap();
+    let (host, online) = slow_start_on_a_non_president(&c, &president, "");
     c.wait("START running on the host", Duration::from_secs(20), || {
         began(&c, host, "start", "r1") == 1
     });
@@ -158,20 +171,7 @@ fn failback_brings_a_group_back_to_its_preferred_node_and_without_it_the_group_s
 fn an_rgmd_restarted_within_its_lease_takes_over_its_start_and_never_runs_two_at_once() {
     let mut c = TestCluster::start(NODES, 5);
     let president = c.president("n1").unwrap();
-    // A group on a node that is not the president, with a START that takes 3 s.
-    let host = *NODES.iter().find(|n| **n != president).unwrap();
-    let mut nodelist = vec![host];
-    nodelist.extend(NODES.iter().filter(|n| **n != host));
-    c.lock_group(host, "rg1", &nodelist, &[], "r1");
-    c.ok(host, "clrs", &["set", "-p", "Start_delay=3000", "r1"]);
-    let bin = c.bin.clone();
-    let socket = c.node(&president).socket();
-    let online = std::thread::spawn(move || {
-        std::process::Command::new(bin.join("clrg"))
-            .args(["online", "-M", "rg1"])
-            .env("RGM_SOCKET", socket)
-            .output()
-    });
+    let (host, online) = slow_start_on_a_non_president(&c, &president, &president);
     c.wait("START running on the host", Duration::from_secs(20), || {
         began(&c, host, "start", "r1") == 1
     });

@@ -349,7 +349,7 @@ pub(crate) struct ConfigLog {
     recent: std::collections::VecDeque<(u64, Option<Touched>)>,
 }
 
-/// A configuration's place in the changes of one engine ([`ConfigLog`]).
+/// A configuration's place in the changes of one engine (`ConfigLog`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConfigVersion {
     instance: u64,

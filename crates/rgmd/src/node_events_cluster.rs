@@ -14,7 +14,7 @@
 //!   ([`NodeEventsNotice`]: `startrecovery`, `recovered`, `ipreallocated`, in that order);
 //!   every node watches the key and runs each notice's events once, in order.
 //! - **Fail-fast.** A node that fences itself removes every public address it holds
-//!   ([`Daemon::release_addresses`]) before killing its resources' processes; rgm-watchdog
+//!   (`Daemon::release_addresses`) before killing its resources' processes; rgm-watchdog
 //!   does the same when rgmd cannot.
 
 use std::path::Path;

@@ -36,7 +36,7 @@ pub struct Plan {
     pub resources: Vec<(String, String, RState, RState)>,
     /// Nodes it would fence.
     pub fences: Vec<String>,
-    /// False when the copy still ran methods after [`MAX_WAVES`] waves.
+    /// False when the copy still ran methods after `MAX_WAVES` waves.
     pub settled: bool,
 }
 
