@@ -108,7 +108,9 @@ pub struct Daemon {
     pub observed: crate::http::Observed,
     /// Runs whose results this batch fed: their run files go once the batch is saved.
     results: Vec<RunId>,
-    /// An administrator's request was fed in this batch (it is alone in it: see `run`).
+    /// An administrator's request went to the engine in this batch (it is alone in it: see
+    /// `run`). Not one refused before (while the runtime state is unsaved, say): then the
+    /// batch holds nothing to refuse, and a failed save is held, never rolled back.
     batch_admin: bool,
     /// The runtime state could not be saved (one node): why, and what the unsaved batches
     /// must do once it is. See [`Daemon::flush`].

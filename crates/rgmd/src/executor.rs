@@ -116,12 +116,7 @@ impl<O: ProcessOs> LauncherExecutor<O> {
 
     /// Takes over run `id` of the previous rgmd, which may run `remaining` more.
     pub fn adopt(&mut self, id: RunId, run: &Run, remaining: Duration) -> RunningMethod {
-        let tags = MethodTags {
-            method: run.method.keyword().to_string(),
-            resource: run.resource.clone(),
-            group: run.group.clone(),
-            node: run.node.clone(),
-        };
+        let tags = method_tags(run.method, &run.resource, &run.group, &run.node);
         self.adopt_tagged(id, run.method, tags, remaining)
     }
 
@@ -190,12 +185,7 @@ pub fn method_args(run: &MethodRun) -> Vec<String> {
 
 impl<O: ProcessOs> Executor for LauncherExecutor<O> {
     fn start(&mut self, run: MethodRun) {
-        let tags = MethodTags {
-            method: run.method.keyword().to_string(),
-            resource: run.resource.clone(),
-            group: run.group.clone(),
-            node: run.node.clone(),
-        };
+        let tags = method_tags(run.method, &run.resource, &run.group, &run.node);
         let mut req = MethodRequest::new(
             &run.path,
             method_args(&run),
@@ -229,12 +219,7 @@ impl<O: ProcessOs> Executor for LauncherExecutor<O> {
         if !self.runs.run_file(run.run).exists() {
             return false;
         }
-        let tags = MethodTags {
-            method: run.method.keyword().to_string(),
-            resource: run.resource.clone(),
-            group: run.group.clone(),
-            node: run.node.clone(),
-        };
+        let tags = method_tags(run.method, &run.resource, &run.group, &run.node);
         let running = self.adopt_tagged(run.run, run.method, tags, remaining);
         self.report(run.run, running, run.resource.clone(), run.method);
         true
@@ -242,6 +227,16 @@ impl<O: ProcessOs> Executor for LauncherExecutor<O> {
 
     fn forget_runs(&mut self) {
         self.runs.clear();
+    }
+}
+
+/// How the launcher names a run of `method` of `resource` in its reports and logs.
+fn method_tags(method: Method, resource: &str, group: &str, node: &str) -> MethodTags {
+    MethodTags {
+        method: method.keyword().to_string(),
+        resource: resource.to_string(),
+        group: group.to_string(),
+        node: node.to_string(),
     }
 }
 

@@ -10,7 +10,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
 use rgm_core::ErrorCode;
-use rgm_core::engine::{EventKind, Severity};
+use rgm_core::engine::{EventKind, Severity, Time};
 use rgm_proto::Response;
 use rgm_store::{Compare, KeyValue, Layout, LeaseId, Op, Revision, Store, Txn, WatchEvent};
 
@@ -370,9 +370,11 @@ impl Daemon {
                     }
                 }
                 Todo::Adopt { run, assigned_ms } => {
-                    let ends = assigned_ms.saturating_add(run.timeout_secs.max(1) as u64 * 1000);
-                    let remaining =
-                        Duration::from_millis(ends.saturating_sub(crate::clock::now().0));
+                    let remaining = crate::recovery::time_left(
+                        Time(assigned_ms),
+                        run.timeout_secs,
+                        crate::clock::now(),
+                    );
                     let (id, what, resource) =
                         (run.run, run.method.keyword(), run.resource.clone());
                     let node = self.node.clone();

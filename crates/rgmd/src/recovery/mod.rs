@@ -100,7 +100,12 @@ pub fn take_over<O: ProcessOs>(
 /// How long a run may still run: its timeout less the time since it started (engine time is
 /// wall-clock milliseconds, so this holds across a restart).
 pub fn remaining(run: &Run, now: Time) -> Duration {
-    let ends = run.started.plus_secs(run.timeout_secs.max(1));
+    time_left(run.started, run.timeout_secs, now)
+}
+
+/// What is left at `now` of a timeout of `timeout_secs` begun at `started`.
+pub fn time_left(started: Time, timeout_secs: i64, now: Time) -> Duration {
+    let ends = started.plus_secs(timeout_secs.max(1));
     Duration::from_millis(ends.0.saturating_sub(now.0))
 }
 
