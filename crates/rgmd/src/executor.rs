@@ -39,9 +39,10 @@ pub trait Executor: Send {
     /// The store now holds the results of these runs: their run files can go.
     fn saved(&mut self, runs: &[RunId]);
     /// A cluster node carrying on its previous rgmd's membership: takes over `run`, which
-    /// that rgmd was given, if it left a run file (it was launched); its result comes back as
-    /// for any run. `false`: nothing to take over — it was never launched, or it ended and its
-    /// result was saved.
+    /// that rgmd was given, if it left a run file (it was launched) or, without one (rgmd died
+    /// between the launch and the file), a process of it is found in its resource's run
+    /// cgroups; its result comes back as for any run. `false`: nothing to take over — it was
+    /// never launched, or it ended and its result was saved.
     fn adopt_assigned(&mut self, run: &MethodRun, remaining: Duration) -> bool;
     /// A cluster node joining as a new incarnation: nothing of an earlier one is to be taken
     /// over (its processes were killed): its run files and marks go.
@@ -216,11 +217,12 @@ impl<O: ProcessOs> Executor for LauncherExecutor<O> {
     }
 
     fn adopt_assigned(&mut self, run: &MethodRun, remaining: Duration) -> bool {
-        if !self.runs.run_file(run.run).exists() {
-            return false;
-        }
+        let recorded = self.runs.run_file(run.run).exists();
         let tags = method_tags(run.method, &run.resource, &run.group, &run.node);
         let running = self.adopt_tagged(run.run, run.method, tags, remaining);
+        if !recorded && running.pid().is_none() {
+            return false;
+        }
         self.report(run.run, running, run.resource.clone(), run.method);
         true
     }
