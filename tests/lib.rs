@@ -282,6 +282,10 @@ impl Cluster {
 impl Drop for Cluster {
     fn drop(&mut self) {
         self.kill9();
+        // What rgmd made for its methods below the test's cgroup goes too (killed, removed).
+        drop(rgm_exec::scratch::ScratchCgroup::of_child_rgmd(
+            &self.state_dir(),
+        ));
         // The services and probes the tests started record their pids under run/.
         let Ok(entries) = std::fs::read_dir(self.run_dir()) else {
             return;

@@ -29,6 +29,19 @@ impl ScratchCgroup {
         Ok(ScratchCgroup { dir })
     }
 
+    /// The cgroups an rgmd the harness ran as its child (in the harness's own cgroup) made for
+    /// its methods — `<our cgroup>/rgm-methods/<instance>` for the state directory `owner` —,
+    /// to be killed and removed like a scratch cgroup once that rgmd is gone. `None` when it
+    /// made none.
+    pub fn of_child_rgmd(owner: &Path) -> Option<ScratchCgroup> {
+        let owner = std::fs::canonicalize(owner).ok()?;
+        let dir = cgroup::own_dir()
+            .ok()?
+            .join(cgroup::METHODS_DIR)
+            .join(crate::resources::instance_name(&owner));
+        dir.is_dir().then_some(ScratchCgroup { dir })
+    }
+
     /// Its directory.
     pub fn dir(&self) -> &Path {
         &self.dir
