@@ -135,10 +135,10 @@ impl Engine {
         recovery::restore(config, snapshot)
     }
 
-    fn with_runtime(config: ClusterConfig, rt: Runtime) -> Engine {
+    fn with_runtime(config: ClusterConfig, mut rt: Runtime) -> Engine {
         let graph = DependencyGraph::build(&config);
         let rg_graph = RgGraph::build(&config);
-        let facts = Facts::of(&config);
+        let facts = Facts::of(&config, &graph, rt.names_mut());
         let mut e = Engine {
             cfg: config,
             graph,
@@ -263,7 +263,7 @@ impl Engine {
     fn config_changed(&mut self) {
         self.graph = DependencyGraph::build(&self.cfg);
         self.rg_graph = RgGraph::build(&self.cfg);
-        self.facts = Facts::of(&self.cfg);
+        self.facts = Facts::of(&self.cfg, &self.graph, self.rt.names_mut());
         self.dirty.set_ranks(&self.facts);
         self.sync_runtime();
         self.prune_histories();
@@ -281,7 +281,8 @@ impl Engine {
             Change::CreateResource { name, group, .. } if self.rt.group(group).is_some() => {
                 self.graph.resource_created(&self.cfg, name);
                 self.rg_graph.resource_created(&self.cfg, name);
-                self.facts.resource_created(&self.cfg, name);
+                self.facts
+                    .resource_created(&self.cfg, &self.graph, name, self.rt.names_mut());
                 self.queue_with_neighbours(group);
             }
             Change::SetManaged { group, .. } | Change::SetSuspended { group, .. } => {
@@ -323,7 +324,8 @@ impl Engine {
         debug_assert_eq!(graph.edge_set(), self.graph.edge_set());
         let rg = RgGraph::build(&self.cfg);
         debug_assert_eq!(rg.edge_set(), self.rg_graph.edge_set());
-        let facts = Facts::of(&self.cfg);
+        let mut rt = self.rt.clone();
+        let facts = Facts::of(&self.cfg, &graph, rt.names_mut());
         debug_assert_eq!(facts.summary(), self.facts.summary());
     }
 
@@ -333,9 +335,9 @@ impl Engine {
         let gone: Vec<String> = self
             .rt
             .resources()
-            .keys()
+            .map(|(r, _)| r)
             .filter(|r| !cfg.resources.contains_key(*r))
-            .cloned()
+            .map(str::to_string)
             .collect();
         let gone_groups: Vec<String> = self
             .rt
@@ -470,6 +472,11 @@ impl Engine {
         self.facts
             .resource(resource)
             .is_some_and(|r| r.methods.has(method))
+    }
+
+    /// [`Engine::has_method`] by resource id.
+    fn has_method_at(&self, r: u32, method: Method) -> bool {
+        self.facts.res(r).is_some_and(|f| f.methods.has(method))
     }
 
     fn timer_fired(&mut self, timer: TimerId) {
