@@ -46,6 +46,9 @@ pub(crate) struct ResourceFacts {
     pub methods: MethodSet,
     /// What it depends on, in the dependency graph's order.
     pub deps: Vec<Dep>,
+    /// Its group and the groups of what it depends on and of what depends on it: what a
+    /// change of its state may unblock. Sorted.
+    pub linked_groups: Vec<String>,
 }
 
 /// One dependency of a resource, by ids.
@@ -65,6 +68,23 @@ impl Dep {
     pub fn applies_on(&self, node: u32) -> bool {
         self.node.is_none_or(|n| n == node)
     }
+}
+
+/// The groups of `r` and of its neighbours in the graph, sorted.
+fn linked_groups(cfg: &ClusterConfig, graph: &DependencyGraph, r: &Resource) -> Vec<String> {
+    let mut groups = vec![r.group.clone()];
+    let neighbours = graph
+        .dependents_of(&r.name)
+        .into_iter()
+        .chain(graph.dependencies_of(&r.name));
+    for (d, _, _) in neighbours {
+        if let Some(x) = cfg.resources.get(d) {
+            groups.push(x.group.clone());
+        }
+    }
+    groups.sort();
+    groups.dedup();
+    groups
 }
 
 /// The dependencies of `r` as the graph has them, by the ids of `names`.
@@ -103,7 +123,13 @@ impl MethodSet {
 }
 
 impl ResourceFacts {
-    fn of(cfg: &ClusterConfig, r: &Resource, group_id: u32, deps: Vec<Dep>) -> ResourceFacts {
+    fn of(
+        cfg: &ClusterConfig,
+        graph: &DependencyGraph,
+        r: &Resource,
+        group_id: u32,
+        deps: Vec<Dep>,
+    ) -> ResourceFacts {
         let methods = cfg
             .types
             .get(&r.type_name)
@@ -121,6 +147,7 @@ impl ResourceFacts {
             monitored: r.monitored.clone(),
             methods: MethodSet(methods),
             deps,
+            linked_groups: linked_groups(cfg, graph, r),
         }
     }
 }
@@ -234,7 +261,7 @@ impl Facts {
             if resources.len() <= at {
                 resources.resize_with(at + 1, || None);
             }
-            resources[at] = Some(ResourceFacts::of(cfg, r, group_id, deps));
+            resources[at] = Some(ResourceFacts::of(cfg, graph, r, group_id, deps));
         }
         let node_names = cfg.node_names();
         let nodes: Vec<u32> = node_names.iter().map(|n| node_names_ix.intern(n)).collect();
@@ -295,20 +322,28 @@ impl Facts {
             self.resources.resize_with(id as usize + 1, || None);
         }
         let deps = deps_of(cfg, graph, r, (&mut *res_names, &mut *node_names));
-        self.resources[id as usize] = Some(ResourceFacts::of(cfg, r, group_id, deps));
-        // Implicit network dependencies may have given the other members new dependencies.
-        let members = cfg
+        self.resources[id as usize] = Some(ResourceFacts::of(cfg, graph, r, group_id, deps));
+        // Implicit network dependencies may have given the other members new dependencies,
+        // and what it depends on has a new dependent.
+        let mut touched: Vec<String> = cfg
             .groups
             .get(&r.group)
             .map(|g| g.resources.clone())
             .unwrap_or_default();
-        for m in members {
+        touched.extend(
+            graph
+                .dependencies_of(&r.name)
+                .into_iter()
+                .map(|(d, _, _)| d.to_string()),
+        );
+        for m in touched {
             let (Some(x), Some(at)) = (cfg.resources.get(&m), self.resource_ids.get(&m)) else {
                 continue;
             };
             let deps = deps_of(cfg, graph, x, (&mut *res_names, &mut *node_names));
             if let Some(Some(f)) = self.resources.get_mut(*at as usize) {
                 f.deps = deps;
+                f.linked_groups = linked_groups(cfg, graph, x);
             }
         }
     }

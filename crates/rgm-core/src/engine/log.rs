@@ -64,7 +64,12 @@ pub mod msg {
 }
 
 fn fields(pairs: &[(&'static str, &str)]) -> BTreeMap<&'static str, String> {
-    pairs.iter().map(|(k, v)| (*k, v.to_string())).collect()
+    // Inserted one by one: collecting a handful of pairs sorts them through a vector first.
+    let mut f = BTreeMap::new();
+    for (k, v) in pairs {
+        f.insert(*k, v.to_string());
+    }
+    f
 }
 
 /// The objects a method run is about.

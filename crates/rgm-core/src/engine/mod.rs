@@ -117,6 +117,8 @@ pub struct Engine {
     cfg_log: crate::change::ConfigLog,
     /// How many times a status message was set ([`Engine::status_msg_version`]).
     msg_writes: u64,
+    /// The reconciler's readiness memos, kept from pass to pass for their allocations.
+    memos: readiness::Memos,
 }
 
 impl Engine {
@@ -162,6 +164,7 @@ impl Engine {
             },
             cfg_log: crate::change::ConfigLog::default(),
             msg_writes: 0,
+            memos: readiness::Memos::default(),
         };
         e.dirty.set_ranks(&e.facts);
         e.sync_runtime();
@@ -425,16 +428,8 @@ impl Engine {
     /// Marks for reconciliation everything a change of `resource` may unblock.
     fn touch_resource(&mut self, resource: &str) {
         if let Some(r) = self.facts.resource(resource) {
-            self.dirty.insert(r.group.clone());
+            self.dirty.extend(r.linked_groups.iter().cloned());
         }
-        let groups: Vec<String> = self
-            .graph
-            .dependents_of(resource)
-            .into_iter()
-            .chain(self.graph.dependencies_of(resource))
-            .filter_map(|(d, _, _)| self.facts.resource(d).map(|r| r.group.clone()))
-            .collect();
-        self.dirty.extend(groups);
     }
 
     /// Marks a group and the groups linked to it for reconciliation.

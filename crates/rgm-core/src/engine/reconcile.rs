@@ -39,8 +39,9 @@ impl Engine {
         // only moves a resource into a running state, which unblocks nothing and keeps the
         // group pending, so the state derived before the launches stays right; a state reached
         // without a method marks the group dirty and it is derived again.
-        let (steps, states) = {
-            let mut want = Want::new(self);
+        let memos = std::mem::take(&mut self.memos);
+        let (steps, states, memos) = {
+            let mut want = Want::with_memos(self, memos);
             let mut steps = Vec::new();
             let mut states = Vec::new();
             for &n in &nodes {
@@ -57,8 +58,9 @@ impl Engine {
                 let (s, why) = group_state(&mut want, group, &members, n, active);
                 states.push((name.to_string(), s, why));
             }
-            (steps, states)
+            (steps, states, want.into_memos())
         };
+        self.memos = memos;
         // The steps were chosen from one snapshot: a group may not become active on more nodes
         // than it may be online on (Maximum_primaries, 1 for a failover group) within the pass.
         let limit = self

@@ -48,6 +48,13 @@ pub(crate) enum Phase {
 /// The memos live for one pass over the state; every pass starts afresh.
 pub(crate) struct Want<'e> {
     pub e: &'e Engine,
+    m: Memos,
+}
+
+/// The memos of a pass. The reconciler hands them from one pass to the next, emptied, so that
+/// a pass allocates nothing for them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Memos {
     memo: FxMap<(u32, u32), bool>,
     ready_memo: FxMap<(u32, u32, Phase), Ready>,
     /// Readiness without the PRENET barrier (what "will it come online" asks).
@@ -57,16 +64,30 @@ pub(crate) struct Want<'e> {
     group_up_memo: FxMap<(u32, u32), bool>,
 }
 
+impl Memos {
+    fn clear(&mut self) {
+        self.memo.clear();
+        self.ready_memo.clear();
+        self.dep_memo.clear();
+        self.gate_memo.clear();
+        self.group_up_memo.clear();
+    }
+}
+
 impl<'e> Want<'e> {
     pub fn new(e: &'e Engine) -> Want<'e> {
-        Want {
-            e,
-            memo: FxMap::default(),
-            ready_memo: FxMap::default(),
-            dep_memo: FxMap::default(),
-            gate_memo: FxMap::default(),
-            group_up_memo: FxMap::default(),
-        }
+        Want::with_memos(e, Memos::default())
+    }
+
+    /// A pass that reuses the memos of an earlier one (emptied first).
+    pub fn with_memos(e: &'e Engine, mut m: Memos) -> Want<'e> {
+        m.clear();
+        Want { e, m }
+    }
+
+    /// The memos, for the next pass.
+    pub fn into_memos(self) -> Memos {
+        self.m
     }
 
     /// The group wants to be up on the node.
@@ -91,11 +112,11 @@ impl<'e> Want<'e> {
         let Some(f) = e.facts.res(r) else {
             return false;
         };
-        if let Some(v) = self.group_up_memo.get(&(f.group_id, n)) {
+        if let Some(v) = self.m.group_up_memo.get(&(f.group_id, n)) {
             return *v;
         }
         let v = self.group_up(&f.group, e.rt.node_name(n));
-        self.group_up_memo.insert((f.group_id, n), v);
+        self.m.group_up_memo.insert((f.group_id, n), v);
         v
     }
 
@@ -152,17 +173,17 @@ impl<'e> Want<'e> {
     /// [`Want::up`] by ids.
     pub fn up_at(&mut self, r: u32, n: u32) -> bool {
         let key = (r, n);
-        if let Some(v) = self.memo.get(&key) {
+        if let Some(v) = self.m.memo.get(&key) {
             return *v;
         }
         if !self.base_at(r, n) {
-            self.memo.insert(key, false);
+            self.m.memo.insert(key, false);
             return false;
         }
         // Provisional answer guards against a (refused, so impossible) cycle.
-        self.memo.insert(key, true);
+        self.m.memo.insert(key, true);
         let v = !self.forced_down(r, n);
-        self.memo.insert(key, v);
+        self.m.memo.insert(key, v);
         v
     }
 

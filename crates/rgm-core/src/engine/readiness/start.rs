@@ -26,16 +26,16 @@ impl Want<'_> {
     /// [`Want::start_ready`] by ids.
     pub fn start_ready_at(&mut self, r: u32, n: u32, phase: Phase) -> Ready {
         let key = (r, n, phase);
-        if let Some(x) = self.ready_memo.get(&key) {
+        if let Some(x) = self.m.ready_memo.get(&key) {
             return x.clone();
         }
         // Provisional answer guards against a (refused, so impossible) cycle.
-        self.ready_memo.insert(key, Ready::Wait);
+        self.m.ready_memo.insert(key, Ready::Wait);
         let mut ready = self.start_gate(r, n, phase);
         if phase == Phase::Start && ready == Ready::Go {
             ready = self.prenet_barrier(r, n);
         }
-        self.ready_memo.insert(key, ready.clone());
+        self.m.ready_memo.insert(key, ready.clone());
         ready
     }
 
@@ -44,12 +44,12 @@ impl Want<'_> {
     /// only ever waits) cannot lead round in a circle.
     fn start_gate(&mut self, r: u32, n: u32, phase: Phase) -> Ready {
         let key = (r, n, phase);
-        if let Some(x) = self.dep_memo.get(&key) {
+        if let Some(x) = self.m.dep_memo.get(&key) {
             return x.clone();
         }
-        self.dep_memo.insert(key, Ready::Wait);
+        self.m.dep_memo.insert(key, Ready::Wait);
         let ready = self.start_gate_uncached(r, n, phase);
-        self.dep_memo.insert(key, ready.clone());
+        self.m.dep_memo.insert(key, ready.clone());
         ready
     }
 
@@ -300,11 +300,11 @@ impl Want<'_> {
 
     /// [`Want::group_may_start`] for group id `g` (named `group`) on node id `n`.
     fn group_may_start_at(&mut self, g: u32, group: &str, n: u32) -> Ready {
-        if let Some(x) = self.gate_memo.get(&(g, n)) {
+        if let Some(x) = self.m.gate_memo.get(&(g, n)) {
             return x.clone();
         }
         let ready = self.group_may_start_uncached(group, self.e.rt.node_name(n));
-        self.gate_memo.insert((g, n), ready.clone());
+        self.m.gate_memo.insert((g, n), ready.clone());
         ready
     }
 
