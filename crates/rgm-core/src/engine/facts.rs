@@ -412,6 +412,11 @@ impl Facts {
         Some((*self.resource_ids.get(resource)?, *self.node_ids.get(node)?))
     }
 
+    /// The id of a group ([`Facts::group_key`]).
+    pub fn group_id(&self, group: &str) -> Option<u32> {
+        self.group_ids.get(group).copied()
+    }
+
     pub fn group_key(&self, group: &str, node: &str) -> Option<(u32, u32)> {
         Some((*self.group_ids.get(group)?, *self.node_ids.get(node)?))
     }

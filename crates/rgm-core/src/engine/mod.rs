@@ -222,7 +222,8 @@ impl Engine {
             } => self.resource_gone(&resource, &node, &reason),
         }
         self.settle_loop();
-        let mut out = std::mem::take(&mut self.out);
+        // The next event's actions start with room for a few (most events make some).
+        let mut out = std::mem::replace(&mut self.out, Vec::with_capacity(16));
         if self.rt.writes() != writes {
             let at = out
                 .iter()

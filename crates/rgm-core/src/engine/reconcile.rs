@@ -27,7 +27,7 @@ impl Engine {
     }
 
     fn reconcile_group(&mut self, group: &str) {
-        let Some(g) = self.facts.group(group) else {
+        let (Some(g), Some(gid)) = (self.facts.group(group), self.facts.group_id(group)) else {
             return;
         };
         let members = g.member_ids.clone();
@@ -48,14 +48,14 @@ impl Engine {
                 let name = self.rt.node_name(n);
                 // Where the group neither should be nor is, nothing can happen.
                 let active = self.members_active_on(&members, n);
-                if active || want.group_up(group, name) {
+                if active || want.group_up_at(gid, group, n) {
                     for &r in &members {
                         if let Some(step) = next_step(&mut want, r, n) {
                             steps.push((r, n, step));
                         }
                     }
                 }
-                let (s, why) = group_state(&mut want, group, &members, n, active);
+                let (s, why) = group_state(&mut want, (gid, group), &members, n, active);
                 states.push((name.to_string(), s, why));
             }
             (steps, states, want.into_memos())
@@ -209,7 +209,7 @@ impl Engine {
 fn next_step(want: &mut Want<'_>, r: u32, n: u32) -> Option<Step> {
     let e = want.e;
     let x = e.rt.res_at(r, n);
-    if x.is_some_and(|x| x.busy.is_some()) || !e.rt.node_up(e.rt.node_name(n)) {
+    if x.is_some_and(|x| x.busy.is_some()) || !want.node_up(n) {
         return None;
     }
     let state = x.map(|x| x.state).unwrap_or_default();
@@ -298,10 +298,11 @@ fn start_or_skip(want: &mut Want<'_>, r: u32, n: u32) -> Option<Step> {
 }
 
 /// The group's state on a node (reference §c.4), with the reason when it is blocked.
-/// `members` are its resources' ids, `n` the node's; `active`: some member is not offline.
+/// The group comes with its id; `members` are its resources' ids, `n` the node's; `active`:
+/// some member is not offline.
 fn group_state(
     want: &mut Want<'_>,
-    group: &str,
+    (gid, group): (u32, &str),
     members: &[u32],
     n: u32,
     active: bool,
@@ -332,7 +333,7 @@ fn group_state(
         return (RgState::ErrorStopFailed, None);
     }
     let active = active || busy;
-    if !want.group_up(group, node) {
+    if !want.group_up_at(gid, group, n) {
         let state = if active {
             RgState::PendingOffline
         } else {

@@ -62,6 +62,8 @@ pub(crate) struct Memos {
     gate_memo: FxMap<(u32, u32), Ready>,
     /// Whether a group (id) wants to be up on a node.
     group_up_memo: FxMap<(u32, u32), bool>,
+    /// The cluster nodes (ids) that are up and not being fenced.
+    up_nodes: Vec<u32>,
 }
 
 impl Memos {
@@ -71,6 +73,7 @@ impl Memos {
         self.dep_memo.clear();
         self.gate_memo.clear();
         self.group_up_memo.clear();
+        self.up_nodes.clear();
     }
 }
 
@@ -82,7 +85,20 @@ impl<'e> Want<'e> {
     /// A pass that reuses the memos of an earlier one (emptied first).
     pub fn with_memos(e: &'e Engine, mut m: Memos) -> Want<'e> {
         m.clear();
+        let up = e
+            .facts
+            .nodes
+            .iter()
+            .zip(&e.facts.node_names)
+            .filter(|(_, name)| e.rt.node_up(name))
+            .map(|(n, _)| *n);
+        m.up_nodes.extend(up);
         Want { e, m }
+    }
+
+    /// Whether cluster node `n` (id) is up and not being fenced.
+    pub fn node_up(&self, n: u32) -> bool {
+        self.m.up_nodes.contains(&n)
     }
 
     /// The memos, for the next pass.
@@ -112,11 +128,16 @@ impl<'e> Want<'e> {
         let Some(f) = e.facts.res(r) else {
             return false;
         };
-        if let Some(v) = self.m.group_up_memo.get(&(f.group_id, n)) {
+        self.group_up_at(f.group_id, &f.group, n)
+    }
+
+    /// [`Want::group_up`] for group id `g` (named `group`) on node id `n`.
+    pub fn group_up_at(&mut self, g: u32, group: &str, n: u32) -> bool {
+        if let Some(v) = self.m.group_up_memo.get(&(g, n)) {
             return *v;
         }
-        let v = self.group_up(&f.group, e.rt.node_name(n));
-        self.m.group_up_memo.insert((f.group_id, n), v);
+        let v = self.group_up(group, self.e.rt.node_name(n));
+        self.m.group_up_memo.insert((g, n), v);
         v
     }
 
