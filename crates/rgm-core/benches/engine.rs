@@ -13,7 +13,7 @@
 //! R = 10,000 (`--resources R`): the CIB comes from `gen_cib.py -n 3 -r R --chain 5` (cold for
 //! the bring-up, `--state steady` for the failover, as gen_cib.py and ../shared/peers/pacemaker.md
 //! measure it), and `crm_simulate -x CIB -R -Q` and `crm_simulate -x STEADY -R -Q -d node1` are
-//! timed (wall clock, one run each) between three runs of the engine (each in a process of its
+//! timed (wall clock, one run each) between five runs of the engine (each in a process of its
 //! own; their median counts). It prints one JSON object with both sides and the ratios. It fails,
 //! saying why, when gen_cib.py (`../shared/peers/` beside the checkout, or `RGM_GEN_CIB`),
 //! python3 or crm_simulate (`PATH`, /usr/sbin, or `RGM_CRM_SIMULATE`) cannot be found or run.
@@ -213,7 +213,7 @@ mod vs_pacemaker {
     use std::time::Instant;
 
     /// The engine's runs (the median counts).
-    const ENGINE_RUNS: usize = 3;
+    const ENGINE_RUNS: usize = 5;
 
     pub fn run(resources: usize) -> Result<String, String> {
         let gen_cib = gen_cib()?;

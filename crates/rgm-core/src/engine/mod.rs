@@ -429,22 +429,20 @@ impl Engine {
     /// Marks for reconciliation everything a change of `resource` may unblock.
     fn touch_resource(&mut self, resource: &str) {
         if let Some(r) = self.facts.resource(resource) {
-            self.dirty.extend(r.linked_groups.iter().cloned());
+            self.dirty.extend(&r.linked_groups);
         }
     }
 
     /// Marks a group and the groups linked to it for reconciliation.
     /// The groups that depend on it or have affinities for it wait on its targets and states.
     fn touch_group(&mut self, group: &str) {
-        self.dirty.insert(group.to_string());
+        self.dirty.insert(group);
         if let Some(f) = self.facts.group(group) {
-            let sources: Vec<String> = f
+            let sources = f
                 .rg_dependents
                 .iter()
                 .chain(&f.affine_sources)
-                .chain(&f.resource_dependents)
-                .cloned()
-                .collect();
+                .chain(&f.resource_dependents);
             self.dirty.extend(sources);
         }
     }
@@ -453,12 +451,10 @@ impl Engine {
     /// group's (RG_dependencies rule 3).
     fn touch_targets(&mut self, group: &str) {
         if let Some(f) = self.facts.group(group) {
-            let targets: Vec<String> = f
+            let targets = f
                 .rg_dependencies
                 .iter()
-                .cloned()
-                .chain(f.rg_affinities.iter().map(|a| a.group.clone()))
-                .collect();
+                .chain(f.rg_affinities.iter().map(|a| &a.group));
             self.dirty.extend(targets);
         }
     }

@@ -178,7 +178,7 @@ impl Engine {
             gn.state = state;
             gn.blocked = why.clone();
             if restarted {
-                self.dirty.insert(group.to_string());
+                self.dirty.insert(group);
             }
             if changed {
                 self.log(LogRecord::group_state(group, &n, state));
