@@ -328,8 +328,8 @@ impl Engine {
         debug_assert_eq!(graph.edge_set(), self.graph.edge_set());
         let rg = RgGraph::build(&self.cfg);
         debug_assert_eq!(rg.edge_set(), self.rg_graph.edge_set());
-        let mut rt = self.rt.clone();
-        let facts = Facts::of(&self.cfg, &graph, rt.names_mut());
+        let (mut res, mut nodes) = self.rt.names();
+        let facts = Facts::of(&self.cfg, &graph, (&mut res, &mut nodes));
         debug_assert_eq!(facts.summary(), self.facts.summary());
     }
 

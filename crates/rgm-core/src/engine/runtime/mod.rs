@@ -99,6 +99,12 @@ impl Runtime {
         self.resources.nodes.name(n)
     }
 
+    /// A copy of the interned resource and node names (debug builds check facts with it).
+    #[cfg(debug_assertions)]
+    pub fn names(&self) -> (Names, Names) {
+        (self.resources.names.clone(), self.resources.nodes.clone())
+    }
+
     /// The interned resource and node names, for facts that refer to records by id.
     pub fn names_mut(&mut self) -> (&mut Names, &mut Names) {
         (&mut self.resources.names, &mut self.resources.nodes)
