@@ -104,7 +104,8 @@ impl LocalStore {
 
     pub fn txn_now(&self, txn: Txn) -> Result<TxnResponse, StoreError> {
         let mut inner = self.inner();
-        let (response, events) = inner.db.txn(&txn)?;
+        let watched = inner.watchers.any();
+        let (response, events) = inner.db.txn(&txn, watched)?;
         if !events.is_empty() {
             inner.watchers.send(&events, response.revision);
         }

@@ -177,8 +177,14 @@ impl Db {
         Ok(Range { kvs, revision })
     }
 
-    /// Runs a transaction; returns what it did and the events it caused (for watches).
-    pub(super) fn txn(&mut self, txn: &Txn) -> Result<(TxnResponse, Vec<WatchEvent>), StoreError> {
+    /// Runs a transaction; returns what it did and, when `watched`, the events it caused (for
+    /// watches: nobody watches the store of a one-node rgmd, and a batch that launches 10,000
+    /// runs would otherwise copy every key and value it wrote).
+    pub(super) fn txn(
+        &mut self,
+        txn: &Txn,
+        watched: bool,
+    ) -> Result<(TxnResponse, Vec<WatchEvent>), StoreError> {
         check_distinct_keys(txn).map_err(|message| StoreError::Database {
             path: self.path.clone(),
             message,
@@ -210,10 +216,12 @@ impl Db {
         let mut events = Vec::new();
         if !ops.is_empty() {
             revision += 1;
+            let mut changed = false;
             for op in ops {
-                apply(&tx, op, revision, &mut events).map_err(&err)?;
+                changed |=
+                    apply(&tx, op, revision, watched.then_some(&mut events)).map_err(&err)?;
             }
-            if events.is_empty() {
+            if !changed {
                 // Deletes of keys that did not exist change nothing: etcd does not advance
                 // its revision for them either.
                 revision -= 1;
@@ -249,7 +257,8 @@ impl Db {
                     .collect()
             })
             .map_err(self.err())?;
-        let (response, events) = self.txn(&Txn::ops(keys.into_iter().map(Op::delete).collect()))?;
+        let (response, events) =
+            self.txn(&Txn::ops(keys.into_iter().map(Op::delete).collect()), true)?;
         Ok((response.revision, events))
     }
 
@@ -288,57 +297,71 @@ fn range(conn: &Connection, prefix: &str) -> rusqlite::Result<Vec<KeyValue>> {
     }
 }
 
+/// Applies one operation; records its events in `events` when given. Returns whether it
+/// changed anything.
 fn apply(
     conn: &Connection,
     op: &Op,
     revision: Revision,
-    events: &mut Vec<WatchEvent>,
-) -> rusqlite::Result<()> {
+    mut events: Option<&mut Vec<WatchEvent>>,
+) -> rusqlite::Result<bool> {
     match op {
         Op::Put { key, value, lease } => {
-            let old = get(conn, key)?;
-            let kv = KeyValue {
-                key: key.clone(),
-                value: value.clone(),
-                create_revision: old.as_ref().map_or(revision, |o| o.create_revision),
-                mod_revision: revision,
-                version: old.as_ref().map_or(1, |o| o.version + 1),
-                lease: *lease,
-            };
+            let old: Option<(Revision, i64)> = conn
+                .prepare_cached("SELECT create_rev, version FROM kv WHERE key=?1")?
+                .query_row(params![key], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let (create_revision, version) = old.map_or((revision, 1), |(c, v)| (c, v + 1));
             conn.prepare_cached("INSERT OR REPLACE INTO kv VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
                 .execute(params![
-                    kv.key,
-                    kv.value,
-                    kv.create_revision,
-                    kv.mod_revision,
-                    kv.version,
-                    kv.lease
+                    key,
+                    value,
+                    create_revision,
+                    revision,
+                    version,
+                    lease
                 ])?;
-            events.push(WatchEvent::Put(kv));
+            if let Some(events) = events {
+                events.push(WatchEvent::Put(KeyValue {
+                    key: key.clone(),
+                    value: value.clone(),
+                    create_revision,
+                    mod_revision: revision,
+                    version,
+                    lease: *lease,
+                }));
+            }
+            Ok(true)
         }
         Op::Delete { key } => {
             let n = conn
                 .prepare_cached("DELETE FROM kv WHERE key=?1")?
                 .execute(params![key])?;
-            if n > 0 {
+            if n > 0
+                && let Some(events) = events
+            {
                 events.push(WatchEvent::Delete {
                     key: key.clone(),
                     mod_revision: revision,
                 });
             }
+            Ok(n > 0)
         }
         Op::DeletePrefix { prefix } => {
-            for kv in range(conn, prefix)? {
+            let keys: Vec<String> = range(conn, prefix)?.into_iter().map(|kv| kv.key).collect();
+            for key in &keys {
                 conn.prepare_cached("DELETE FROM kv WHERE key=?1")?
-                    .execute(params![kv.key])?;
-                events.push(WatchEvent::Delete {
-                    key: kv.key,
-                    mod_revision: revision,
-                });
+                    .execute(params![key])?;
+                if let Some(events) = events.as_deref_mut() {
+                    events.push(WatchEvent::Delete {
+                        key: key.clone(),
+                        mod_revision: revision,
+                    });
+                }
             }
+            Ok(!keys.is_empty())
         }
     }
-    Ok(())
 }
 
 /// etcd refuses a transaction that writes one key twice; so does this store, so that code

@@ -23,6 +23,12 @@ impl Watchers {
         Watch::new(rx)
     }
 
+    /// Whether anyone watches (a watcher whose stream was dropped is forgotten here).
+    pub(super) fn any(&mut self) -> bool {
+        self.list.retain(|(_, tx)| !tx.is_closed());
+        !self.list.is_empty()
+    }
+
     pub(super) fn send(&mut self, events: &[WatchEvent], revision: Revision) {
         self.list.retain(|(prefix, tx)| {
             let mine: Vec<WatchEvent> = events
