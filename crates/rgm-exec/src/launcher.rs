@@ -301,13 +301,7 @@ impl<O: ProcessOs> Launcher<O> {
             Some(tx) => Sink::Channel(tx),
             None => Sink::Tracing,
         };
-        let job = Job {
-            env: env_vars(&req.env),
-            args: req.args.iter().map(OsString::from).collect(),
-            sink,
-            tags,
-            req,
-        };
+        let job = Job { sink, tags, req };
         let shared = Arc::clone(&self.shared);
         let task_pid = Arc::clone(&pid);
         let task = tokio::spawn(
@@ -335,8 +329,6 @@ impl<O: ProcessOs> Launcher<O> {
 struct Job {
     req: MethodRequest,
     tags: Arc<MethodTags>,
-    env: Vec<(OsString, OsString)>,
-    args: Vec<OsString>,
     sink: Sink,
 }
 
@@ -393,8 +385,9 @@ impl<O: ProcessOs> Shared<O> {
         let capture = Capture::new(out_read, err_read, collector)?;
         let spec = SpawnSpec {
             program: job.req.path.clone(),
-            args: job.args.clone(),
-            env: Some(job.env.clone()),
+            // Made for each attempt, not kept while the method waits for a start slot.
+            args: job.req.args.iter().map(OsString::from).collect(),
+            env: Some(env_vars(&job.req.env)),
             cwd: Some(PathBuf::from("/")),
             null_stdin: true,
             output: ChildOutput::Pipes {
@@ -738,8 +731,6 @@ mod tests {
         };
         let req = MethodRequest::new("/bin/true", vec![], Duration::from_secs(1), tags.clone());
         let job = Job {
-            env: env_vars(&req.env),
-            args: Vec::new(),
             sink: Sink::Tracing,
             tags: Arc::new(tags),
             req,
