@@ -116,6 +116,18 @@ fn relative_cgroup(dir: &Path) -> String {
     Path::new(&mine).join(below).display().to_string()
 }
 
+/// Kills a test's process when dropped, should the test fail before it ends.
+struct KillOnDrop(u32);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.0 as i32),
+            Signal::SIGKILL,
+        );
+    }
+}
+
 #[test]
 fn clone3_is_the_way_where_the_kernel_has_it() {
     assert_eq!(clone3_in_use(), clone3_expected());
@@ -232,13 +244,10 @@ async fn born_in_its_cgroup_with_its_children() {
         let mut s = spec("/bin/sleep", &["30"]);
         s.cgroup = Some(cgroup.dir().to_owned());
         let mut child = start(way, s).unwrap();
+        let sleeper = KillOnDrop(child.pid());
         assert_eq!(cgroup_of(&child.pid().to_string()), expected, "{way:?}");
         assert_eq!(cgroup_of("self"), before, "{way:?}: the parent stays where it was");
-        nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(child.pid() as i32),
-            Signal::SIGKILL,
-        )
-        .unwrap();
+        drop(sleeper);
         assert_eq!(child.wait().await.unwrap(), ExitKind::Signal(libc::SIGKILL));
     }
 }
@@ -263,6 +272,7 @@ async fn parent_death_signal_when_the_starting_thread_ends() {
             start(way, s).unwrap()
         });
         let mut child = starter.join().unwrap();
+        let _sleeper = KillOnDrop(child.pid());
         let exit = tokio::time::timeout(Duration::from_secs(20), child.wait())
             .await
             .expect("the child of a thread that ended gets its signal")
