@@ -318,7 +318,10 @@ unsafe fn exec_candidates(plan: &ChildPlan) -> c_int {
                     return errno();
                 }
                 libc::EACCES => denied = true,
-                e @ (libc::ENOENT | libc::ENOTDIR | libc::ESTALE | libc::ENODEV
+                e @ (libc::ENOENT
+                | libc::ENOTDIR
+                | libc::ESTALE
+                | libc::ENODEV
                 | libc::ETIMEDOUT) => last = e,
                 e => return e,
             }
@@ -328,7 +331,9 @@ unsafe fn exec_candidates(plan: &ChildPlan) -> c_int {
 }
 
 fn errno() -> c_int {
-    io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
+    io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
 }
 
 /// Stack bytes for the child (it uses a few hundred), above one guard page.

@@ -86,7 +86,11 @@ async fn run(way: Way, mut spec: SpawnSpec) -> (ExitKind, String, String) {
 fn executable(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     let status = std::process::Command::new("/bin/sh")
-        .args(["-c", "printf '%s' \"$1\" > \"$2\" && chmod 755 \"$2\"", "sh"])
+        .args([
+            "-c",
+            "printf '%s' \"$1\" > \"$2\" && chmod 755 \"$2\"",
+            "sh",
+        ])
         .arg(text)
         .arg(&path)
         .status()
@@ -121,10 +125,7 @@ struct KillOnDrop(u32);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(self.0 as i32),
-            Signal::SIGKILL,
-        );
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.0 as i32), Signal::SIGKILL);
     }
 }
 
@@ -159,7 +160,10 @@ async fn argv_environment_cwd_and_null_stdin() {
         // sh adds PWD, SHLVL and _ to the two variables given.
         let (fields, count) = out.rsplit_once('|').unwrap();
         assert_eq!(fields, "zero|one two|/tmp|a b=c|/dev/null", "{way:?}");
-        assert!(count.trim().parse::<u32>().unwrap() <= 5, "{way:?}: {count}");
+        assert!(
+            count.trim().parse::<u32>().unwrap() <= 5,
+            "{way:?}: {count}"
+        );
     }
 }
 
@@ -170,12 +174,20 @@ async fn inherited_environment_and_path_search() {
         let mut s = spec("sh", &["-c", "echo found; exit 3"]);
         s.env = Some(vec![("PATH".into(), "/nonexistent:/usr/bin:/bin".into())]);
         let (exit, out, _) = run(way, s).await;
-        assert_eq!((exit, out.as_str()), (ExitKind::Code(3), "found\n"), "{way:?}");
+        assert_eq!(
+            (exit, out.as_str()),
+            (ExitKind::Code(3), "found\n"),
+            "{way:?}"
+        );
         // ...or on ours, with our environment, when it gets ours.
         let mut s = spec("sh", &["-c", "test -n \"$PATH\" && echo inherited"]);
         s.env = None;
         let (exit, out, _) = run(way, s).await;
-        assert_eq!((exit, out.as_str()), (ExitKind::Code(0), "inherited\n"), "{way:?}");
+        assert_eq!(
+            (exit, out.as_str()),
+            (ExitKind::Code(0), "inherited\n"),
+            "{way:?}"
+        );
         let missing = start(way, spec("rgm-no-such-program", &[])).unwrap_err();
         assert_eq!(missing.raw_os_error(), Some(libc::ENOENT), "{way:?}");
     }
@@ -217,7 +229,11 @@ async fn signal_mask_kept_and_sigpipe_default() {
         let usr1 = 1u64 << (libc::SIGUSR1 - 1);
         assert_eq!(field("SigBlk:"), usr1, "{way:?}: the thread's mask");
         let sigpipe = 1u64 << (libc::SIGPIPE - 1);
-        assert_eq!(field("SigIgn:") & sigpipe, 0, "{way:?}: SIGPIPE not ignored");
+        assert_eq!(
+            field("SigIgn:") & sigpipe,
+            0,
+            "{way:?}: SIGPIPE not ignored"
+        );
     }
 }
 
@@ -230,10 +246,7 @@ async fn born_in_its_cgroup_with_its_children() {
         // Its first look at itself, and its child's.
         let mut s = spec(
             "/bin/sh",
-            &[
-                "-c",
-                "cat /proc/self/cgroup; sh -c 'cat /proc/self/cgroup'",
-            ],
+            &["-c", "cat /proc/self/cgroup; sh -c 'cat /proc/self/cgroup'"],
         );
         s.cgroup = Some(cgroup.dir().to_owned());
         let (exit, out, err) = run(way, s).await;
@@ -246,7 +259,11 @@ async fn born_in_its_cgroup_with_its_children() {
         let mut child = start(way, s).unwrap();
         let sleeper = KillOnDrop(child.pid());
         assert_eq!(cgroup_of(&child.pid().to_string()), expected, "{way:?}");
-        assert_eq!(cgroup_of("self"), before, "{way:?}: the parent stays where it was");
+        assert_eq!(
+            cgroup_of("self"),
+            before,
+            "{way:?}: the parent stays where it was"
+        );
         drop(sleeper);
         assert_eq!(child.wait().await.unwrap(), ExitKind::Signal(libc::SIGKILL));
     }
@@ -314,7 +331,11 @@ async fn a_file_without_a_format_is_run_by_sh() {
     for way in ways() {
         let (exit, out, err) = run(way, spec(script.to_str().unwrap(), &["arg1"])).await;
         assert_eq!(exit, ExitKind::Code(0), "{way:?}: {err}");
-        assert_eq!(out, format!("run by sh: {} arg1\n", script.display()), "{way:?}");
+        assert_eq!(
+            out,
+            format!("run by sh: {} arg1\n", script.display()),
+            "{way:?}"
+        );
     }
 }
 
