@@ -604,7 +604,9 @@ impl<O: ProcessOs> Shared<O> {
                 Ok(mut spawned) => {
                     pid.store(spawned.child.pid(), Ordering::Relaxed);
                     self.record_start(&job, &mut spawned);
-                    return self.run(spawned, job, cancel).await;
+                    // Boxed: the supervision's state is large and only a started method needs
+                    // it, while a waiting one's task lives as long as it waits for a slot.
+                    return Box::pin(self.run(spawned, job, cancel)).await;
                 }
                 Err(e) => e,
             };
@@ -687,4 +689,43 @@ fn env_vars(env: &MethodEnv) -> Vec<(OsString, OsString)> {
             ok
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake::FakeOs;
+
+    /// Every method the engine launches has a task from the start, though most wait for a
+    /// spawn slot (taking 10,000 resources offline launches 10,000 MONITOR_STOPs at once): a
+    /// waiting task holds only its request, the supervision's state is allocated once the
+    /// process has started.
+    #[test]
+    fn a_method_waiting_to_start_holds_little_memory() {
+        let launcher = Launcher::with_os(LauncherConfig::default(), FakeOs::new());
+        let tags = MethodTags {
+            method: "START".into(),
+            resource: "rs1".into(),
+            group: "rg1".into(),
+            node: "node1".into(),
+        };
+        let req = MethodRequest::new("/bin/true", vec![], Duration::from_secs(1), tags.clone());
+        let job = Job {
+            env: env_vars(&req.env),
+            args: Vec::new(),
+            sink: Sink::Tracing,
+            tags: Arc::new(tags),
+            req,
+        };
+        let (_tx, rx) = watch::channel(false);
+        let task = Arc::clone(&launcher.shared).launch(
+            job,
+            rx,
+            Arc::new(AtomicU32::new(0)),
+            Instant::now(),
+        );
+        let size = std::mem::size_of_val(&task);
+        // 5,600 bytes when the supervision's state was part of every task.
+        assert!(size <= 2048, "a waiting method's task is {size} bytes");
+    }
 }

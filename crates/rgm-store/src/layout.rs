@@ -9,7 +9,7 @@
 //! | `config/group/<group>` | a resource group |
 //! | `config/resource/<resource>` | a resource |
 //! | `state/meta` | `{"format": "rgm-state", "version": 2}` |
-//! | `state/next-run` | the id the engine's next method run gets |
+//! | `state/next-run` | an id no method run has had yet: a restarted engine numbers its runs from it (reserved [`RUN_ID_BLOCK`] ids ahead, so that launches rarely write it) |
 //! | `state/group/<group>` | a group's cluster-wide runtime: wanted, primaries, giveovers |
 //! | `state/group-node/<group>/<node>` | a group's runtime on one node |
 //! | `state/resource/<resource>/<node>` | a resource's runtime on one node |
@@ -348,10 +348,11 @@ impl Layout {
             }
         }
         if changes.next_run {
-            ops.push(Op::put(
-                self.key("state/next-run"),
-                json(&engine.next_run_id().0),
-            ));
+            let next = engine.next_run_id().0;
+            if next > runs.reserved {
+                runs.reserved = next.saturating_add(RUN_ID_BLOCK);
+                ops.push(Op::put(self.key("state/next-run"), json(&runs.reserved)));
+            }
         }
         ops
     }
@@ -482,7 +483,14 @@ fn put_named<V: Serialize>(
 pub struct RunIndex {
     nodes: BTreeMap<RunId, String>,
     meta_written: bool,
+    /// The run id `state/next-run` holds: every id below it may have been used.
+    reserved: u64,
 }
+
+/// How many run ids `state/next-run` reserves at a time. A launch writes the key only when
+/// the engine's ids pass the reservation, not once per run (one page of the store less per
+/// method completion); a restarted engine skips at most this many ids, never reuses one.
+pub const RUN_ID_BLOCK: u64 = 1024;
 
 impl RunIndex {
     /// The index of a restored state: its runs in flight, and its meta record written.
@@ -494,6 +502,7 @@ impl RunIndex {
                 .map(|(id, r)| (*id, r.node.clone()))
                 .collect(),
             meta_written: true,
+            reserved: snap.next_run,
         }
     }
 }

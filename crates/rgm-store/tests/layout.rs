@@ -2,10 +2,11 @@
 //! whole, and a change written as exactly the keys of the objects it changed.
 
 use rgm_core::engine::MethodResult;
+use rgm_core::engine::Snapshot;
 use rgm_core::engine::{AdminRequest, EventKind, Operands};
 use rgm_core::testkit::{self, Harness};
 use rgm_core::{Change, ClusterConfig, NothingRunning};
-use rgm_store::layout::RunIndex;
+use rgm_store::layout::{RUN_ID_BLOCK, RunIndex};
 use rgm_store::{Layout, LocalStore, Op, Txn};
 
 fn sample() -> ClusterConfig {
@@ -152,7 +153,7 @@ fn the_runtime_state_round_trips_and_a_method_completion_writes_what_it_changed(
     store
         .txn_now(Txn::ops(layout.change_ops(&changes, &h.engine, &mut runs)))
         .unwrap();
-    assert_eq!(load(), h.engine.snapshot());
+    assert_same_state(load(), h.engine.snapshot());
     assert_eq!(load().runs.len(), 1, "the START in flight is stored");
     // One method completes: only what it changed is written, and its run's key goes.
     let run = *h.pending.keys().next().expect("a method runs");
@@ -165,8 +166,12 @@ fn the_runtime_state_round_trips_and_a_method_completion_writes_what_it_changed(
         "{written:?}"
     );
     assert!(ops.len() <= 6, "{written:?}");
+    assert!(
+        !written.contains(&"put state/next-run".to_string()),
+        "the run id reserved with the first launch covers the next: {written:?}"
+    );
     store.txn_now(Txn::ops(ops)).unwrap();
-    assert_eq!(load(), h.engine.snapshot());
+    assert_same_state(load(), h.engine.snapshot());
     // A whole snapshot written at once reads back the same.
     let t2 = tempfile::tempdir().unwrap();
     let other = LocalStore::open(t2.path()).unwrap();
@@ -186,6 +191,81 @@ fn the_runtime_state_round_trips_and_a_method_completion_writes_what_it_changed(
             .unwrap()
             .is_none()
     );
+}
+
+/// The stored runtime state is the engine's, but for `state/next-run`, which holds a
+/// reservation: never below the engine's next run id, at most a block above it.
+fn assert_same_state(stored: Snapshot, engine: Snapshot) {
+    assert!(
+        (engine.next_run..=engine.next_run + RUN_ID_BLOCK).contains(&stored.next_run),
+        "stored next run {} against the engine's {}",
+        stored.next_run,
+        engine.next_run
+    );
+    assert_eq!(
+        Snapshot {
+            next_run: engine.next_run,
+            ..stored
+        },
+        engine
+    );
+}
+
+#[test]
+fn run_ids_are_reserved_a_block_at_a_time_and_a_restored_engine_never_reuses_one() {
+    let layout = Layout::local();
+    let t = tempfile::tempdir().unwrap();
+    let store = LocalStore::open(t.path()).unwrap();
+    let mut runs = RunIndex::default();
+    let mut h = Harness::new(sample());
+    h.event(EventKind::NodeJoined { node: "n1".into() });
+    h.event(EventKind::NodeJoined { node: "n2".into() });
+    let mut next_run_writes = 0;
+    let mut launched = 0;
+    let mut last_id = 0;
+    let mut online = true;
+    // Online and offline until well past one block of ids, every batch written as rgmd does.
+    while launched < RUN_ID_BLOCK + 100 {
+        let request = if online {
+            AdminRequest::Online {
+                groups: Operands::named(&["rg1"]),
+                nodes: None,
+                enable: false,
+                monitor: false,
+                manage: true,
+            }
+        } else {
+            AdminRequest::Offline {
+                groups: Operands::named(&["rg1"]),
+                nodes: None,
+            }
+        };
+        online = !online;
+        h.request(request);
+        loop {
+            let changes = h.engine.take_changes();
+            let ops = layout.change_ops(&changes, &h.engine, &mut runs);
+            next_run_writes += keys(&ops)
+                .iter()
+                .filter(|k| *k == "put state/next-run")
+                .count();
+            store.txn_now(Txn::ops(ops)).unwrap();
+            let Some(run) = h.pending.keys().next().copied() else {
+                break;
+            };
+            last_id = last_id.max(run.0);
+            launched += 1;
+            h.complete(run, MethodResult::exited(0, 5));
+        }
+    }
+    assert_eq!(next_run_writes, 2, "{launched} launches");
+    // A restored engine numbers its runs past every id used before.
+    let stored = layout
+        .load_state(&store.range_now(&layout.state_prefix()).unwrap().kvs)
+        .unwrap()
+        .unwrap();
+    let restored = rgm_core::engine::Engine::restore(sample(), stored);
+    assert!(restored.next_run_id().0 > last_id);
 }
 
 #[test]

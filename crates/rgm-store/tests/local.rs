@@ -215,6 +215,42 @@ async fn a_revoked_lease_deletes_its_keys() {
 }
 
 #[test]
+fn a_database_with_large_pages_is_rewritten_with_small_ones_and_keeps_its_keys() {
+    let (t, s) = store();
+    let dir = t.path().join("state");
+    assert_eq!(
+        s.page_size().unwrap(),
+        1024,
+        "a new database has 1 KiB pages"
+    );
+    s.txn_now(Txn::ops(vec![Op::put("a", "1"), Op::put("b", "2")]))
+        .unwrap();
+    let revision = s.revision().unwrap();
+    drop(s);
+    // As an older rgm made it: 4 KiB pages, WAL mode.
+    let conn = rusqlite::Connection::open(dir.join(rgm_store::local::DB_FILE)).unwrap();
+    conn.execute_batch(
+        "PRAGMA journal_mode=DELETE; PRAGMA page_size=4096; VACUUM; PRAGMA journal_mode=WAL;",
+    )
+    .unwrap();
+    let size: i64 = conn
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(size, 4096);
+    drop(conn);
+    let s = LocalStore::open(&dir).unwrap();
+    assert_eq!(s.page_size().unwrap(), 1024);
+    assert_eq!(s.revision().unwrap(), revision);
+    let keys: Vec<_> = s.range_now("").unwrap().kvs;
+    assert_eq!(
+        keys.iter()
+            .map(|kv| (kv.key.as_str(), kv.value.as_slice()))
+            .collect::<Vec<_>>(),
+        [("a", b"1".as_slice()), ("b", b"2".as_slice())]
+    );
+}
+
+#[test]
 fn the_database_is_not_opened_through_a_planted_symlink() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("state");

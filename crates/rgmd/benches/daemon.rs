@@ -10,7 +10,8 @@
 //! - `scha_resource_get_ms`: the median wall time of the real command (process included);
 //! - `rss_peak_mb`: rgmd's peak resident memory;
 //! - `bytes_per_completion`: what rgmd wrote to disk per method completion while bringing
-//!   everything online, in all (`write_bytes` of /proc/PID/io) and to the cluster log alone.
+//!   everything online, in all (`write_bytes` less `cancelled_write_bytes` of /proc/PID/io)
+//!   and to the cluster log alone.
 
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
@@ -103,8 +104,12 @@ impl Rgmd {
             .unwrap_or(0)
     }
 
+    /// What rgmd has sent to the disk: `write_bytes` less `cancelled_write_bytes` (pages
+    /// dirtied in files deleted or truncated before they were written back, such as a run
+    /// file removed when its run ends, never reach the disk).
     fn written(&self) -> u64 {
         self.proc_field("io", "write_bytes:")
+            .saturating_sub(self.proc_field("io", "cancelled_write_bytes:"))
     }
 
     fn log_bytes(&self) -> u64 {

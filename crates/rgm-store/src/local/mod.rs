@@ -114,6 +114,11 @@ impl LocalStore {
     pub fn revision(&self) -> Result<Revision, StoreError> {
         self.inner().db.revision()
     }
+
+    /// The database's page size in bytes (what one changed page costs a transaction).
+    pub fn page_size(&self) -> Result<i64, StoreError> {
+        self.inner().db.page_size()
+    }
 }
 
 /// A read-only view of an embedded store's database.

@@ -11,6 +11,13 @@ use crate::model::{KeyValue, LeaseId, Op, Range, Revision, Txn, TxnResponse, Wat
 /// The schema version this build reads and writes.
 const SCHEMA_VERSION: i64 = 1;
 
+/// The database's page size. A method completion changes a few small records (a resource's
+/// runtime, a run begun and one ended, the revision), each on a page of its own; every page a
+/// transaction changes is appended whole to the WAL and later copied into the database, so
+/// small pages keep what a completion writes to about a kilobyte per record. Every record rgm
+/// writes often (runtime records, runs in flight) fits in a 1 KiB page without overflow.
+pub(super) const PAGE_SIZE: i64 = 1024;
+
 pub(super) struct Db {
     conn: Connection,
     path: PathBuf,
@@ -52,6 +59,7 @@ impl Db {
             conn,
             path: path.to_path_buf(),
         };
+        db.use_page_size().map_err(db_err(path))?;
         db.conn
             .execute_batch(
                 "PRAGMA journal_mode=WAL;
@@ -99,6 +107,27 @@ impl Db {
             }
         }
         Ok(db)
+    }
+
+    /// Sets [`PAGE_SIZE`] on a new database; a database made with another page size (by an
+    /// older rgm) is rewritten with it once (`VACUUM`, which is atomic).
+    fn use_page_size(&self) -> rusqlite::Result<()> {
+        let size: i64 = self.conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        if size == PAGE_SIZE {
+            return Ok(());
+        }
+        // The page size of a database in WAL mode cannot change: leave WAL mode for the rewrite
+        // (the caller enters it again).
+        self.conn.execute_batch(&format!(
+            "PRAGMA journal_mode=DELETE; PRAGMA page_size={PAGE_SIZE}; VACUUM;"
+        ))
+    }
+
+    /// The database's page size.
+    pub(super) fn page_size(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .map_err(self.err())
     }
 
     pub(super) fn open_read_only(path: &Path) -> Result<Db, StoreError> {
