@@ -22,6 +22,15 @@
 //! as `execvp` does and a file the kernel cannot run handed to `/bin/sh`. What failed before
 //! `exec` comes back as its errno. The unsafe part is [`raw`], and only there.
 //!
+//! One kernel bug is worked around: on the kernels this was written on (6.18), a process born
+//! through `CLONE_INTO_CGROUP` into a cgroup that `cgroup.kill` once killed — a resource's run
+//! cgroup after a timeout, all of them after a resource or the node was killed — is killed at
+//! birth (the kernel compares the target cgroup's kill count with the one of the parent's
+//! cgroup). The first start into a cgroup probes for it: a child born into a fresh cgroup that
+//! was killed empty must live to report. Where it does not, children are still cloned without
+//! copying anything, but join their cgroup by writing `0` to its `cgroup.procs` as the first
+//! thing they do, before `exec`, as the fork's hook did.
+//!
 //! The alternative — a small launcher process forked early that forks the methods — would
 //! also avoid the copy, but every start, exit status and signal would then have to be relayed
 //! through it, and it would be one more process to supervise and to lose; `clone3` keeps each
@@ -44,9 +53,10 @@ use std::os::fd::{AsFd as _, AsRawFd as _, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt as _;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 
 use tokio::io::unix::AsyncFd;
 
@@ -188,6 +198,89 @@ fn at_least(release: &str, wanted: (u32, u32)) -> bool {
 /// `clone3` is not allowed here: start the fork's way from now on.
 struct Unusable(io::Error);
 
+/// Whether children can be born in their cgroup (see the module documentation): probed on the
+/// first start into a cgroup.
+static BORN_IN_CGROUP: AtomicU8 = AtomicU8::new(UNKNOWN);
+
+fn born_in_cgroup(cgroup: &Path) -> bool {
+    match BORN_IN_CGROUP.load(Ordering::Relaxed) {
+        YES => true,
+        NO => false,
+        _ => {
+            let sound = probe_killed_cgroup(cgroup);
+            if !sound {
+                tracing::info!(
+                    "this kernel kills a process started into a cgroup that cgroup.kill killed before; methods join their cgroup just before exec instead of being born in it"
+                );
+            }
+            BORN_IN_CGROUP.store(if sound { YES } else { NO }, Ordering::Relaxed);
+            sound
+        }
+    }
+}
+
+/// True when a child born into a cgroup killed through `cgroup.kill` (a fresh one beside
+/// `near`, killed while empty) lives. Without `cgroup.kill` (before Linux 5.14) there is
+/// nothing to trip on. Anything else that goes wrong counts as "no".
+fn probe_killed_cgroup(near: &Path) -> bool {
+    static PROBES: AtomicU32 = AtomicU32::new(0);
+    let Some(parent) = near.parent() else {
+        return false;
+    };
+    let n = PROBES.fetch_add(1, Ordering::Relaxed);
+    let dir = parent.join(format!("rgm-probe-{}-{n}", std::process::id()));
+    if std::fs::create_dir(&dir).is_err() {
+        return false;
+    }
+    let sound = match std::fs::write(dir.join("cgroup.kill"), "1") {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => true,
+        Err(_) => false,
+        Ok(()) => match open_dir(&dir) {
+            Err(_) => false,
+            Ok(fd) => {
+                // No program: a child that runs reports ENOENT and exits; one killed at birth
+                // reports nothing.
+                let argv = [CString::from(c"rgm-probe")];
+                let request = raw::ExecRequest {
+                    candidates: &[],
+                    argv: &argv,
+                    envp: &[],
+                    cwd: None,
+                    stdio: [None; 3],
+                    cgroup: Some(fd.as_raw_fd()),
+                    cgroup_procs: None,
+                    death_signal: None,
+                };
+                match raw::clone_exec(&request) {
+                    raw::Cloned::ChildFailed(_) => true,
+                    raw::Cloned::Started(_, pidfd) => {
+                        let _ = raw::wait(pidfd.as_fd(), true);
+                        false
+                    }
+                    raw::Cloned::CloneFailed(_) => false,
+                }
+            }
+        },
+    };
+    // The child has been reaped; the cgroup empties at once, or very nearly.
+    for _ in 0..100 {
+        match std::fs::remove_dir(&dir) {
+            Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            _ => break,
+        }
+    }
+    sound
+}
+
+fn open_dir(dir: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY)
+        .open(dir)
+}
+
 /// Starts `spec` through [`raw::clone_exec`].
 fn spawn_cloned(spec: &SpawnSpec) -> Result<io::Result<RealChild>, Unusable> {
     let prepared = match Prepared::new(spec) {
@@ -201,6 +294,7 @@ fn spawn_cloned(spec: &SpawnSpec) -> Result<io::Result<RealChild>, Unusable> {
         cwd: prepared.cwd.as_deref(),
         stdio: prepared.stdio,
         cgroup: prepared.cgroup.as_ref().map(File::as_raw_fd),
+        cgroup_procs: prepared.cgroup_procs.as_ref().map(File::as_raw_fd),
         death_signal: spec.parent_death_signal.map(|s| s as libc::c_int),
     };
     match raw::clone_exec(&request) {
@@ -223,7 +317,10 @@ struct Prepared {
     envp: Vec<CString>,
     cwd: Option<CString>,
     stdio: [Option<RawFd>; 3],
+    /// The cgroup directory to be born in...
     cgroup: Option<File>,
+    /// ...or its `cgroup.procs` to join.
+    cgroup_procs: Option<File>,
     /// Copies of descriptors that were below 3, made so that `dup2` onto 0, 1 and 2 cannot
     /// overwrite one before it is used.
     _moved: Vec<OwnedFd>,
@@ -262,14 +359,17 @@ impl Prepared {
             stdio[1] = Some(above_stdio(stdout.as_fd(), &mut moved)?);
             stdio[2] = Some(above_stdio(stderr.as_fd(), &mut moved)?);
         }
-        let cgroup = match &spec.cgroup {
-            Some(dir) => Some(
-                OpenOptions::new()
-                    .read(true)
-                    .custom_flags(libc::O_DIRECTORY)
-                    .open(dir)?,
+        let (cgroup, cgroup_procs) = match &spec.cgroup {
+            Some(dir) if born_in_cgroup(dir) => (Some(open_dir(dir)?), None),
+            Some(dir) => (
+                None,
+                Some(
+                    OpenOptions::new()
+                        .write(true)
+                        .open(dir.join("cgroup.procs"))?,
+                ),
             ),
-            None => None,
+            None => (None, None),
         };
         Ok(Prepared {
             candidates: candidates(spec.program.as_os_str(), path)?,
@@ -282,6 +382,7 @@ impl Prepared {
                 .transpose()?,
             stdio,
             cgroup,
+            cgroup_procs,
             _moved: moved,
         })
     }

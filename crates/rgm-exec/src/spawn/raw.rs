@@ -12,9 +12,8 @@
 //! - it reads a [`ChildPlan`] the parent built beforehand — C strings, pointer arrays and plain
 //!   numbers — and allocates nothing, takes no lock and cannot panic (no indexing, no
 //!   `unwrap`, no formatting);
-//! - it makes only system calls through libc's thin wrappers (`sigaction`, `setpgid`, `prctl`,
-//!   `getppid`, `dup2`, `chdir`, `execve`, `_exit`), which are
-//!   async-signal-safe; they may set `errno`, which is the suspended thread's, read by nobody
+//! - it makes only system calls through libc's thin wrappers (`write`, `sigaction`, `setpgid`,
+//!   `prctl`, `getppid`, `dup2`, `chdir`, `execve`, `_exit`), which are async-signal-safe; they may set `errno`, which is the suspended thread's, read by nobody
 //!   before the next system call of that thread;
 //! - it writes to memory only its error slot (an atomic in the plan) and the one free slot of
 //!   the `/bin/sh` argument vector, both owned by the suspended parent;
@@ -83,6 +82,8 @@ pub(super) struct ExecRequest<'a> {
     pub stdio: [Option<RawFd>; 3],
     /// An open cgroup directory for the child to be born in.
     pub cgroup: Option<RawFd>,
+    /// An open `cgroup.procs` for the child to join by writing `0` to it, first thing.
+    pub cgroup_procs: Option<RawFd>,
     /// A signal for the child when the calling thread dies.
     pub death_signal: Option<c_int>,
 }
@@ -109,6 +110,8 @@ struct ChildPlan {
     cwd: *const c_char,
     /// Descriptor for each of 0, 1 and 2, or -1 to leave it.
     stdio: [c_int; 3],
+    /// A `cgroup.procs` to write `0` to, or -1.
+    cgroup_procs: c_int,
     /// 0 for none.
     death_signal: c_int,
     parent: libc::pid_t,
@@ -144,6 +147,7 @@ pub(super) fn clone_exec(req: &ExecRequest<'_>) -> Cloned {
         envp: envp.as_ptr(),
         cwd: req.cwd.map_or(std::ptr::null(), CStr::as_ptr),
         stdio: req.stdio.map(|fd| fd.unwrap_or(-1)),
+        cgroup_procs: req.cgroup_procs.unwrap_or(-1),
         death_signal: req.death_signal.unwrap_or(0),
         parent: std::process::id() as libc::pid_t,
         error: AtomicI32::new(0),
@@ -266,6 +270,9 @@ extern "C" fn child_main(plan: *const ChildPlan) -> ! {
 unsafe fn set_up_and_exec(plan: &ChildPlan) -> c_int {
     // SAFETY: plain system calls on values of the plan; see the module documentation.
     unsafe {
+        if plan.cgroup_procs >= 0 && libc::write(plan.cgroup_procs, b"0".as_ptr().cast(), 1) != 1 {
+            return errno();
+        }
         // Rust ignores SIGPIPE; a program expects the default (as std's Command gives it).
         let mut dfl: libc::sigaction = std::mem::zeroed();
         dfl.sa_sigaction = libc::SIG_DFL;

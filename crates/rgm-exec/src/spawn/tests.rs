@@ -366,3 +366,98 @@ async fn a_dropped_child_is_reaped_when_it_ends() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_cgroup_killed_before_takes_new_processes() {
+    for way in ways() {
+        let cgroup = scratch_cgroup(&format!("killed-{way:?}").to_lowercase());
+        assert!(crate::cgroup::kill(cgroup.dir()).unwrap(), "cgroup.kill");
+        let mut s = spec("/bin/sh", &["-c", "exit 5"]);
+        s.cgroup = Some(cgroup.dir().to_owned());
+        let (exit, _, err) = run(way, s).await;
+        assert_eq!(exit, ExitKind::Code(5), "{way:?}: {err}");
+    }
+}
+
+/// Born into a cgroup killed before, with `CLONE_INTO_CGROUP`: killed at birth (`None`) or not.
+fn lives_when_born_into_a_killed_cgroup() -> Option<bool> {
+    let cgroup = scratch_cgroup("probe-check");
+    assert!(crate::cgroup::kill(cgroup.dir()).unwrap(), "cgroup.kill");
+    let fd = open_dir(cgroup.dir()).unwrap();
+    let argv = [CString::from(c"check")];
+    let request = raw::ExecRequest {
+        candidates: &[],
+        argv: &argv,
+        envp: &[],
+        cwd: None,
+        stdio: [None; 3],
+        cgroup: Some(fd.as_raw_fd()),
+        cgroup_procs: None,
+        death_signal: None,
+    };
+    match raw::clone_exec(&request) {
+        raw::Cloned::ChildFailed(e) => Some(e.raw_os_error() == Some(libc::ENOENT)),
+        raw::Cloned::Started(_, pidfd) => {
+            let exit = raw::wait(pidfd.as_fd(), true).unwrap();
+            assert_eq!(exit, Some(ExitKind::Signal(libc::SIGKILL)));
+            None
+        }
+        raw::Cloned::CloneFailed(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn the_probe_tells_whether_a_killed_cgroup_takes_new_processes() {
+    if !clone3_expected() {
+        // Nothing here is used without clone3.
+        assert!(!clone3_in_use());
+        return;
+    }
+    let near = scratch_cgroup("probe-near");
+    let expected = lives_when_born_into_a_killed_cgroup().is_some();
+    assert_eq!(probe_killed_cgroup(&near.dir().join("x")), expected);
+    assert_eq!(born_in_cgroup(&near.dir().join("x")), expected);
+}
+
+#[tokio::test]
+async fn a_clone_can_join_its_cgroup_before_exec() {
+    if !clone3_expected() {
+        // Nothing here is used without clone3.
+        assert!(!clone3_in_use());
+        return;
+    }
+    let cgroup = scratch_cgroup("join");
+    let procs = OpenOptions::new()
+        .write(true)
+        .open(cgroup.dir().join("cgroup.procs"))
+        .unwrap();
+    let argv = [
+        CString::from(c"/bin/cat"),
+        CString::from(c"/proc/self/cgroup"),
+    ];
+    let (out_r, out_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap();
+    let request = raw::ExecRequest {
+        candidates: &argv[..1],
+        argv: &argv,
+        envp: &[],
+        cwd: None,
+        stdio: [None, Some(out_w.as_raw_fd()), None],
+        cgroup: None,
+        cgroup_procs: Some(procs.as_raw_fd()),
+        death_signal: None,
+    };
+    let raw::Cloned::Started(_, pidfd) = raw::clone_exec(&request) else {
+        panic!("not started");
+    };
+    drop(out_w);
+    assert_eq!(
+        raw::wait(pidfd.as_fd(), true).unwrap(),
+        Some(ExitKind::Code(0))
+    );
+    let out = read_all(out_r);
+    let expected = relative_cgroup(cgroup.dir());
+    assert_eq!(
+        out.lines().find_map(|l| l.strip_prefix("0::")),
+        Some(expected.as_str())
+    );
+}
