@@ -25,9 +25,10 @@
 //! One kernel bug is worked around: on the kernels this was written on (6.18), a process born
 //! through `CLONE_INTO_CGROUP` into a cgroup that `cgroup.kill` once killed — a resource's run
 //! cgroup after a timeout, all of them after a resource or the node was killed — is killed at
-//! birth (the kernel compares the target cgroup's kill count with the one of the parent's
-//! cgroup). The first start into a cgroup probes for it: a child born into a fresh cgroup that
-//! was killed empty must live to report. Where it does not, children are still cloned without
+//! birth — or every one, when it was rgmd's own cgroup that was killed (the kernel compares
+//! the target cgroup's kill count with the one of the parent's cgroup). The first start into a
+//! cgroup probes for it: children born into a fresh cgroup, before and after it was killed
+//! empty, must live to report. Where it does not, children are still cloned without
 //! copying anything, but join their cgroup by writing `0` to its `cgroup.procs` as the first
 //! thing they do, before `exec`, as the fork's hook did.
 //!
@@ -219,9 +220,12 @@ fn born_in_cgroup(cgroup: &Path) -> bool {
     }
 }
 
-/// True when a child born into a cgroup killed through `cgroup.kill` (a fresh one beside
-/// `near`, killed while empty) lives. Without `cgroup.kill` (before Linux 5.14) there is
-/// nothing to trip on. Anything else that goes wrong counts as "no".
+/// True when children born into a fresh cgroup beside `near` live, both before and after it
+/// was killed (while empty) through `cgroup.kill`. The kernel's bug kills a child whose cgroup
+/// was killed a different number of times than its parent's; our own cgroup's count is
+/// unknown (a harness may have killed it before starting us), but it cannot equal both the
+/// fresh cgroup's count and that count plus one. Without `cgroup.kill` (before Linux 5.14)
+/// there is nothing to trip on. Anything else that goes wrong counts as "no".
 fn probe_killed_cgroup(near: &Path) -> bool {
     static PROBES: AtomicU32 = AtomicU32::new(0);
     let Some(parent) = near.parent() else {
@@ -232,37 +236,13 @@ fn probe_killed_cgroup(near: &Path) -> bool {
     if std::fs::create_dir(&dir).is_err() {
         return false;
     }
-    let sound = match std::fs::write(dir.join("cgroup.kill"), "1") {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => true,
-        Err(_) => false,
-        Ok(()) => match open_dir(&dir) {
+    let sound = born_alive(&dir)
+        && match std::fs::write(dir.join("cgroup.kill"), "1") {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => true,
             Err(_) => false,
-            Ok(fd) => {
-                // No program: a child that runs reports ENOENT and exits; one killed at birth
-                // reports nothing.
-                let argv = [CString::from(c"rgm-probe")];
-                let request = raw::ExecRequest {
-                    candidates: &[],
-                    argv: &argv,
-                    envp: &[],
-                    cwd: None,
-                    stdio: [None; 3],
-                    cgroup: Some(fd.as_raw_fd()),
-                    cgroup_procs: None,
-                    death_signal: None,
-                };
-                match raw::clone_exec(&request) {
-                    raw::Cloned::ChildFailed(_) => true,
-                    raw::Cloned::Started(_, pidfd) => {
-                        let _ = raw::wait(pidfd.as_fd(), true);
-                        false
-                    }
-                    raw::Cloned::CloneFailed(_) => false,
-                }
-            }
-        },
-    };
-    // The child has been reaped; the cgroup empties at once, or very nearly.
+            Ok(()) => born_alive(&dir),
+        };
+    // Its children have been reaped; the cgroup empties at once, or very nearly.
     for _ in 0..100 {
         match std::fs::remove_dir(&dir) {
             Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
@@ -272,6 +252,33 @@ fn probe_killed_cgroup(near: &Path) -> bool {
         }
     }
     sound
+}
+
+/// True when a child cloned into the cgroup `dir` lives to run: with no program to run, it
+/// reports ENOENT and exits; one killed at birth reports nothing.
+fn born_alive(dir: &Path) -> bool {
+    let Ok(fd) = open_dir(dir) else {
+        return false;
+    };
+    let argv = [CString::from(c"rgm-probe")];
+    let request = raw::ExecRequest {
+        candidates: &[],
+        argv: &argv,
+        envp: &[],
+        cwd: None,
+        stdio: [None; 3],
+        cgroup: Some(fd.as_raw_fd()),
+        cgroup_procs: None,
+        death_signal: None,
+    };
+    match raw::clone_exec(&request) {
+        raw::Cloned::ChildFailed(_) => true,
+        raw::Cloned::Started(_, pidfd) => {
+            let _ = raw::wait(pidfd.as_fd(), true);
+            false
+        }
+        raw::Cloned::CloneFailed(_) => false,
+    }
 }
 
 fn open_dir(dir: &Path) -> io::Result<File> {
