@@ -45,6 +45,8 @@
 //! joins the cgroup by writing `0` to its `cgroup.procs` (forking the whole process), awaited by
 //! tokio. The choice is made on the first start and logged.
 
+mod forked;
+mod probe;
 mod raw;
 
 use std::ffi::{CString, OsStr, OsString};
@@ -52,16 +54,16 @@ use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::fd::{AsFd as _, AsRawFd as _, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt as _;
-use std::os::unix::fs::OpenOptionsExt as _;
-use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
-use std::path::Path;
-use std::process::Stdio;
+use std::os::unix::process::ExitStatusExt as _;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use tokio::io::unix::AsyncFd;
 
 use crate::os::{ChildOutput, ExitKind, OsChild, SpawnSpec};
+
+pub(crate) use forked::spawn_forked;
+use probe::{born_in_cgroup, open_dir};
 
 /// A process started by [`RealOs`](crate::RealOs).
 #[derive(Debug)]
@@ -198,95 +200,6 @@ fn at_least(release: &str, wanted: (u32, u32)) -> bool {
 
 /// `clone3` is not allowed here: start the fork's way from now on.
 struct Unusable(io::Error);
-
-/// Whether children can be born in their cgroup (see the module documentation): probed on the
-/// first start into a cgroup.
-static BORN_IN_CGROUP: AtomicU8 = AtomicU8::new(UNKNOWN);
-
-fn born_in_cgroup(cgroup: &Path) -> bool {
-    match BORN_IN_CGROUP.load(Ordering::Relaxed) {
-        YES => true,
-        NO => false,
-        _ => {
-            let sound = probe_killed_cgroup(cgroup);
-            if !sound {
-                tracing::info!(
-                    "this kernel kills a process started into a cgroup that cgroup.kill killed before; methods join their cgroup just before exec instead of being born in it"
-                );
-            }
-            BORN_IN_CGROUP.store(if sound { YES } else { NO }, Ordering::Relaxed);
-            sound
-        }
-    }
-}
-
-/// True when children born into a fresh cgroup beside `near` live, both before and after it
-/// was killed (while empty) through `cgroup.kill`. The kernel's bug kills a child whose cgroup
-/// was killed a different number of times than its parent's; our own cgroup's count is
-/// unknown (a harness may have killed it before starting us), but it cannot equal both the
-/// fresh cgroup's count and that count plus one. Without `cgroup.kill` (before Linux 5.14)
-/// there is nothing to trip on. Anything else that goes wrong counts as "no".
-fn probe_killed_cgroup(near: &Path) -> bool {
-    static PROBES: AtomicU32 = AtomicU32::new(0);
-    let Some(parent) = near.parent() else {
-        return false;
-    };
-    let n = PROBES.fetch_add(1, Ordering::Relaxed);
-    let dir = parent.join(format!("rgm-probe-{}-{n}", std::process::id()));
-    if std::fs::create_dir(&dir).is_err() {
-        return false;
-    }
-    let sound = born_alive(&dir)
-        && match std::fs::write(dir.join("cgroup.kill"), "1") {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => true,
-            Err(_) => false,
-            Ok(()) => born_alive(&dir),
-        };
-    // Its children have been reaped; the cgroup empties at once, or very nearly.
-    for _ in 0..100 {
-        match std::fs::remove_dir(&dir) {
-            Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
-            _ => break,
-        }
-    }
-    sound
-}
-
-/// True when a child cloned into the cgroup `dir` lives to run: with no program to run, it
-/// reports ENOENT and exits; one killed at birth reports nothing.
-fn born_alive(dir: &Path) -> bool {
-    let Ok(fd) = open_dir(dir) else {
-        return false;
-    };
-    let argv = [CString::from(c"rgm-probe")];
-    let request = raw::ExecRequest {
-        candidates: &[],
-        argv: &argv,
-        envp: &[],
-        cwd: None,
-        stdio: [None; 3],
-        cgroup: Some(fd.as_raw_fd()),
-        cgroup_procs: None,
-        death_signal: None,
-    };
-    match raw::clone_exec(&request) {
-        raw::Cloned::ChildFailed(_) => true,
-        raw::Cloned::Started(_, pidfd) => {
-            let _ = raw::wait(pidfd.as_fd(), true);
-            false
-        }
-        raw::Cloned::CloneFailed(_) => false,
-    }
-}
-
-fn open_dir(dir: &Path) -> io::Result<File> {
-    OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_DIRECTORY)
-        .open(dir)
-}
 
 /// Starts `spec` through [`raw::clone_exec`].
 fn spawn_cloned(spec: &SpawnSpec) -> Result<io::Result<RealChild>, Unusable> {
@@ -448,78 +361,6 @@ fn above_stdio(fd: BorrowedFd<'_>, moved: &mut Vec<OwnedFd>) -> io::Result<RawFd
     let raw = copy.as_raw_fd();
     moved.push(copy);
     Ok(raw)
-}
-
-/// Starts `spec` the fork's way: `std::process::Command`, with a hook in the child where a
-/// cgroup or a parent-death signal is wanted, awaited by tokio.
-pub(crate) fn spawn_forked(spec: SpawnSpec) -> io::Result<RealChild> {
-    let procs: Option<File> = match &spec.cgroup {
-        Some(dir) => Some(
-            OpenOptions::new()
-                .write(true)
-                .open(dir.join("cgroup.procs"))?,
-        ),
-        None => None,
-    };
-    let hook = raw::ForkHook {
-        cgroup_procs: procs.as_ref().map(|f| f.as_raw_fd()),
-        death_signal: spec
-            .parent_death_signal
-            .map(|s| (s as libc::c_int, std::process::id() as libc::pid_t)),
-    };
-    let spawned = command(spec.program.as_os_str(), &spec.args, &spec, hook);
-    let result = match spawned {
-        // With a hook, the child runs `execvp`, which hands a file the kernel cannot execute
-        // (a script without `#!`) to /bin/sh. Without one, std uses `posix_spawn`, which
-        // does not; do the same here so both paths behave alike.
-        Err(e) if e.raw_os_error() == Some(libc::ENOEXEC) && !hook.needed() => {
-            let mut args = Vec::with_capacity(spec.args.len() + 1);
-            args.push(spec.program.clone().into_os_string());
-            args.extend(spec.args.iter().cloned());
-            command(OsStr::new("/bin/sh"), &args, &spec, hook)
-        }
-        other => other,
-    };
-    drop(procs);
-    let child = result?;
-    let pid = child
-        .id()
-        .ok_or_else(|| io::Error::other("the started process has no pid"))?;
-    Ok(RealChild {
-        pid,
-        how: Waited::Tokio(child),
-    })
-}
-
-/// Starts `program` with `args` as `spec` says (its stdio descriptors are duplicated, so that
-/// a second attempt can use them too).
-fn command(
-    program: &OsStr,
-    args: &[OsString],
-    spec: &SpawnSpec,
-    hook: raw::ForkHook,
-) -> io::Result<tokio::process::Child> {
-    let mut cmd = std::process::Command::new(program);
-    cmd.args(args).process_group(0);
-    if let Some(env) = &spec.env {
-        cmd.env_clear();
-        cmd.envs(env.iter().map(|(k, v)| (k, v)));
-    }
-    if let Some(cwd) = &spec.cwd {
-        cmd.current_dir(cwd);
-    }
-    if spec.null_stdin {
-        cmd.stdin(Stdio::null());
-    }
-    if let ChildOutput::Pipes { stdout, stderr } = &spec.output {
-        cmd.stdout(Stdio::from(stdout.try_clone()?));
-        cmd.stderr(Stdio::from(stderr.try_clone()?));
-    }
-    if hook.needed() {
-        hook.install(&mut cmd);
-    }
-    // The command (and with it our copies of the pipes' write ends) is dropped on return.
-    tokio::process::Command::from(cmd).spawn()
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, pthread_sigmask};
 
+use super::probe::{born_alive, probe_killed_cgroup};
 use super::*;
 use crate::os::{ChildOutput, ExitKind, OsChild, SpawnSpec};
 use crate::scratch::ScratchCgroup;
