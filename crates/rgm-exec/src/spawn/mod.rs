@@ -22,11 +22,11 @@
 //! as `execvp` does and a file the kernel cannot run handed to `/bin/sh`. What failed before
 //! `exec` comes back as its errno. The unsafe part is [`raw`], and only there.
 //!
-//! One kernel bug is worked around: on the kernels this was written on (6.18), a process born
-//! through `CLONE_INTO_CGROUP` into a cgroup that `cgroup.kill` once killed — a resource's run
-//! cgroup after a timeout, all of them after a resource or the node was killed — is killed at
-//! birth — or every one, when it was rgmd's own cgroup that was killed (the kernel compares
-//! the target cgroup's kill count with the one of the parent's cgroup). The first start into a
+//! One kernel bug is worked around. On the kernel this was written on (6.18), a process born
+//! through `CLONE_INTO_CGROUP` is killed at birth when its cgroup was killed through
+//! `cgroup.kill` a different number of times than the parent's own cgroup: a resource's run
+//! cgroup after a timeout, all of them after a resource or the node was killed — or every
+//! cgroup, when a harness had killed rgmd's own cgroup before starting it. The first start into a
 //! cgroup probes for it: children born into a fresh cgroup, before and after it was killed
 //! empty, must live to report. Where it does not, children are still cloned without
 //! copying anything, but join their cgroup by writing `0` to its `cgroup.procs` as the first

@@ -12,8 +12,7 @@ use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use super::raw;
 use super::{NO, UNKNOWN, YES};
 
-/// Whether children can be born in their cgroup (see the module documentation): probed on the
-/// first start into a cgroup.
+/// Whether children can be born in their cgroup: probed on the first start into a cgroup.
 static BORN_IN_CGROUP: AtomicU8 = AtomicU8::new(UNKNOWN);
 
 pub(super) fn born_in_cgroup(cgroup: &Path) -> bool {
