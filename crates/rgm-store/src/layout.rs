@@ -8,13 +8,13 @@
 //! | `config/type/<type>` | a registered type |
 //! | `config/group/<group>` | a resource group |
 //! | `config/resource/<resource>` | a resource |
-//! | `state/meta` | `{"format": "rgm-state", "version": 2}` |
+//! | `state/meta` | `{"format": "rgm-state", "version": 3}` |
 //! | `state/next-run` | an id no method run has had yet: a restarted engine numbers its runs from it (reserved [`RUN_ID_BLOCK`] ids ahead, so that launches rarely write it) |
 //! | `state/group/<group>` | a group's cluster-wide runtime: wanted, primaries, giveovers |
 //! | `state/group-node/<group>/<node>` | a group's runtime on one node |
 //! | `state/resource/<resource>/<node>` | a resource's runtime on one node |
 //! | `state/node/<node>` | a node's runtime: member, fencing, booting, evacuation window |
-//! | `state/run/<node>/<run id>` | a method run in flight (written before it is launched) |
+//! | `state/resource/<resource>/<node>/run/<run id>` | a method run in flight (written before it is launched), beside its resource's runtime record: a completion changes both, usually on one page of the embedded store (state version 2 kept runs under `state/run/<node>/<run id>`; they are still read, and deleted when they end) |
 //! | `boot/<node>` | the boot id of the node's last rgmd (a daemon restart or a reboot?) |
 //!
 //! Values are JSON, the same shapes as the whole-file forms of docs/config-format.md.
@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use rgm_core::ClusterConfig;
-use rgm_core::engine::{Engine, GroupSnapshot, RunId, RuntimeChanges, Snapshot};
+use rgm_core::engine::{Engine, GroupSnapshot, Run, RunId, RuntimeChanges, Snapshot};
 
 use crate::error::StoreError;
 use crate::model::{KeyValue, Op};
@@ -33,7 +33,9 @@ use crate::model::{KeyValue, Op};
 pub const CONFIG_FORMAT: &str = rgm_core::serial::CONFIG_FORMAT;
 pub const CONFIG_VERSION: u32 = rgm_core::serial::CONFIG_VERSION;
 pub const STATE_FORMAT: &str = "rgm-state";
-pub const STATE_VERSION: u32 = 2;
+pub const STATE_VERSION: u32 = 3;
+/// The state version before runs in flight moved beside their resources; still read.
+const STATE_VERSION_RUNS_APART: u32 = 2;
 
 /// Where the keys of one cluster live.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,9 +239,14 @@ impl Layout {
 
     // ----- the runtime state -----
 
-    fn run_key(&self, node: &str, run: RunId) -> String {
-        // Zero-padded so that a node's runs list in the order they began.
-        self.key(&format!("state/run/{node}/{:020}", run.0))
+    /// A run's key: under its resource's runtime record on its node, so that the writes of a
+    /// completion (the resource's record, the run that ended, the one that begins) fall
+    /// together; zero-padded so that a resource's runs list in the order they began.
+    fn run_key(&self, run: &Run, id: RunId) -> String {
+        self.key(&format!(
+            "state/resource/{}/{}/run/{:020}",
+            run.resource, run.node, id.0
+        ))
     }
 
     fn meta_op(&self) -> Op {
@@ -286,7 +293,7 @@ impl Layout {
             ops.push(Op::put(self.key(&format!("state/node/{n}")), json(x)));
         }
         for (id, run) in &snap.runs {
-            ops.push(Op::put(self.run_key(&run.node, *id), json(run)));
+            ops.push(Op::put(self.run_key(run, *id), json(run)));
         }
         ops
     }
@@ -337,12 +344,13 @@ impl Layout {
         for id in &changes.runs {
             match engine.run_record(*id) {
                 Some(run) => {
-                    ops.push(Op::put(self.run_key(&run.node, *id), json(&run)));
-                    runs.nodes.insert(*id, run.node);
+                    let key = self.run_key(&run, *id);
+                    ops.push(Op::put(key.clone(), json(&run)));
+                    runs.keys.insert(*id, key);
                 }
                 None => {
-                    if let Some(node) = runs.nodes.remove(id) {
-                        ops.push(Op::delete(self.run_key(&node, *id)));
+                    if let Some(key) = runs.keys.remove(id) {
+                        ops.push(Op::delete(key));
                     }
                 }
             }
@@ -367,7 +375,9 @@ impl Layout {
             };
             if rel == "meta" {
                 let meta: StateMeta = decode(kv)?;
-                if meta.format != STATE_FORMAT || meta.version != STATE_VERSION {
+                if meta.format != STATE_FORMAT
+                    || !(STATE_VERSION_RUNS_APART..=STATE_VERSION).contains(&meta.version)
+                {
                     return Err(corrupt(
                         kv,
                         format!(
@@ -387,6 +397,10 @@ impl Layout {
                 let entry: &mut GroupSnapshot = snap.groups.entry(g.to_string()).or_default();
                 entry.nodes.insert(n.to_string(), x);
             } else if let Some(rest) = rel.strip_prefix("resource/") {
+                if let Some((_, id)) = rest.rsplit_once("/run/") {
+                    snap.runs.insert(run_id(kv, id)?, decode(kv)?);
+                    continue;
+                }
                 let (r, n) = two(kv, rest)?;
                 let x = decode(kv)?;
                 snap.resources
@@ -396,11 +410,9 @@ impl Layout {
             } else if let Some(name) = rel.strip_prefix("node/") {
                 snap.nodes.insert(name.to_string(), decode(kv)?);
             } else if let Some(rest) = rel.strip_prefix("run/") {
+                // State version 2: runs in flight apart from their resources.
                 let (_, id) = two(kv, rest)?;
-                let id: u64 = id
-                    .parse()
-                    .map_err(|_| corrupt(kv, "a run id is a number".into()))?;
-                snap.runs.insert(RunId(id), decode(kv)?);
+                snap.runs.insert(run_id(kv, id)?, decode(kv)?);
             } else {
                 return Err(corrupt(kv, "not a runtime-state key this rgm knows".into()));
             }
@@ -430,6 +442,12 @@ fn corrupt(kv: &KeyValue, message: String) -> StoreError {
         key: kv.key.clone(),
         message,
     }
+}
+
+fn run_id(kv: &KeyValue, id: &str) -> Result<RunId, StoreError> {
+    id.parse()
+        .map(RunId)
+        .map_err(|_| corrupt(kv, "a run id is a number".into()))
 }
 
 fn two<'a>(kv: &KeyValue, rest: &'a str) -> Result<(&'a str, &'a str), StoreError> {
@@ -477,11 +495,11 @@ fn put_named<V: Serialize>(
     }
 }
 
-/// Which node each run in flight is on (a run's key names its node), and whether the state's
-/// meta record has been written: what [`Layout::change_ops`] keeps between batches.
+/// The key of each run in flight, whether the state's meta record has been written in this
+/// rgm's version, and the run id reserved: what [`Layout::change_ops`] keeps between batches.
 #[derive(Debug, Clone, Default)]
 pub struct RunIndex {
-    nodes: BTreeMap<RunId, String>,
+    keys: BTreeMap<RunId, String>,
     meta_written: bool,
     /// The run id `state/next-run` holds: every id below it may have been used.
     reserved: u64,
@@ -492,17 +510,33 @@ pub struct RunIndex {
 /// method completion); a restarted engine skips at most this many ids, never reuses one.
 pub const RUN_ID_BLOCK: u64 = 1024;
 
-impl RunIndex {
-    /// The index of a restored state: its runs in flight, and its meta record written.
-    pub fn of(snap: &Snapshot) -> RunIndex {
-        RunIndex {
-            nodes: snap
-                .runs
-                .iter()
-                .map(|(id, r)| (*id, r.node.clone()))
-                .collect(),
-            meta_written: true,
+impl Layout {
+    /// The index of a restored state, from the keys it was read from (`kvs`, as given to
+    /// [`Layout::load_state`]): a run stored by an older rgm is deleted under the key it has.
+    pub fn run_index(&self, kvs: &[KeyValue], snap: &Snapshot) -> RunIndex {
+        let mut index = RunIndex {
             reserved: snap.next_run,
+            ..RunIndex::default()
+        };
+        for kv in kvs {
+            let Some(rel) = self.rel(&kv.key).and_then(|r| r.strip_prefix("state/")) else {
+                continue;
+            };
+            let id = match (rel.strip_prefix("resource/"), rel.strip_prefix("run/")) {
+                (Some(rest), _) => rest.rsplit_once("/run/").map(|(_, id)| id),
+                (None, Some(rest)) => rest.split_once('/').map(|(_, id)| id),
+                (None, None) => {
+                    if rel == "meta" {
+                        index.meta_written = serde_json::from_slice::<StateMeta>(&kv.value)
+                            .is_ok_and(|m| m.version == STATE_VERSION);
+                    }
+                    None
+                }
+            };
+            if let Some(id) = id.and_then(|id| id.parse().ok()) {
+                index.keys.insert(RunId(id), kv.key.clone());
+            }
         }
+        index
     }
 }

@@ -162,7 +162,7 @@ fn the_runtime_state_round_trips_and_a_method_completion_writes_what_it_changed(
     let ops = layout.change_ops(&changes, &h.engine, &mut runs);
     let written = keys(&ops);
     assert!(
-        written.contains(&format!("delete state/run/n1/{:020}", run.0)),
+        written.contains(&format!("delete state/resource/r1/n1/run/{:020}", run.0)),
         "{written:?}"
     );
     assert!(ops.len() <= 6, "{written:?}");
@@ -266,6 +266,90 @@ fn run_ids_are_reserved_a_block_at_a_time_and_a_restored_engine_never_reuses_one
         .unwrap();
     let restored = rgm_core::engine::Engine::restore(sample(), stored);
     assert!(restored.next_run_id().0 > last_id);
+}
+
+#[test]
+fn runs_stored_apart_by_an_older_rgm_are_read_and_deleted_where_they_are() {
+    let layout = Layout::local();
+    let t = tempfile::tempdir().unwrap();
+    let store = LocalStore::open(t.path()).unwrap();
+    let mut h = Harness::new(sample());
+    h.event(EventKind::NodeJoined { node: "n1".into() });
+    h.request(AdminRequest::Online {
+        groups: Operands::named(&["rg1"]),
+        nodes: None,
+        enable: false,
+        monitor: false,
+        manage: true,
+    });
+    let before = h.engine.snapshot();
+    assert_eq!(before.runs.len(), 1, "a START in flight");
+    // The state as state version 2 stored it: runs under state/run/<node>/<run id>.
+    let mut ops: Vec<Op> = layout
+        .snapshot_ops(&before)
+        .into_iter()
+        .filter(
+            |op| !matches!(op, Op::Put { key, .. } if key.contains("/run/") || key == "state/meta"),
+        )
+        .collect();
+    ops.push(Op::put(
+        "state/meta",
+        r#"{"format":"rgm-state","version":2}"#,
+    ));
+    let (id, run) = before.runs.iter().next().unwrap();
+    let old_key = format!("state/run/n1/{:020}", id.0);
+    ops.push(Op::put(old_key.clone(), serde_json::to_vec(run).unwrap()));
+    store.txn_now(Txn::ops(ops)).unwrap();
+
+    let kvs = store.range_now(&layout.state_prefix()).unwrap().kvs;
+    let restored = layout.load_state(&kvs).unwrap().unwrap();
+    assert_eq!(restored, before);
+    let mut runs = layout.run_index(&kvs, &restored);
+    let mut h2 = Harness::with_engine(rgm_core::engine::Engine::restore(sample(), restored));
+    h2.pending = h.pending.clone();
+    h2.complete(*id, MethodResult::exited(0, 5));
+    let changes = h2.engine.take_changes();
+    let ops = layout.change_ops(&changes, &h2.engine, &mut runs);
+    let written = keys(&ops);
+    assert!(
+        written.contains(&format!("delete {old_key}")),
+        "{written:?}"
+    );
+    assert!(
+        written.contains(&"put state/meta".to_string()),
+        "the state is marked as this version's: {written:?}"
+    );
+    store.txn_now(Txn::ops(ops)).unwrap();
+    let kvs = store.range_now(&layout.state_prefix()).unwrap().kvs;
+    assert!(kvs.iter().all(|kv| !kv.key.starts_with("state/run/")));
+    assert_same_state(
+        layout.load_state(&kvs).unwrap().unwrap(),
+        h2.engine.snapshot(),
+    );
+}
+
+#[test]
+fn a_node_named_run_does_not_confuse_runs_with_resources() {
+    let layout = Layout::local();
+    let mut cfg = testkit::cluster(&["run"]);
+    testkit::group(&mut cfg, "rg1", &["Nodelist=run"]);
+    testkit::resource(&mut cfg, "run", "rg1", &[]);
+    let mut h = Harness::new(cfg);
+    h.event(EventKind::NodeJoined { node: "run".into() });
+    h.request(AdminRequest::Online {
+        groups: Operands::named(&["rg1"]),
+        nodes: None,
+        enable: false,
+        monitor: false,
+        manage: true,
+    });
+    let snap = h.engine.snapshot();
+    assert_eq!(snap.runs.len(), 1);
+    let t = tempfile::tempdir().unwrap();
+    let store = LocalStore::open(t.path()).unwrap();
+    store.txn_now(Txn::ops(layout.snapshot_ops(&snap))).unwrap();
+    let kvs = store.range_now(&layout.state_prefix()).unwrap().kvs;
+    assert_eq!(layout.load_state(&kvs).unwrap().unwrap(), snap);
 }
 
 #[test]

@@ -81,7 +81,10 @@ impl Persistence {
             ),
             None => None,
         };
-        self.runs = state.as_ref().map(RunIndex::of).unwrap_or_default();
+        self.runs = state
+            .as_ref()
+            .map(|snap| self.layout.run_index(&kvs, snap))
+            .unwrap_or_default();
         self.unsaved.clear();
         self.config_unsaved = false;
         self.config_pending = ConfigChanges::default();

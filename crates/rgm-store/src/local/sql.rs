@@ -16,6 +16,12 @@ const SCHEMA_VERSION: i64 = 1;
 /// transaction changes is appended whole to the WAL and later copied into the database, so
 /// small pages keep what a completion writes to about a kilobyte per record. Every record rgm
 /// writes often (runtime records, runs in flight) fits in a 1 KiB page without overflow.
+///
+/// The WAL is copied into the database every 16,384 pages (16 MiB; SQLite's default is 1,000):
+/// a checkpoint writes each changed page once however often it changed since the last one,
+/// and the 4 KiB block holding a 1 KiB page is written whole, so rarer checkpoints write less
+/// per completion when the runtime records are spread over many pages (10,000 resources). The
+/// WAL file is cut back to 32 MiB after a checkpoint.
 pub(super) const PAGE_SIZE: i64 = 1024;
 
 pub(super) struct Db {
@@ -64,6 +70,8 @@ impl Db {
             .execute_batch(
                 "PRAGMA journal_mode=WAL;
                  PRAGMA synchronous=FULL;
+                 PRAGMA wal_autocheckpoint=16384;
+                 PRAGMA journal_size_limit=33554432;
                  PRAGMA foreign_keys=OFF;
                  CREATE TABLE IF NOT EXISTS kv (
                      key TEXT PRIMARY KEY NOT NULL,
