@@ -41,6 +41,23 @@ impl RgmdCgroup {
         self.running(b"sleep\x00200\x00")
     }
 
+    /// The services once exactly `n` run. A START (or MONITOR_START) that leaves its process
+    /// in the background may end before that process has exec'd `sleep`.
+    pub fn wait_services(&self, n: usize) -> Vec<u32> {
+        wait_for(&format!("{n} service(s)"), LONG, || {
+            self.services().len() == n
+        });
+        self.services()
+    }
+
+    /// The fault monitors once exactly `n` run (as [`RgmdCgroup::wait_services`]).
+    pub fn wait_monitors(&self, n: usize) -> Vec<u32> {
+        wait_for(&format!("{n} monitor(s)"), LONG, || {
+            self.monitors().len() == n
+        });
+        self.monitors()
+    }
+
     fn running(&self, cmdline: &[u8]) -> Vec<u32> {
         self.scratch
             .processes()
@@ -291,7 +308,7 @@ fn a_start_interrupted_by_a_crash_is_waited_for_and_redone_never_doubled() {
     t.c.boot();
     t.wait_online();
     t.wait_quiet();
-    assert_eq!(t.cg.services().len(), 1, "exactly one service runs");
+    t.cg.wait_services(1);
     let calls = t.calls();
     assert_eq!(
         calls,
@@ -324,8 +341,7 @@ fn a_stop_interrupted_by_a_crash_is_waited_for_redone_and_the_restart_finished()
     t.service_group(&[], 0, 2);
     t.c.ok("clresourcegroup", &["online", "-M", "mg"]);
     t.wait_online();
-    let first = t.cg.services();
-    assert_eq!(first.len(), 1);
+    let first = t.cg.wait_services(1);
     let mut restart = t.background("clresourcegroup", &["restart", "mg"]);
     t.wait_file("svc.stopping");
     t.c.kill9();
@@ -352,12 +368,12 @@ fn a_service_that_died_with_rgmd_is_not_called_online_and_is_restarted() {
     t.service_group(&[], 0, 0);
     t.c.ok("clresourcegroup", &["online", "-M", "mg"]);
     t.wait_online();
-    assert_eq!(t.cg.services().len(), 1);
+    t.cg.wait_services(1);
     t.cg.kill_all();
     t.c.kill9();
     t.c.boot();
     t.wait_online();
-    assert_eq!(t.cg.services().len(), 1, "restarted: one service again");
+    t.cg.wait_services(1);
     assert_eq!(t.calls(), ["start svc", "stop svc", "start svc"]);
     let log = t.c.log();
     assert!(log.contains("no sign of life"), "{log}");
@@ -391,8 +407,7 @@ fn a_monitor_that_died_with_rgmd_is_started_again() {
     t.c.ok("clresourcegroup", &["online", "-M", "mg"]);
     wait_for("mg to be ONLINE", LONG, || t.group_state() == "ONLINE");
     assert_eq!(t.state(), "ONLINE");
-    let monitors = t.cg.monitors();
-    assert_eq!(monitors.len(), 1);
+    let monitors = t.cg.wait_monitors(1);
     t.c.kill9();
     rgm_e2e::kill(monitors[0] as i32, "KILL");
     wait_for("the monitor to die", LONG, || t.cg.monitors().is_empty());
@@ -403,8 +418,8 @@ fn a_monitor_that_died_with_rgmd_is_started_again() {
     wait_for("mg to be ONLINE", LONG, || t.group_state() == "ONLINE");
     t.wait_quiet();
     assert_eq!(t.state(), "ONLINE");
-    assert_eq!(t.cg.services().len(), 1);
-    assert_eq!(t.cg.monitors().len(), 1);
+    t.cg.wait_services(1);
+    t.cg.wait_monitors(1);
     let log = t.c.log();
     assert!(log.contains("its fault monitor"), "{log}");
 }

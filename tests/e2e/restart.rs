@@ -160,7 +160,7 @@ fn a_restart_during_a_start_leaves_it_running_for_the_new_rgmd() {
         ["start svc", "stop svc", "start svc"],
         "the START was waited for, then redone"
     );
-    assert_eq!(t.cg.services().len(), 1);
+    t.cg.wait_services(1);
     assert!(t.c.log().contains("started by the previous rgmd"));
 }
 

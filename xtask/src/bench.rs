@@ -1,5 +1,6 @@
 //! `cargo xtask bench [TARGET...] [--json]`: the performance figures, measured in release
-//! builds. Targets: `core` (dependency graph), `engine` (the engine on the gen_cib workload),
+//! builds. Targets: `core` (dependency graph), `engine` (the engine on the gen_cib workload;
+//! `--vs-pacemaker`: against crm_simulate on the same workload, in one run),
 //! `exec` (method launcher), `daemon` (rgmd end to end; `--sizes N,N,...`), `failover` (a
 //! three-node cluster on etcd; alone: `cargo xtask bench failover [--json] [--trials N]
 //! [--ttl S]`). Without a target, all but failover.
@@ -52,6 +53,10 @@ pub fn main(args: &[String]) -> Result<()> {
         cmd.args(["bench", "--quiet", "-p", package, "--bench", bench, "--"]);
         if json {
             cmd.arg("--json");
+        }
+        if *target == "engine" && args.iter().any(|a| a == "--vs-pacemaker") {
+            // The engine against crm_simulate on the same workload, side by side.
+            cmd.arg("--vs-pacemaker");
         }
         if *target == "daemon" {
             // The daemon bench runs the real commands (scha_resource_get) beside rgmd.

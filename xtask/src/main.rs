@@ -38,6 +38,7 @@ tasks:
   demo    [--nodes N]  rgm end to end: rgmd, the example type, a group online, a restart,
           offline; with --nodes, a cluster on etcd and a node crash
   bench   [core|engine|exec|daemon]... [--json]  performance figures in release builds;
+          bench engine --vs-pacemaker: the engine against crm_simulate, side by side;
           bench failover [--json] [--trials N] [--ttl S]: a cluster's failover times
   sim     [--seeds N]  the engine simulator over seeded random clusters
   chaos   [--runs N] [--seed S] [--jobs J] [--trace] [--keep]  kill -9 rgmd at random instants; check recovery

@@ -1,6 +1,7 @@
 //! The groups waiting to be reconciled, taken in dependency order: a group after the groups it
 //! depends on or has affinities for, so that one pass places and starts a chain of groups
-//! instead of revisiting each group once per link.
+//! instead of revisiting each group once per link. Groups are queued by id (the facts'), so
+//! that queueing one costs no allocation; among groups of one rank, ids follow name order.
 
 use std::collections::BTreeSet;
 
@@ -9,41 +10,66 @@ use crate::fxhash::FxMap;
 
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Dirty {
-    queue: BTreeSet<(u32, String)>,
-    ranks: FxMap<String, u32>,
+    /// (rank, group id).
+    queue: BTreeSet<(u32, u32)>,
+    ids: FxMap<String, u32>,
+    /// By group id: its name and rank.
+    names: Vec<String>,
+    ranks: Vec<u32>,
 }
 
 impl Dirty {
-    /// Recomputes the ranks after a configuration change.
+    /// Recomputes the ids and ranks after a configuration change; the queued groups that
+    /// still exist stay queued.
     pub fn set_ranks(&mut self, facts: &Facts) {
         let mut ranks = FxMap::default();
         let mut names: Vec<&String> = facts.groups.keys().collect();
         names.sort();
-        for g in names {
+        for g in &names {
             rank_of(g, facts, &mut ranks, &mut Vec::new());
         }
-        let queued: Vec<String> = self.queue.iter().map(|(_, g)| g.clone()).collect();
-        self.ranks = ranks;
+        let queued: Vec<String> = self
+            .queue
+            .iter()
+            .map(|(_, id)| self.names[*id as usize].clone())
+            .collect();
+        let mut by_id: Vec<(u32, &String)> = names
+            .iter()
+            .filter_map(|g| Some((facts.group_id(g)?, *g)))
+            .collect();
+        by_id.sort();
+        let len = by_id.last().map(|(id, _)| *id as usize + 1).unwrap_or(0);
+        self.names = vec![String::new(); len];
+        self.ranks = vec![0; len];
+        self.ids.clear();
+        for (id, g) in by_id {
+            self.names[id as usize] = g.clone();
+            self.ranks[id as usize] = ranks.get(g).copied().unwrap_or(0);
+            self.ids.insert(g.clone(), id);
+        }
         self.queue.clear();
         for g in queued {
             self.insert(g);
         }
     }
 
-    pub fn insert(&mut self, group: String) {
-        let rank = self.ranks.get(&group).copied().unwrap_or(0);
-        self.queue.insert((rank, group));
+    /// Queues a group; a name that is not a configured group is ignored (nothing to do).
+    pub fn insert(&mut self, group: impl AsRef<str>) {
+        if let Some(&id) = self.ids.get(group.as_ref()) {
+            self.queue.insert((self.ranks[id as usize], id));
+        }
     }
 
-    pub fn extend(&mut self, groups: impl IntoIterator<Item = String>) {
+    pub fn extend<S: AsRef<str>>(&mut self, groups: impl IntoIterator<Item = S>) {
         for g in groups {
             self.insert(g);
         }
     }
 
     pub fn contains(&self, group: &str) -> bool {
-        let rank = self.ranks.get(group).copied().unwrap_or(0);
-        self.queue.contains(&(rank, group.to_string()))
+        self.ids
+            .get(group)
+            .is_some_and(|&id| self.queue.contains(&(self.ranks[id as usize], id)))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -51,7 +77,9 @@ impl Dirty {
     }
 
     pub fn pop_first(&mut self) -> Option<String> {
-        self.queue.pop_first().map(|(_, g)| g)
+        self.queue
+            .pop_first()
+            .map(|(_, id)| self.names[id as usize].clone())
     }
 }
 

@@ -1,12 +1,16 @@
 //! Facts derived from the configuration that the engine reads on every event — a group's
 //! Nodelist, primaries, dependencies and affinities; the methods each resource's type declares —
 //! computed once per configuration change instead of parsed from property values each time.
+//! Resources and nodes are numbered with the runtime's ids ([`Names`]), so that the hot paths
+//! find a resource's facts and its records on a node by index.
 
 use rtreg::Method;
 
 use crate::config::{ClusterConfig, NodeSwitch, Resource};
-use crate::deps::Affinity;
+use crate::deps::{Affinity, DependencyKind};
+use crate::engine::runtime::Names;
 use crate::fxhash::FxMap;
+use crate::graph::{DependencyGraph, EffectiveScope};
 
 /// What the engine needs of a group's properties.
 #[derive(Debug, Clone, Default)]
@@ -14,6 +18,8 @@ pub(crate) struct GroupFacts {
     pub managed: bool,
     /// Resource_list.
     pub members: Vec<String>,
+    /// Resource_list, by resource id.
+    pub member_ids: Vec<u32>,
     pub nodelist: Vec<String>,
     pub maximum_primaries: i64,
     pub desired_primaries: i64,
@@ -33,9 +39,73 @@ pub(crate) struct GroupFacts {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ResourceFacts {
     pub group: String,
+    /// Its group's id ([`Facts::group_key`]).
+    pub group_id: u32,
     pub enabled: NodeSwitch,
     pub monitored: NodeSwitch,
     pub methods: MethodSet,
+    /// What it depends on, in the dependency graph's order.
+    pub deps: Vec<Dep>,
+    /// Its group and the groups of what it depends on and of what depends on it: what a
+    /// change of its state may unblock. Sorted.
+    pub linked_groups: Vec<String>,
+}
+
+/// One dependency of a resource, by ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Dep {
+    /// The resource depended on.
+    pub id: u32,
+    pub kind: DependencyKind,
+    pub scope: EffectiveScope,
+    /// `r@node`: the only node (id) it applies on.
+    pub node: Option<u32>,
+    /// The resource depended on is in the same group.
+    pub same_group: bool,
+}
+
+impl Dep {
+    pub fn applies_on(&self, node: u32) -> bool {
+        self.node.is_none_or(|n| n == node)
+    }
+}
+
+/// The groups of `r` and of its neighbours in the graph, sorted.
+fn linked_groups(cfg: &ClusterConfig, graph: &DependencyGraph, r: &Resource) -> Vec<String> {
+    let mut groups = vec![r.group.clone()];
+    let neighbours = graph
+        .dependents_of(&r.name)
+        .into_iter()
+        .chain(graph.dependencies_of(&r.name));
+    for (d, _, _) in neighbours {
+        if let Some(x) = cfg.resources.get(d) {
+            groups.push(x.group.clone());
+        }
+    }
+    groups.sort();
+    groups.dedup();
+    groups
+}
+
+/// The dependencies of `r` as the graph has them, by the ids of `names`.
+fn deps_of(
+    cfg: &ClusterConfig,
+    graph: &DependencyGraph,
+    r: &Resource,
+    names: (&mut Names, &mut Names),
+) -> Vec<Dep> {
+    let (res_names, node_names) = names;
+    graph
+        .dependencies_of(&r.name)
+        .into_iter()
+        .map(|(d, edge, scope)| Dep {
+            id: res_names.intern(d),
+            kind: edge.kind,
+            scope,
+            node: edge.node.as_deref().map(|n| node_names.intern(n)),
+            same_group: cfg.resources.get(d).is_some_and(|x| x.group == r.group),
+        })
+        .collect()
 }
 
 /// The set of methods a resource's type declares.
@@ -53,7 +123,13 @@ impl MethodSet {
 }
 
 impl ResourceFacts {
-    fn of(cfg: &ClusterConfig, r: &Resource) -> ResourceFacts {
+    fn of(
+        cfg: &ClusterConfig,
+        graph: &DependencyGraph,
+        r: &Resource,
+        group_id: u32,
+        deps: Vec<Dep>,
+    ) -> ResourceFacts {
         let methods = cfg
             .types
             .get(&r.type_name)
@@ -66,9 +142,12 @@ impl ResourceFacts {
             .unwrap_or(0);
         ResourceFacts {
             group: r.group.clone(),
+            group_id,
             enabled: r.enabled.clone(),
             monitored: r.monitored.clone(),
             methods: MethodSet(methods),
+            deps,
+            linked_groups: linked_groups(cfg, graph, r),
         }
     }
 }
@@ -76,17 +155,39 @@ impl ResourceFacts {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Facts {
     pub groups: FxMap<String, GroupFacts>,
-    pub resources: FxMap<String, ResourceFacts>,
-    /// Cluster node names in id order.
+    /// By resource id (the runtime's); `None` for ids of resources not configured.
+    resources: Vec<Option<ResourceFacts>>,
+    /// Cluster node names in name order.
     pub node_names: Vec<String>,
-    /// Small numbers for names, so that per-pass memos need no allocation.
-    pub resource_ids: FxMap<String, u32>,
-    pub group_ids: FxMap<String, u32>,
-    pub node_ids: FxMap<String, u16>,
+    /// Cluster node ids (the runtime's), in the order of `node_names`.
+    pub nodes: Vec<u32>,
+    /// The runtime's ids of the configured resources and the cluster nodes.
+    resource_ids: FxMap<String, u32>,
+    node_ids: FxMap<String, u32>,
+    /// Small numbers for group names, so that per-pass memos need no allocation.
+    group_ids: FxMap<String, u32>,
 }
 
 impl Facts {
-    pub fn of(cfg: &ClusterConfig) -> Facts {
+    /// The facts of a configuration; resources and nodes get their ids from `names`
+    /// (resources, nodes), new names being added.
+    pub fn of(
+        cfg: &ClusterConfig,
+        graph: &DependencyGraph,
+        names: (&mut Names, &mut Names),
+    ) -> Facts {
+        let (res_names, node_names_ix) = names;
+        let group_ids: FxMap<String, u32> = cfg
+            .groups
+            .keys()
+            .zip(0..)
+            .map(|(k, i)| (k.clone(), i))
+            .collect();
+        let resource_ids: FxMap<String, u32> = cfg
+            .resources
+            .keys()
+            .map(|k| (k.clone(), res_names.intern(k)))
+            .collect();
         let mut groups: FxMap<String, GroupFacts> = cfg
             .groups
             .values()
@@ -94,6 +195,11 @@ impl Facts {
                 let facts = GroupFacts {
                     managed: g.managed,
                     members: g.resources.clone(),
+                    member_ids: g
+                        .resources
+                        .iter()
+                        .filter_map(|r| resource_ids.get(r).copied())
+                        .collect(),
                     nodelist: g.nodelist(),
                     maximum_primaries: g.maximum_primaries(),
                     desired_primaries: g.desired_primaries(),
@@ -146,44 +252,57 @@ impl Facts {
             f.resource_dependents.sort();
             f.resource_dependents.dedup();
         }
-        let resources = cfg
-            .resources
-            .values()
-            .map(|r| (r.name.clone(), ResourceFacts::of(cfg, r)))
-            .collect();
+        let mut resources: Vec<Option<ResourceFacts>> = Vec::new();
+        resources.resize_with(res_names.len(), || None);
+        for r in cfg.resources.values() {
+            let group_id = group_ids.get(&r.group).copied().unwrap_or(u32::MAX);
+            let deps = deps_of(cfg, graph, r, (&mut *res_names, &mut *node_names_ix));
+            let at = resource_ids[&r.name] as usize;
+            if resources.len() <= at {
+                resources.resize_with(at + 1, || None);
+            }
+            resources[at] = Some(ResourceFacts::of(cfg, graph, r, group_id, deps));
+        }
         let node_names = cfg.node_names();
+        let nodes: Vec<u32> = node_names.iter().map(|n| node_names_ix.intern(n)).collect();
         Facts {
             groups,
             resources,
-            resource_ids: cfg
-                .resources
-                .keys()
-                .zip(0..)
-                .map(|(k, i)| (k.clone(), i))
-                .collect(),
-            group_ids: cfg
-                .groups
-                .keys()
-                .zip(0..)
-                .map(|(k, i)| (k.clone(), i))
-                .collect(),
             node_ids: node_names
                 .iter()
-                .zip(0..)
-                .map(|(k, i)| (k.clone(), i))
+                .cloned()
+                .zip(nodes.iter().copied())
                 .collect(),
             node_names,
+            nodes,
+            resource_ids,
+            group_ids,
         }
     }
 
     /// The facts after `resource` was created (in a group that exists): what
     /// [`Facts::of`] would give, at the cost of the one resource.
-    pub fn resource_created(&mut self, cfg: &ClusterConfig, resource: &str) {
+    /// The graph has the resource already.
+    pub fn resource_created(
+        &mut self,
+        cfg: &ClusterConfig,
+        graph: &DependencyGraph,
+        resource: &str,
+        names: (&mut Names, &mut Names),
+    ) {
         let Some(r) = cfg.resources.get(resource) else {
             return;
         };
+        let (res_names, node_names) = names;
+        let id = res_names.intern(&r.name);
+        self.resource_ids.insert(r.name.clone(), id);
         if let (Some(f), Some(g)) = (self.groups.get_mut(&r.group), cfg.groups.get(&r.group)) {
             f.members = g.resources.clone();
+            f.member_ids = g
+                .resources
+                .iter()
+                .filter_map(|m| self.resource_ids.get(m).copied())
+                .collect();
         }
         for kind in crate::deps::DependencyKind::ALL {
             for entry in r.dependencies(kind) {
@@ -198,10 +317,35 @@ impl Facts {
                 }
             }
         }
-        self.resources
-            .insert(r.name.clone(), ResourceFacts::of(cfg, r));
-        let id = self.resource_ids.len() as u32;
-        self.resource_ids.entry(r.name.clone()).or_insert(id);
+        let group_id = self.group_ids.get(&r.group).copied().unwrap_or(u32::MAX);
+        if self.resources.len() <= id as usize {
+            self.resources.resize_with(id as usize + 1, || None);
+        }
+        let deps = deps_of(cfg, graph, r, (&mut *res_names, &mut *node_names));
+        self.resources[id as usize] = Some(ResourceFacts::of(cfg, graph, r, group_id, deps));
+        // Implicit network dependencies may have given the other members new dependencies,
+        // and what it depends on has a new dependent.
+        let mut touched: Vec<String> = cfg
+            .groups
+            .get(&r.group)
+            .map(|g| g.resources.clone())
+            .unwrap_or_default();
+        touched.extend(
+            graph
+                .dependencies_of(&r.name)
+                .into_iter()
+                .map(|(d, _, _)| d.to_string()),
+        );
+        for m in touched {
+            let (Some(x), Some(at)) = (cfg.resources.get(&m), self.resource_ids.get(&m)) else {
+                continue;
+            };
+            let deps = deps_of(cfg, graph, x, (&mut *res_names, &mut *node_names));
+            if let Some(Some(f)) = self.resources.get_mut(*at as usize) {
+                f.deps = deps;
+                f.linked_groups = linked_groups(cfg, graph, x);
+            }
+        }
     }
 
     /// The facts after a group was managed or unmanaged (or suspended or resumed).
@@ -213,8 +357,9 @@ impl Facts {
 
     /// The facts after a resource's On_off_switch or Monitored_switch changed.
     pub fn switches_changed(&mut self, cfg: &ClusterConfig, resource: &str) {
-        if let (Some(f), Some(r)) = (
-            self.resources.get_mut(resource),
+        let at = self.resource_ids.get(resource).map(|id| *id as usize);
+        if let (Some(Some(f)), Some(r)) = (
+            at.and_then(|at| self.resources.get_mut(at)),
             cfg.resources.get(resource),
         ) {
             f.enabled = r.enabled.clone();
@@ -231,9 +376,13 @@ impl Facts {
             .map(|(k, v)| (k, format!("{v:?}")))
             .collect();
         let resources: std::collections::BTreeMap<_, _> = self
-            .resources
-            .iter()
-            .map(|(k, v)| (k, format!("{v:?}")))
+            .resource_ids
+            .keys()
+            .filter_map(|k| {
+                let mut f = self.resource(k)?.clone();
+                f.deps.sort_by_key(|d| format!("{d:?}"));
+                Some((k, format!("{f:?}")))
+            })
             .collect();
         let mut ids: Vec<&String> = self.resource_ids.keys().collect();
         ids.sort();
@@ -245,15 +394,30 @@ impl Facts {
     }
 
     pub fn resource(&self, r: &str) -> Option<&ResourceFacts> {
-        self.resources.get(r)
+        self.res(*self.resource_ids.get(r)?)
     }
 
-    /// The memo key of a resource (or group) on a node.
-    pub fn key(&self, resource: &str, node: &str) -> Option<(u32, u16)> {
+    /// A configured resource's facts, by id.
+    pub fn res(&self, id: u32) -> Option<&ResourceFacts> {
+        self.resources.get(id as usize)?.as_ref()
+    }
+
+    /// The id of a configured resource.
+    pub fn res_id(&self, r: &str) -> Option<u32> {
+        self.resource_ids.get(r).copied()
+    }
+
+    /// The ids of a resource (or group) on a node.
+    pub fn key(&self, resource: &str, node: &str) -> Option<(u32, u32)> {
         Some((*self.resource_ids.get(resource)?, *self.node_ids.get(node)?))
     }
 
-    pub fn group_key(&self, group: &str, node: &str) -> Option<(u32, u16)> {
+    /// The id of a group ([`Facts::group_key`]).
+    pub fn group_id(&self, group: &str) -> Option<u32> {
+        self.group_ids.get(group).copied()
+    }
+
+    pub fn group_key(&self, group: &str, node: &str) -> Option<(u32, u32)> {
         Some((*self.group_ids.get(group)?, *self.node_ids.get(node)?))
     }
 }

@@ -76,7 +76,7 @@ impl Engine {
             let window = self.retry_interval(r);
             for (n, x) in nodes {
                 if within(&x.restarts, now, window).len() != x.restarts.len() {
-                    resources.push((r.clone(), n.clone()));
+                    resources.push((r.to_string(), n.to_string()));
                 }
             }
         }

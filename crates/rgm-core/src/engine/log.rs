@@ -64,7 +64,24 @@ pub mod msg {
 }
 
 fn fields(pairs: &[(&'static str, &str)]) -> BTreeMap<&'static str, String> {
-    pairs.iter().map(|(k, v)| (*k, v.to_string())).collect()
+    // Inserted one by one: collecting a handful of pairs sorts them through a vector first.
+    // The records made on every method and state change list their keys in descending
+    // order, so that each insert finds its place at the first key.
+    let mut f = BTreeMap::new();
+    for (k, v) in pairs {
+        f.insert(*k, v.to_string());
+    }
+    f
+}
+
+/// Pieces joined into one string of their size: the texts of the records made on every
+/// method and state change are built this way (`format!` costs several times more).
+fn cat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
 }
 
 /// The objects a method run is about.
@@ -81,15 +98,15 @@ pub struct RunSubject<'a> {
 
 impl RunSubject<'_> {
     fn fields(&self) -> BTreeMap<&'static str, String> {
-        let mut f = fields(&[
-            ("method", self.method),
-            ("program", self.program),
+        let timeout = self.timeout_secs.to_string();
+        fields(&[
+            ("timeout_secs", &timeout),
             ("resource", self.resource),
-            ("group", self.group),
+            ("program", self.program),
             ("node", self.node),
-        ]);
-        f.insert("timeout_secs", self.timeout_secs.to_string());
-        f
+            ("method", self.method),
+            ("group", self.group),
+        ])
     }
 
     fn percent(&self, duration_ms: u64) -> u64 {
@@ -117,10 +134,19 @@ impl LogRecord {
         LogRecord::new(
             msg::METHOD_LAUNCH,
             Severity::Notice,
-            format!(
-                "launching method <{}> for resource <{}>, resource group <{}>, node <{}>, timeout <{}> seconds",
-                s.program, s.resource, s.group, s.node, s.timeout_secs
-            ),
+            cat(&[
+                "launching method <",
+                s.program,
+                "> for resource <",
+                s.resource,
+                ">, resource group <",
+                s.group,
+                ">, node <",
+                s.node,
+                ">, timeout <",
+                &s.timeout_secs.to_string(),
+                "> seconds",
+            ]),
             s.fields(),
         )
     }
@@ -131,15 +157,21 @@ impl LogRecord {
         LogRecord::new(
             msg::METHOD_OK,
             Severity::Notice,
-            format!(
-                "method <{}> completed successfully for resource <{}>, resource group <{}>, node <{}>, time used: {}% of timeout <{} seconds>",
+            cat(&[
+                "method <",
                 s.program,
+                "> completed successfully for resource <",
                 s.resource,
+                ">, resource group <",
                 s.group,
+                ">, node <",
                 s.node,
-                s.percent(duration_ms),
-                s.timeout_secs
-            ),
+                ">, time used: ",
+                &s.percent(duration_ms).to_string(),
+                "% of timeout <",
+                &s.timeout_secs.to_string(),
+                " seconds>",
+            ]),
             f,
         )
     }
@@ -210,14 +242,18 @@ impl LogRecord {
         LogRecord::new(
             msg::R_STATE,
             Severity::Notice,
-            format!(
-                "resource {resource} state on node {node} change to {}",
-                state.internal_name()
-            ),
+            cat(&[
+                "resource ",
+                resource,
+                " state on node ",
+                node,
+                " change to ",
+                state.internal_name(),
+            ]),
             fields(&[
+                ("state", state.internal_name()),
                 ("resource", resource),
                 ("node", node),
-                ("state", state.internal_name()),
             ]),
         )
     }
@@ -226,14 +262,18 @@ impl LogRecord {
         LogRecord::new(
             msg::RG_STATE,
             Severity::Notice,
-            format!(
-                "resource group {group} state on node {node} change to {}",
-                state.internal_name()
-            ),
+            cat(&[
+                "resource group ",
+                group,
+                " state on node ",
+                node,
+                " change to ",
+                state.internal_name(),
+            ]),
             fields(&[
-                ("group", group),
-                ("node", node),
                 ("state", state.internal_name()),
+                ("node", node),
+                ("group", group),
             ]),
         )
     }
@@ -242,14 +282,18 @@ impl LogRecord {
         LogRecord::new(
             msg::R_STATUS,
             Severity::Notice,
-            format!(
-                "resource {resource} status on node {node} change to {}",
-                status.internal_name()
-            ),
+            cat(&[
+                "resource ",
+                resource,
+                " status on node ",
+                node,
+                " change to ",
+                status.internal_name(),
+            ]),
             fields(&[
+                ("status", status.internal_name()),
                 ("resource", resource),
                 ("node", node),
-                ("status", status.internal_name()),
             ]),
         )
     }
@@ -271,5 +315,48 @@ impl LogRecord {
         pairs: &[(&'static str, &str)],
     ) -> LogRecord {
         LogRecord::new(id, severity, text, fields(pairs))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The texts built piece by piece read exactly as rgmd's messages.
+    #[test]
+    fn record_texts_are_spelled_out() {
+        let s = RunSubject {
+            program: "web_start",
+            method: "START",
+            resource: "web",
+            group: "web-rg",
+            node: "node1",
+            timeout_secs: 300,
+        };
+        assert_eq!(
+            LogRecord::launching(&s).text,
+            "launching method <web_start> for resource <web>, resource group <web-rg>, node <node1>, timeout <300> seconds"
+        );
+        let done = LogRecord::completed(&s, 4500);
+        assert_eq!(
+            done.text,
+            "method <web_start> completed successfully for resource <web>, resource group <web-rg>, node <node1>, time used: 1% of timeout <300 seconds>"
+        );
+        assert_eq!(done.fields["duration_ms"], "4500");
+        assert_eq!(done.fields["timeout_secs"], "300");
+        assert_eq!(
+            LogRecord::resource_state("web", "node1", RState::OnlineUnmonitored).text,
+            "resource web state on node node1 change to R_ONLINE_UNMON"
+        );
+        assert_eq!(
+            LogRecord::group_state("web-rg", "node2", RgState::PendingOnline).text,
+            "resource group web-rg state on node node2 change to RG_PENDING_ONLINE"
+        );
+        let status = LogRecord::status("web", "node1", Status::Ok);
+        assert_eq!(
+            status.text,
+            "resource web status on node node1 change to R_FM_ONLINE"
+        );
+        assert_eq!(status.fields["status"], "R_FM_ONLINE");
     }
 }

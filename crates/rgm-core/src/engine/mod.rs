@@ -117,6 +117,8 @@ pub struct Engine {
     cfg_log: crate::change::ConfigLog,
     /// How many times a status message was set ([`Engine::status_msg_version`]).
     msg_writes: u64,
+    /// The reconciler's readiness memos, kept from pass to pass for their allocations.
+    memos: readiness::Memos,
 }
 
 impl Engine {
@@ -135,10 +137,10 @@ impl Engine {
         recovery::restore(config, snapshot)
     }
 
-    fn with_runtime(config: ClusterConfig, rt: Runtime) -> Engine {
+    fn with_runtime(config: ClusterConfig, mut rt: Runtime) -> Engine {
         let graph = DependencyGraph::build(&config);
         let rg_graph = RgGraph::build(&config);
-        let facts = Facts::of(&config);
+        let facts = Facts::of(&config, &graph, rt.names_mut());
         let mut e = Engine {
             cfg: config,
             graph,
@@ -162,6 +164,7 @@ impl Engine {
             },
             cfg_log: crate::change::ConfigLog::default(),
             msg_writes: 0,
+            memos: readiness::Memos::default(),
         };
         e.dirty.set_ranks(&e.facts);
         e.sync_runtime();
@@ -219,7 +222,8 @@ impl Engine {
             } => self.resource_gone(&resource, &node, &reason),
         }
         self.settle_loop();
-        let mut out = std::mem::take(&mut self.out);
+        // The next event's actions start with room for a few (most events make some).
+        let mut out = std::mem::replace(&mut self.out, Vec::with_capacity(16));
         if self.rt.writes() != writes {
             let at = out
                 .iter()
@@ -263,7 +267,7 @@ impl Engine {
     fn config_changed(&mut self) {
         self.graph = DependencyGraph::build(&self.cfg);
         self.rg_graph = RgGraph::build(&self.cfg);
-        self.facts = Facts::of(&self.cfg);
+        self.facts = Facts::of(&self.cfg, &self.graph, self.rt.names_mut());
         self.dirty.set_ranks(&self.facts);
         self.sync_runtime();
         self.prune_histories();
@@ -281,7 +285,8 @@ impl Engine {
             Change::CreateResource { name, group, .. } if self.rt.group(group).is_some() => {
                 self.graph.resource_created(&self.cfg, name);
                 self.rg_graph.resource_created(&self.cfg, name);
-                self.facts.resource_created(&self.cfg, name);
+                self.facts
+                    .resource_created(&self.cfg, &self.graph, name, self.rt.names_mut());
                 self.queue_with_neighbours(group);
             }
             Change::SetManaged { group, .. } | Change::SetSuspended { group, .. } => {
@@ -323,7 +328,8 @@ impl Engine {
         debug_assert_eq!(graph.edge_set(), self.graph.edge_set());
         let rg = RgGraph::build(&self.cfg);
         debug_assert_eq!(rg.edge_set(), self.rg_graph.edge_set());
-        let facts = Facts::of(&self.cfg);
+        let (mut res, mut nodes) = self.rt.names();
+        let facts = Facts::of(&self.cfg, &graph, (&mut res, &mut nodes));
         debug_assert_eq!(facts.summary(), self.facts.summary());
     }
 
@@ -333,9 +339,9 @@ impl Engine {
         let gone: Vec<String> = self
             .rt
             .resources()
-            .keys()
+            .map(|(r, _)| r)
             .filter(|r| !cfg.resources.contains_key(*r))
-            .cloned()
+            .map(str::to_string)
             .collect();
         let gone_groups: Vec<String> = self
             .rt
@@ -423,30 +429,20 @@ impl Engine {
     /// Marks for reconciliation everything a change of `resource` may unblock.
     fn touch_resource(&mut self, resource: &str) {
         if let Some(r) = self.facts.resource(resource) {
-            self.dirty.insert(r.group.clone());
+            self.dirty.extend(&r.linked_groups);
         }
-        let groups: Vec<String> = self
-            .graph
-            .dependents_of(resource)
-            .into_iter()
-            .chain(self.graph.dependencies_of(resource))
-            .filter_map(|(d, _, _)| self.facts.resource(d).map(|r| r.group.clone()))
-            .collect();
-        self.dirty.extend(groups);
     }
 
     /// Marks a group and the groups linked to it for reconciliation.
     /// The groups that depend on it or have affinities for it wait on its targets and states.
     fn touch_group(&mut self, group: &str) {
-        self.dirty.insert(group.to_string());
+        self.dirty.insert(group);
         if let Some(f) = self.facts.group(group) {
-            let sources: Vec<String> = f
+            let sources = f
                 .rg_dependents
                 .iter()
                 .chain(&f.affine_sources)
-                .chain(&f.resource_dependents)
-                .cloned()
-                .collect();
+                .chain(&f.resource_dependents);
             self.dirty.extend(sources);
         }
     }
@@ -455,12 +451,10 @@ impl Engine {
     /// group's (RG_dependencies rule 3).
     fn touch_targets(&mut self, group: &str) {
         if let Some(f) = self.facts.group(group) {
-            let targets: Vec<String> = f
+            let targets = f
                 .rg_dependencies
                 .iter()
-                .cloned()
-                .chain(f.rg_affinities.iter().map(|a| a.group.clone()))
-                .collect();
+                .chain(f.rg_affinities.iter().map(|a| &a.group));
             self.dirty.extend(targets);
         }
     }
@@ -470,6 +464,11 @@ impl Engine {
         self.facts
             .resource(resource)
             .is_some_and(|r| r.methods.has(method))
+    }
+
+    /// [`Engine::has_method`] by resource id.
+    fn has_method_at(&self, r: u32, method: Method) -> bool {
+        self.facts.res(r).is_some_and(|f| f.methods.has(method))
     }
 
     fn timer_fired(&mut self, timer: TimerId) {

@@ -150,7 +150,7 @@ impl RuntimeView for EngineRuntime<'_> {
         self.0
             .rt
             .res_nodes(resource)
-            .is_none_or(|nodes| nodes.values().all(|x| x.state == RState::Offline))
+            .is_none_or(|nodes| nodes.iter().all(|(_, x)| x.state == RState::Offline))
     }
 }
 

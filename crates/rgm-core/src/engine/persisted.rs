@@ -99,11 +99,13 @@ impl Engine {
             resources: self
                 .rt
                 .resources()
-                .iter()
                 .filter(|(_, m)| !m.is_empty())
                 .map(|(r, nodes)| {
-                    let m = nodes.iter().map(|(n, x)| (n.clone(), x.record())).collect();
-                    (r.clone(), m)
+                    let m = nodes
+                        .iter()
+                        .map(|(n, x)| (n.to_string(), x.record()))
+                        .collect();
+                    (r.to_string(), m)
                 })
                 .collect(),
             nodes: self.rt.nodes().clone(),

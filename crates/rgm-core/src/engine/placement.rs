@@ -107,6 +107,9 @@ impl Engine {
     /// keeps changing within one event (affinities that chase each other) is left where it is
     /// for the rest of the event, so the engine always returns.
     pub(crate) fn place(&mut self, group: &str) {
+        if self.primaries_stand(group) {
+            return;
+        }
         let Some(next) = self.choose_primaries(group, false) else {
             return;
         };
@@ -132,6 +135,36 @@ impl Engine {
             return;
         }
         self.set_primaries(group, next);
+    }
+
+    /// Whether placement would leave the group's primaries as they are, known without choosing
+    /// (the common case, asked on every reconciliation): quiescing; or not wanted and on no
+    /// node; or as many primaries as it wants, each still fit to stay.
+    fn primaries_stand(&self, group: &str) -> bool {
+        let (Some(g), Some(facts), Some(grt)) = (
+            self.cfg.groups.get(group),
+            self.facts.group(group),
+            self.rt.group(group),
+        ) else {
+            return false;
+        };
+        if grt.quiescing {
+            return true;
+        }
+        if !g.managed || !grt.wanted {
+            return grt.primaries.is_empty();
+        }
+        let want = if facts.scalable {
+            facts.desired_primaries
+        } else {
+            1
+        }
+        .max(0) as usize;
+        grt.primaries.len() == want
+            && grt
+                .primaries
+                .iter()
+                .all(|n| self.fitness(group, n, false).is_ok())
     }
 
     /// Sets a group's primaries, logging the change and waking linked groups.

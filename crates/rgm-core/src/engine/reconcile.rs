@@ -27,36 +27,40 @@ impl Engine {
     }
 
     fn reconcile_group(&mut self, group: &str) {
-        let Some(g) = self.facts.group(group) else {
+        let (Some(g), Some(gid)) = (self.facts.group(group), self.facts.group_id(group)) else {
             return;
         };
-        let members = g.members.clone();
+        let members = g.member_ids.clone();
         self.place(group);
         // Every node: the states of a group live wherever its resources ran.
-        let nodes = self.facts.node_names.clone();
+        let nodes = self.facts.nodes.clone();
         let quiescing = self.rt.group(group).is_some_and(|x| x.quiescing);
         // One pass decides the steps and the group's state on each node. Launching a method
         // only moves a resource into a running state, which unblocks nothing and keeps the
         // group pending, so the state derived before the launches stays right; a state reached
         // without a method marks the group dirty and it is derived again.
-        let (steps, states) = {
-            let mut want = Want::new(self);
+        let memos = std::mem::take(&mut self.memos);
+        let (steps, states, memos) = {
+            let mut want = Want::with_memos(self, memos);
             let mut steps = Vec::new();
             let mut states = Vec::new();
-            for n in &nodes {
+            for &n in &nodes {
+                let name = self.rt.node_name(n);
                 // Where the group neither should be nor is, nothing can happen.
-                if want.group_up(group, n) || self.group_active_on(group, n) {
-                    for r in &members {
+                let active = self.members_active_on(&members, n);
+                if active || want.group_up_at(gid, group, n) {
+                    for &r in &members {
                         if let Some(step) = next_step(&mut want, r, n) {
-                            steps.push((r.clone(), n.clone(), step));
+                            steps.push((r, n, step));
                         }
                     }
                 }
-                let (s, why) = group_state(&mut want, group, n);
-                states.push((n.clone(), s, why));
+                let (s, why) = group_state(&mut want, (gid, group), &members, n, active);
+                states.push((name.to_string(), s, why));
             }
-            (steps, states)
+            (steps, states, want.into_memos())
         };
+        self.memos = memos;
         // The steps were chosen from one snapshot: a group may not become active on more nodes
         // than it may be online on (Maximum_primaries, 1 for a failover group) within the pass.
         let limit = self
@@ -64,23 +68,25 @@ impl Engine {
             .group(group)
             .map(|g| if g.scalable { g.maximum_primaries.max(1) } else { 1 } as usize)
             .unwrap_or(1);
-        let mut active: Vec<String> = nodes
+        let mut active: Vec<u32> = nodes
             .iter()
-            .filter(|n| self.group_active_on(group, n))
-            .cloned()
+            .copied()
+            .filter(|n| self.members_active_on(&members, *n))
             .collect();
         let mut launched_on: Vec<String> = Vec::new();
         for (r, n, step) in steps {
+            let (r, n_id) = (self.rt.res_name(r).to_string(), n);
+            let n = self.rt.node_name(n_id).to_string();
             let first_start = matches!(
                 step,
                 Step::Run(Method::PrenetStart | Method::Start)
                     | Step::Become(RState::OnlineUnmonitored)
-            ) && !active.contains(&n);
+            ) && !active.contains(&n_id);
             if first_start {
                 if active.len() >= limit {
                     continue;
                 }
-                active.push(n.clone());
+                active.push(n_id);
             }
             match step {
                 Step::Become(state) => self.become_state(&r, &n, state),
@@ -172,7 +178,7 @@ impl Engine {
             gn.state = state;
             gn.blocked = why.clone();
             if restarted {
-                self.dirty.insert(group.to_string());
+                self.dirty.insert(group);
             }
             if changed {
                 self.log(LogRecord::group_state(group, &n, state));
@@ -199,29 +205,32 @@ impl Engine {
     }
 }
 
-/// The next step for resource `r` on node `n`, if one may be taken now.
-fn next_step(want: &mut Want<'_>, r: &str, n: &str) -> Option<Step> {
+/// The next step for resource `r` on node `n` (ids), if one may be taken now.
+fn next_step(want: &mut Want<'_>, r: u32, n: u32) -> Option<Step> {
     let e = want.e;
-    let x = e.rt.res(r, n);
-    if x.is_some_and(|x| x.busy.is_some()) || !e.rt.node_up(n) {
+    let x = e.rt.res_at(r, n);
+    if x.is_some_and(|x| x.busy.is_some()) || !want.node_up(n) {
         return None;
     }
     let state = x.map(|x| x.state).unwrap_or_default();
-    let has = |m: Method| e.has_method(r, m);
-    let up = want.up(r, n);
-    let monitored = e.facts.resource(r).is_some_and(|res| res.monitored.on(n));
+    let has = |m: Method| e.has_method_at(r, m);
+    let up = want.up_at(r, n);
+    let monitored = e
+        .facts
+        .res(r)
+        .is_some_and(|res| res.monitored.on(e.rt.node_name(n)));
     let bounce = x.and_then(|x| x.bounce);
     match (state, up) {
         (RState::Offline, true) => {
             let skip_prenet = x.is_some_and(|x| x.resume_without_prenet);
             if has(Method::PrenetStart) && !skip_prenet {
-                (want.start_ready(r, n, Phase::Prenet) == Ready::Go)
+                (want.start_ready_at(r, n, Phase::Prenet) == Ready::Go)
                     .then_some(Step::Run(Method::PrenetStart))
             } else {
                 start_or_skip(want, r, n)
             }
         }
-        (RState::PrenetStarted, true) => match want.start_ready(r, n, Phase::Start) {
+        (RState::PrenetStarted, true) => match want.start_ready_at(r, n, Phase::Start) {
             // It will not start here (as things stand, or until another group's resource is
             // online: PENDING_ONLINE_BLOCKED): undo PRENET_START, so it is left OFFLINE, not
             // STARTING (reference §c.4).
@@ -234,7 +243,7 @@ fn next_step(want: &mut Want<'_>, r: &str, n: &str) -> Option<Step> {
         (RState::Online, true) if !monitored => Some(Step::Run(Method::MonitorStop)),
         (RState::Online, false) => Some(Step::Run(Method::MonitorStop)),
         (RState::OnlineUnmonitored | RState::MonitorFailed | RState::StartFailed, false) => {
-            if !want.stop_ready(r, n) {
+            if !want.stop_ready(e.rt.res_name(r), e.rt.node_name(n)) {
                 return None;
             }
             if has(Method::Stop) {
@@ -246,7 +255,7 @@ fn next_step(want: &mut Want<'_>, r: &str, n: &str) -> Option<Step> {
         (RState::Stopped, false) | (RState::PrenetStarted, false) => {
             let full = bounce != Some(crate::engine::Bounce::Resource);
             if full && has(Method::PostnetStop) {
-                want.postnet_ready(r, n)
+                want.postnet_ready(e.rt.res_name(r), e.rt.node_name(n))
                     .then_some(Step::Run(Method::PostnetStop))
             } else {
                 Some(Step::Become(RState::Offline))
@@ -257,7 +266,7 @@ fn next_step(want: &mut Want<'_>, r: &str, n: &str) -> Option<Step> {
         // Stopped, but wanted again before POSTNET_STOP: finish the stop first.
         (RState::Stopped, true) => {
             if has(Method::PostnetStop) {
-                want.postnet_ready(r, n)
+                want.postnet_ready(e.rt.res_name(r), e.rt.node_name(n))
                     .then_some(Step::Run(Method::PostnetStop))
             } else {
                 Some(Step::Become(RState::Offline))
@@ -267,20 +276,21 @@ fn next_step(want: &mut Want<'_>, r: &str, n: &str) -> Option<Step> {
     }
 }
 
-fn undo_prenet(want: &mut Want<'_>, r: &str, n: &str) -> Option<Step> {
-    if want.e.has_method(r, Method::PostnetStop) {
-        want.postnet_ready(r, n)
+fn undo_prenet(want: &mut Want<'_>, r: u32, n: u32) -> Option<Step> {
+    let e = want.e;
+    if e.has_method_at(r, Method::PostnetStop) {
+        want.postnet_ready(e.rt.res_name(r), e.rt.node_name(n))
             .then_some(Step::Run(Method::PostnetStop))
     } else {
         Some(Step::Become(RState::Offline))
     }
 }
 
-fn start_or_skip(want: &mut Want<'_>, r: &str, n: &str) -> Option<Step> {
-    if want.start_ready(r, n, Phase::Start) != Ready::Go {
+fn start_or_skip(want: &mut Want<'_>, r: u32, n: u32) -> Option<Step> {
+    if want.start_ready_at(r, n, Phase::Start) != Ready::Go {
         return None;
     }
-    if want.e.has_method(r, Method::Start) {
+    if want.e.has_method_at(r, Method::Start) {
         Some(Step::Run(Method::Start))
     } else {
         Some(Step::Become(RState::OnlineUnmonitored))
@@ -288,7 +298,15 @@ fn start_or_skip(want: &mut Want<'_>, r: &str, n: &str) -> Option<Step> {
 }
 
 /// The group's state on a node (reference §c.4), with the reason when it is blocked.
-fn group_state(want: &mut Want<'_>, group: &str, n: &str) -> (RgState, Option<String>) {
+/// The group comes with its id; `members` are its resources' ids, `n` the node's; `active`:
+/// some member is not offline.
+fn group_state(
+    want: &mut Want<'_>,
+    (gid, group): (u32, &str),
+    members: &[u32],
+    n: u32,
+    active: bool,
+) -> (RgState, Option<String>) {
     let e = want.e;
     let Some(g) = e.facts.group(group) else {
         return (RgState::Offline, None);
@@ -296,21 +314,26 @@ fn group_state(want: &mut Want<'_>, group: &str, n: &str) -> (RgState, Option<St
     if !g.managed {
         return (RgState::Unmanaged, None);
     }
-    let members = &g.members;
-    // One scan: is anything STOP_FAILED, in flight, or not offline here?
-    let (mut stop_failed, mut busy, mut active) = (false, false, false);
-    for r in members {
-        if let Some(x) = e.rt.res(r, n) {
-            stop_failed |= x.state == RState::StopFailed;
-            busy |= x.busy.is_some();
-            active |= x.state != RState::Offline;
+    let node = e.rt.node_name(n);
+    // One scan: is anything STOP_FAILED or in flight here?
+    let (mut stop_failed, mut busy) = (false, false);
+    if active {
+        for &r in members {
+            if let Some(x) = e.rt.res_at(r, n) {
+                stop_failed |= x.state == RState::StopFailed;
+                busy |= x.busy.is_some();
+            }
         }
+    } else {
+        busy = members
+            .iter()
+            .any(|r| e.rt.res_at(*r, n).is_some_and(|x| x.busy.is_some()));
     }
     if stop_failed {
         return (RgState::ErrorStopFailed, None);
     }
     let active = active || busy;
-    if !want.group_up(group, n) {
+    if !want.group_up_at(gid, group, n) {
         let state = if active {
             RgState::PendingOffline
         } else {
@@ -320,7 +343,7 @@ fn group_state(want: &mut Want<'_>, group: &str, n: &str) -> (RgState, Option<St
     }
     if !active {
         // Nothing of the group has run here: a group-level gate keeps it from starting.
-        match want.group_may_start(group, n) {
+        match want.group_may_start(group, node) {
             Ready::Never(_) => return (RgState::Offline, None),
             Ready::Blocked(why) => {
                 return (RgState::PendingOnlineBlocked, Some(why.to_string()));
@@ -331,9 +354,10 @@ fn group_state(want: &mut Want<'_>, group: &str, n: &str) -> (RgState, Option<St
     let mut pending = busy;
     let mut faulted = false;
     let mut blocked: Option<String> = None;
-    for r in members {
-        let state = e.rt.state(r, n);
-        if !want.up(r, n) {
+    for &r in members {
+        let x = e.rt.res_at(r, n);
+        let state = x.map(|x| x.state).unwrap_or_default();
+        if !want.up_at(r, n) {
             if state != RState::Offline {
                 pending = true;
             }
@@ -341,28 +365,27 @@ fn group_state(want: &mut Want<'_>, group: &str, n: &str) -> (RgState, Option<St
         }
         // A started resource whose Status is FAULTED (scha_resource_setstatus) faults its group
         // as a failed start does (reference §c.4).
-        let status_faulted =
-            state.is_started() && e.rt.res(r, n).is_some_and(|x| x.status == Status::Faulted);
+        let status_faulted = state.is_started() && x.is_some_and(|x| x.status == Status::Faulted);
         faulted |= status_faulted;
         match state {
             RState::StartFailed => faulted = true,
             RState::Online | RState::MonitorFailed => {}
             RState::OnlineUnmonitored => {
-                let monitored = e.facts.resource(r).is_some_and(|x| x.monitored.on(n));
-                if monitored && e.has_method(r, Method::MonitorStart) {
+                let monitored = e.facts.res(r).is_some_and(|f| f.monitored.on(node));
+                if monitored && e.has_method_at(r, Method::MonitorStart) {
                     pending = true;
                 }
             }
             RState::Offline | RState::PrenetStarted => {
                 let phase = if state == RState::Offline
-                    && e.has_method(r, Method::PrenetStart)
-                    && !e.rt.res(r, n).is_some_and(|x| x.resume_without_prenet)
+                    && e.has_method_at(r, Method::PrenetStart)
+                    && !x.is_some_and(|x| x.resume_without_prenet)
                 {
                     Phase::Prenet
                 } else {
                     Phase::Start
                 };
-                match want.start_ready(r, n, phase) {
+                match want.start_ready_at(r, n, phase) {
                     Ready::Go | Ready::Wait => pending = true,
                     Ready::Blocked(why) => {
                         blocked.get_or_insert(why.to_string());

@@ -51,7 +51,7 @@ pub(super) fn restore(config: ClusterConfig, snapshot: Snapshot) -> Engine {
     }
     let after_runs = runs.keys().map(|r| r.0 + 1).max().unwrap_or(1);
     let mut rt = Runtime::load(
-        resources.into_iter().collect(),
+        resources,
         group_records,
         group_nodes,
         nodes,
@@ -117,7 +117,7 @@ impl Engine {
                     RState::PostnetStopping => Method::PostnetStop,
                     _ => continue,
                 };
-                caught.push((r.clone(), n.clone(), method));
+                caught.push((r.to_string(), n.to_string(), method));
             }
         }
         caught.sort();

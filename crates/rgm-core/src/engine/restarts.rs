@@ -69,7 +69,7 @@ impl Engine {
                 .map(|m| {
                     m.iter()
                         .filter(|(_, x)| x.state.is_started() && x.bounce.is_none())
-                        .map(|(k, _)| k.clone())
+                        .map(|(k, _)| k.to_string())
                         .collect()
                 })
                 .unwrap_or_default();

@@ -15,75 +15,60 @@ use super::{Phase, Ready, Want};
 impl Want<'_> {
     /// Whether `resource` may take the given start step on `node`.
     pub fn start_ready(&mut self, resource: &str, node: &str, phase: Phase) -> Ready {
-        let Some((r, n)) = self.e.facts.key(resource, node) else {
-            return Ready::Never(Reason::Deleted {
+        match self.e.facts.key(resource, node) {
+            Some((r, n)) => self.start_ready_at(r, n, phase),
+            None => Ready::Never(Reason::Deleted {
                 object: "resource".into(),
-            });
-        };
+            }),
+        }
+    }
+
+    /// [`Want::start_ready`] by ids.
+    pub fn start_ready_at(&mut self, r: u32, n: u32, phase: Phase) -> Ready {
         let key = (r, n, phase);
-        if let Some(r) = self.ready_memo.get(&key) {
-            return r.clone();
+        if let Some(x) = self.m.ready_memo.get(&key) {
+            return x.clone();
         }
         // Provisional answer guards against a (refused, so impossible) cycle.
-        self.ready_memo.insert(key, Ready::Wait);
-        let mut ready = self.start_gate(resource, node, phase);
+        self.m.ready_memo.insert(key, Ready::Wait);
+        let mut ready = self.start_gate(r, n, phase);
         if phase == Phase::Start && ready == Ready::Go {
-            let group = self
-                .e
-                .facts
-                .resource(resource)
-                .map(|r| r.group.clone())
-                .unwrap_or_default();
-            ready = self.prenet_barrier(&group, resource, node);
+            ready = self.prenet_barrier(r, n);
         }
-        self.ready_memo.insert(key, ready.clone());
+        self.m.ready_memo.insert(key, ready.clone());
         ready
     }
 
     /// [`Want::start_ready`] but for the PRENET barrier: the group gates and the
     /// dependencies. Whether something will come online asks this, so that the barrier (which
     /// only ever waits) cannot lead round in a circle.
-    fn start_gate(&mut self, resource: &str, node: &str, phase: Phase) -> Ready {
-        let Some((r, n)) = self.e.facts.key(resource, node) else {
-            return Ready::Never(Reason::Deleted {
-                object: "resource".into(),
-            });
-        };
+    fn start_gate(&mut self, r: u32, n: u32, phase: Phase) -> Ready {
         let key = (r, n, phase);
-        if let Some(r) = self.dep_memo.get(&key) {
-            return r.clone();
+        if let Some(x) = self.m.dep_memo.get(&key) {
+            return x.clone();
         }
-        self.dep_memo.insert(key, Ready::Wait);
-        let ready = self.start_gate_uncached(resource, node, phase);
-        self.dep_memo.insert(key, ready.clone());
+        self.m.dep_memo.insert(key, Ready::Wait);
+        let ready = self.start_gate_uncached(r, n, phase);
+        self.m.dep_memo.insert(key, ready.clone());
         ready
     }
 
-    fn start_gate_uncached(&mut self, resource: &str, node: &str, phase: Phase) -> Ready {
+    fn start_gate_uncached(&mut self, r: u32, n: u32, phase: Phase) -> Ready {
         let e = self.e;
-        let Some(r) = e.facts.resource(resource) else {
+        let Some(f) = e.facts.res(r) else {
             return Ready::Never(Reason::Deleted {
                 object: "resource".into(),
             });
         };
-        let group = r.group.clone();
-        let mut ready = self.group_may_start(&group, node);
+        let mut ready = self.group_may_start_at(f.group_id, &f.group, n);
         if ready != Ready::Go {
             return ready;
         }
-        let deps: Vec<(String, DependencyKind, EffectiveScope)> = e
-            .graph
-            .dependencies_of(resource)
-            .into_iter()
-            .filter(|(_, edge, _)| edge.applies_on(node))
-            .map(|(d, edge, scope)| (d.to_string(), edge.kind, scope))
-            .collect();
-        for (d, kind, scope) in deps {
-            let same_group = e.facts.resource(&d).is_some_and(|x| x.group == group);
-            let step = if same_group {
-                self.same_group_dep(resource, &d, kind, node, phase)
+        for dep in f.deps.iter().filter(|d| d.applies_on(n)) {
+            let step = if dep.same_group {
+                self.same_group_dep(r, dep.id, dep.kind, n, phase)
             } else {
-                self.cross_group_dep(resource, &d, kind, scope, node)
+                self.cross_group_dep(r, dep.id, dep.kind, dep.scope, n)
             };
             ready = ready.and(|| step);
             if ready != Ready::Go {
@@ -95,32 +80,36 @@ impl Want<'_> {
 
     fn same_group_dep(
         &mut self,
-        resource: &str,
-        d: &str,
+        r: u32,
+        d: u32,
         kind: DependencyKind,
-        node: &str,
+        n: u32,
         phase: Phase,
     ) -> Ready {
         let e = self.e;
-        let state = e.rt.state(d, node);
-        let wants = self.up(d, node);
+        let x = e.rt.res_at(d, n);
+        let state = x.map(|x| x.state).unwrap_or_default();
+        let wants = self.up_at(d, n);
+        let not_online = || {
+            Ready::Never(Reason::DependencyNotOnline {
+                resource: e.rt.res_name(r).to_string(),
+                dependency: e.rt.res_name(d).to_string(),
+            })
+        };
         match phase {
             Phase::Prenet => {
                 // A hard dependency that will never be online here: no PRENET_START either.
-                if kind.is_hard() && self.never_here(d, node) {
-                    return Ready::Never(Reason::DependencyNotOnline {
-                        resource: resource.to_string(),
-                        dependency: d.to_string(),
-                    });
+                if kind.is_hard() && self.never_here(d, n) {
+                    return not_online();
                 }
-                let pending_prenet = e.has_method(d, Method::PrenetStart)
+                let pending_prenet = e.has_method_at(d, Method::PrenetStart)
                     && wants
                     && matches!(state, RState::Offline | RState::PrenetStarting)
-                    && !e.rt.res(d, node).is_some_and(|x| x.resume_without_prenet);
+                    && !x.is_some_and(|x| x.resume_without_prenet);
                 if !pending_prenet {
                     return Ready::Go;
                 }
-                match self.start_ready(d, node, Phase::Prenet) {
+                match self.start_ready_at(d, n, Phase::Prenet) {
                     Ready::Go | Ready::Wait => Ready::Wait,
                     _ if !kind.is_hard() => Ready::Go,
                     other => other,
@@ -130,7 +119,7 @@ impl Want<'_> {
                 if state.is_started() && wants {
                     return Ready::Go;
                 }
-                if self.coming_back(d, node) || (state.is_started() && !kind.is_hard()) {
+                if self.coming_back(d, n) || (state.is_started() && !kind.is_hard()) {
                     // Restarting: wait for it. A weak dependency only orders starts.
                     return if kind.is_hard() {
                         Ready::Wait
@@ -138,14 +127,11 @@ impl Want<'_> {
                         Ready::Go
                     };
                 }
-                let coming = self.coming(d, node);
+                let coming = self.coming(d, n);
                 match (kind.is_hard(), coming) {
                     (_, true) => Ready::Wait,
                     (false, false) => Ready::Go,
-                    (true, false) => Ready::Never(Reason::DependencyNotOnline {
-                        resource: resource.to_string(),
-                        dependency: d.to_string(),
-                    }),
+                    (true, false) => not_online(),
                 }
             }
         }
@@ -153,57 +139,58 @@ impl Want<'_> {
 
     /// Whether `d`, not started here, is on its way to starting: wanted, not failed, and not
     /// held for good (by its group or its dependencies).
-    fn coming(&mut self, d: &str, node: &str) -> bool {
-        let state = self.e.rt.state(d, node);
-        self.up(d, node)
+    fn coming(&mut self, d: u32, n: u32) -> bool {
+        let state = self.e.rt.state_at(d, n);
+        self.up_at(d, n)
             && !matches!(state, RState::StartFailed | RState::StopFailed)
             && !matches!(
-                self.start_gate_any(d, node),
+                self.start_gate_any(d, n),
                 Ready::Never(_) | Ready::Blocked(_)
             )
     }
 
     /// The readiness (barrier aside) of whichever start step `d` is at.
-    fn start_gate_any(&mut self, d: &str, node: &str) -> Ready {
+    fn start_gate_any(&mut self, d: u32, n: u32) -> Ready {
         let e = self.e;
-        let state = e.rt.state(d, node);
-        if e.rt.res(d, node).is_some_and(|x| x.busy.is_some()) {
+        let x = e.rt.res_at(d, n);
+        if x.is_some_and(|x| x.busy.is_some()) {
             return Ready::Wait;
         }
+        let state = x.map(|x| x.state).unwrap_or_default();
         let phase = if state == RState::Offline
-            && e.has_method(d, Method::PrenetStart)
-            && !e.rt.res(d, node).is_some_and(|x| x.resume_without_prenet)
+            && e.has_method_at(d, Method::PrenetStart)
+            && !x.is_some_and(|x| x.resume_without_prenet)
         {
             Phase::Prenet
         } else {
             Phase::Start
         };
-        self.start_gate(d, node, phase)
+        self.start_gate(d, n, phase)
     }
 
     fn cross_group_dep(
         &mut self,
-        resource: &str,
-        d: &str,
+        r: u32,
+        d: u32,
         kind: DependencyKind,
         scope: EffectiveScope,
-        node: &str,
+        n: u32,
     ) -> Ready {
         let e = self.e;
         let local = match scope {
             EffectiveScope::Local => true,
             EffectiveScope::Any => false,
-            EffectiveScope::LocalIfColocated => e.group_active_on_res(d, node),
+            EffectiveScope::LocalIfColocated => e.group_active_on_res_at(d, n),
         };
-        let candidates: Vec<String> = if local {
-            vec![node.to_string()]
+        let candidates: &[u32] = if local {
+            std::slice::from_ref(&n)
         } else {
-            e.facts.node_names.clone()
+            &e.facts.nodes
         };
         // An instance that is started and stays up.
         if candidates
             .iter()
-            .any(|m| e.rt.state(d, m).is_started() && self.up(d, m))
+            .any(|m| e.rt.state_at(d, *m).is_started() && self.up_at(d, *m))
         {
             return Ready::Go;
         }
@@ -212,53 +199,55 @@ impl Want<'_> {
             // that waits between its methods may wait for this group (RG_dependencies,
             // affinities): waiting for it could wait for ever.
             let starting = candidates.iter().any(|m| {
-                let s = e.rt.state(d, m);
-                let busy = e.rt.res(d, m).is_some_and(|x| x.busy.is_some());
-                busy && self.up(d, m) && !s.is_started() && !s.is_down()
+                let x = e.rt.res_at(d, *m);
+                let s = x.map(|x| x.state).unwrap_or_default();
+                let busy = x.is_some_and(|x| x.busy.is_some());
+                busy && self.up_at(d, *m) && !s.is_started() && !s.is_down()
             });
             return if starting { Ready::Wait } else { Ready::Go };
         }
         // Coming: being restarted, or on its way to starting (not held for good itself).
         let coming = candidates
             .iter()
-            .any(|m| self.coming_back(d, m) || self.coming(d, m));
+            .any(|m| self.coming_back(d, *m) || self.coming(d, *m));
         if coming {
             return Ready::Wait;
         }
         Ready::Blocked(Reason::DependencyBlocked {
-            resource: resource.to_string(),
-            dependency: d.to_string(),
-            node: local.then(|| node.to_string()),
+            resource: e.rt.res_name(r).to_string(),
+            dependency: e.rt.res_name(d).to_string(),
+            node: local.then(|| e.rt.node_name(n).to_string()),
         })
     }
 
     /// START waits until every resource of the group coming up on the node has finished
     /// PRENET_START (reference §d.4), except those that cannot get that far.
-    fn prenet_barrier(&mut self, group: &str, resource: &str, node: &str) -> Ready {
+    fn prenet_barrier(&mut self, r: u32, n: u32) -> Ready {
         let e = self.e;
-        let members = e
-            .cfg
-            .groups
-            .get(group)
-            .map(|g| g.resources.clone())
-            .unwrap_or_default();
-        for other in members {
-            if other == resource || !e.has_method(&other, Method::PrenetStart) {
+        let Some(members) = e
+            .facts
+            .res(r)
+            .and_then(|f| e.facts.group(&f.group))
+            .map(|g| g.member_ids.as_slice())
+        else {
+            return Ready::Go;
+        };
+        for &other in members {
+            if other == r || !e.has_method_at(other, Method::PrenetStart) {
                 continue;
             }
-            let x = e.rt.res(&other, node);
+            let x = e.rt.res_at(other, n);
             if x.is_some_and(|x| x.resume_without_prenet) {
                 continue;
             }
-            match e.rt.state(&other, node) {
+            match x.map(|x| x.state).unwrap_or_default() {
                 RState::PrenetStarting => return Ready::Wait,
                 // One whose PRENET_START waits for another group does not hold the group's
                 // STARTs: two groups depending on each other would wait for ever.
-                RState::Offline
-                    if self.up(&other, node) && self.waits_on_another_group(&other, node) => {}
-                RState::Offline if self.up(&other, node) => {
+                RState::Offline if self.up_at(other, n) && self.waits_across(other, n, 0) => {}
+                RState::Offline if self.up_at(other, n) => {
                     if matches!(
-                        self.start_ready(&other, node, Phase::Prenet),
+                        self.start_ready_at(other, n, Phase::Prenet),
                         Ready::Go | Ready::Wait
                     ) {
                         return Ready::Wait;
@@ -272,57 +261,50 @@ impl Want<'_> {
 
     /// A resource that will not come online on the node as things stand: what a hard
     /// dependent's START would be refused for (Ready::Never), asked before its PRENET_START.
-    fn never_here(&mut self, d: &str, node: &str) -> bool {
-        let started = self.e.rt.state(d, node).is_started() && self.up(d, node);
-        !started && !self.coming_back(d, node) && !self.coming(d, node)
+    fn never_here(&mut self, d: u32, n: u32) -> bool {
+        let started = self.e.rt.state_at(d, n).is_started() && self.up_at(d, n);
+        !started && !self.coming_back(d, n) && !self.coming(d, n)
     }
 
     /// Whether a resource's start waits, directly or through dependencies in its group that
     /// have not started, for a hard dependency in another group. A weak dependency in the group
     /// counts too: PRENET_START waits for the depended-on's PRENET_START all the same.
-    fn waits_on_another_group(&mut self, resource: &str, node: &str) -> bool {
-        self.waits_across(resource, node, 0)
-    }
-
-    fn waits_across(&mut self, resource: &str, node: &str, depth: usize) -> bool {
+    fn waits_across(&mut self, r: u32, n: u32, depth: usize) -> bool {
         let e = self.e;
-        let Some(group) = e.facts.resource(resource).map(|r| r.group.clone()) else {
+        let Some(f) = e.facts.res(r) else {
             return false;
         };
-        let deps: Vec<(String, DependencyKind, EffectiveScope, bool)> = e
-            .graph
-            .dependencies_of(resource)
-            .into_iter()
-            .filter(|(_, edge, _)| edge.applies_on(node))
-            .map(|(d, edge, scope)| {
-                let same = e.facts.resource(d).is_some_and(|x| x.group == group);
-                (d.to_string(), edge.kind, scope, same)
+        f.deps
+            .iter()
+            .filter(|d| d.applies_on(n) && (d.same_group || d.kind.is_hard()))
+            .any(|d| {
+                if d.same_group {
+                    depth < 64
+                        && !e.rt.state_at(d.id, n).is_started()
+                        && self.waits_across(d.id, n, depth + 1)
+                } else {
+                    self.cross_group_dep(r, d.id, d.kind, d.scope, n) != Ready::Go
+                }
             })
-            .filter(|(_, kind, _, same)| *same || kind.is_hard())
-            .collect();
-        deps.into_iter().any(|(d, kind, scope, same)| {
-            if same {
-                depth < 64
-                    && !self.e.rt.state(&d, node).is_started()
-                    && self.waits_across(&d, node, depth + 1)
-            } else {
-                self.cross_group_dep(resource, &d, kind, scope, node) != Ready::Go
-            }
-        })
     }
 
     /// Group-level gates on starting anything of the group on a node.
     pub fn group_may_start(&mut self, group: &str, node: &str) -> Ready {
-        let Some(key) = self.e.facts.group_key(group, node) else {
+        let Some((g, n)) = self.e.facts.group_key(group, node) else {
             return Ready::Never(Reason::Deleted {
                 object: "group".into(),
             });
         };
-        if let Some(r) = self.gate_memo.get(&key) {
-            return r.clone();
+        self.group_may_start_at(g, group, n)
+    }
+
+    /// [`Want::group_may_start`] for group id `g` (named `group`) on node id `n`.
+    fn group_may_start_at(&mut self, g: u32, group: &str, n: u32) -> Ready {
+        if let Some(x) = self.m.gate_memo.get(&(g, n)) {
+            return x.clone();
         }
-        let ready = self.group_may_start_uncached(group, node);
-        self.gate_memo.insert(key, ready.clone());
+        let ready = self.group_may_start_uncached(group, self.e.rt.node_name(n));
+        self.m.gate_memo.insert((g, n), ready.clone());
         ready
     }
 

@@ -64,7 +64,7 @@ impl Want<'_> {
                             RState::Starting | RState::Stopping | RState::StartFailed
                         )
                 })
-                .map(|(m, x)| (m.clone(), x.state))
+                .map(|(m, x)| (m.to_string(), x.state))
                 .collect();
             for (m, state) in active {
                 if only.as_deref().is_some_and(|o| o != m) || !self.binds(resource, node, scope, &m)
@@ -101,8 +101,8 @@ impl Want<'_> {
             e.rt.res_nodes(resource)
                 .map(|x| {
                     x.iter()
-                        .filter(|(n, s)| n.as_str() != node && s.state.is_started())
-                        .map(|(n, _)| n.clone())
+                        .filter(|(n, s)| *n != node && s.state.is_started())
+                        .map(|(n, _)| n.to_string())
                         .collect()
                 })
                 .unwrap_or_default();

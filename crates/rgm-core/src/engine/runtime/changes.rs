@@ -56,7 +56,8 @@ impl RuntimeChanges {
 /// The records as they were before their first change since the last take (`None`: absent).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Tracker {
-    pub resources: FxMap<String, FxMap<String, Option<ResNode>>>,
+    /// By (resource id, node id): [`Runtime::res_at`](super::Runtime::res_at).
+    pub resources: FxMap<(u32, u32), Option<ResNode>>,
     pub groups: FxMap<String, Option<GroupRt>>,
     pub group_nodes: FxMap<String, FxMap<String, Option<GroupNode>>>,
     pub nodes: FxMap<String, Option<NodeRt>>,
@@ -66,10 +67,6 @@ pub(crate) struct Tracker {
 }
 
 impl Tracker {
-    pub fn seen_res(&self, r: &str, n: &str) -> bool {
-        self.resources.get(r).is_some_and(|m| m.contains_key(n))
-    }
-
     pub fn seen_group_node(&self, g: &str, n: &str) -> bool {
         self.group_nodes.get(g).is_some_and(|m| m.contains_key(n))
     }

@@ -6,6 +6,7 @@
 pub mod changes;
 pub mod records;
 pub mod snapshot;
+pub(crate) mod table;
 
 use std::collections::BTreeMap;
 
@@ -18,11 +19,13 @@ use changes::Tracker;
 pub(crate) use records::GroupNodes;
 pub use records::{Bounce, GroupNode, GroupRt, NodeRt, ResNode, Run, RunPurpose};
 pub use snapshot::{GroupSnapshot, Snapshot};
+use table::ResTable;
+pub(crate) use table::{Names, ResNodes};
 
 /// All runtime state. Reads are free; every write is tracked.
 #[derive(Debug, Clone)]
 pub(crate) struct Runtime {
-    resources: FxMap<String, BTreeMap<String, ResNode>>,
+    resources: ResTable,
     groups: FxMap<String, GroupRt>,
     group_nodes: FxMap<String, GroupNodes>,
     nodes: BTreeMap<String, NodeRt>,
@@ -42,7 +45,7 @@ pub(crate) struct Runtime {
 impl Default for Runtime {
     fn default() -> Self {
         Runtime {
-            resources: FxMap::default(),
+            resources: ResTable::default(),
             groups: FxMap::default(),
             group_nodes: FxMap::default(),
             nodes: BTreeMap::new(),
@@ -61,16 +64,60 @@ impl Runtime {
     // ----- reads -----
 
     pub fn res(&self, r: &str, node: &str) -> Option<&ResNode> {
-        self.resources.get(r)?.get(node)
+        self.resources.get_by_name(r, node)
+    }
+
+    /// A resource's record on a node, by ids ([`Runtime::res_id`], [`Runtime::node_id`]).
+    pub fn res_at(&self, r: u32, node: u32) -> Option<&ResNode> {
+        self.resources.get(r, node)
+    }
+
+    pub fn state_at(&self, r: u32, node: u32) -> RState {
+        self.res_at(r, node).map(|x| x.state).unwrap_or_default()
+    }
+
+    /// The id of a resource name the runtime has seen.
+    pub fn res_id(&self, r: &str) -> Option<u32> {
+        self.resources.names.get(r)
+    }
+
+    /// The id of a node name the runtime has seen.
+    pub fn node_id(&self, n: &str) -> Option<u32> {
+        self.resources.nodes.get(n)
+    }
+
+    pub fn res_name(&self, r: u32) -> &str {
+        self.resources.names.name(r)
+    }
+
+    /// A resource's records by node id, in node name order (empty when it has none).
+    pub fn res_slot(&self, r: u32) -> &[(u32, ResNode)] {
+        self.resources.slot(r)
+    }
+
+    pub fn node_name(&self, n: u32) -> &str {
+        self.resources.nodes.name(n)
+    }
+
+    /// A copy of the interned resource and node names (debug builds check facts with it).
+    #[cfg(debug_assertions)]
+    pub fn names(&self) -> (Names, Names) {
+        (self.resources.names.clone(), self.resources.nodes.clone())
+    }
+
+    /// The interned resource and node names, for facts that refer to records by id.
+    pub fn names_mut(&mut self) -> (&mut Names, &mut Names) {
+        (&mut self.resources.names, &mut self.resources.nodes)
     }
 
     /// A resource's records on every node that has one.
-    pub fn res_nodes(&self, r: &str) -> Option<&BTreeMap<String, ResNode>> {
-        self.resources.get(r)
+    pub fn res_nodes(&self, r: &str) -> Option<ResNodes<'_>> {
+        self.resources.nodes_of(self.res_id(r)?)
     }
 
-    pub fn resources(&self) -> &FxMap<String, BTreeMap<String, ResNode>> {
-        &self.resources
+    /// Every resource with records: (name, its records), in id order.
+    pub fn resources(&self) -> impl Iterator<Item = (&str, ResNodes<'_>)> + '_ {
+        self.resources.iter().map(|(_, r, nodes)| (r, nodes))
     }
 
     pub fn state(&self, r: &str, node: &str) -> RState {
@@ -125,15 +172,11 @@ impl Runtime {
 
     // ----- tracked writes -----
 
-    fn touch_res(&mut self, r: &str, n: &str) {
+    fn touch_res(&mut self, r: u32, n: u32) {
         self.writes += 1;
-        if !self.track.seen_res(r, n) {
-            let before = self.res(r, n).map(ResNode::record);
-            self.track
-                .resources
-                .entry(r.to_string())
-                .or_default()
-                .insert(n.to_string(), before);
+        if !self.track.resources.contains_key(&(r, n)) {
+            let before = self.resources.get(r, n).map(ResNode::record);
+            self.track.resources.insert((r, n), before);
         }
     }
 
@@ -173,12 +216,15 @@ impl Runtime {
 
     /// A resource's record on a node, created if missing.
     pub fn res_mut(&mut self, r: &str, node: &str) -> &mut ResNode {
+        let r = self.resources.names.intern(r);
+        let node = self.resources.nodes.intern(node);
+        self.res_mut_at(r, node)
+    }
+
+    /// A resource's record on a node, by ids, created if missing.
+    pub fn res_mut_at(&mut self, r: u32, node: u32) -> &mut ResNode {
         self.touch_res(r, node);
-        self.resources
-            .entry(r.to_string())
-            .or_default()
-            .entry(node.to_string())
-            .or_default()
+        self.resources.entry(r, node)
     }
 
     /// A resource's record on a node, if it has one.
@@ -268,14 +314,18 @@ impl Runtime {
 
     /// Forgets a deleted resource on every node.
     pub fn remove_resource(&mut self, r: &str) {
-        let nodes: Vec<String> = self
-            .res_nodes(r)
-            .map(|m| m.keys().cloned().collect())
+        let Some(id) = self.res_id(r) else {
+            return;
+        };
+        let nodes: Vec<u32> = self
+            .resources
+            .nodes_of(id)
+            .map(|m| m.iter().filter_map(|(n, _)| self.node_id(n)).collect())
             .unwrap_or_default();
-        for n in &nodes {
-            self.touch_res(r, n);
+        for n in nodes {
+            self.touch_res(id, n);
         }
-        self.resources.remove(r);
+        self.resources.remove(id);
     }
 
     /// Forgets a deleted group, cluster-wide and on every node.
@@ -296,16 +346,16 @@ impl Runtime {
     pub fn remove_node(&mut self, n: &str) {
         self.touch_node(n);
         self.nodes.remove(n);
-        let resources: Vec<String> = self
-            .resources
-            .iter()
-            .filter(|(_, m)| m.contains_key(n))
-            .map(|(r, _)| r.clone())
-            .collect();
-        for r in resources {
-            self.touch_res(&r, n);
-            if let Some(m) = self.resources.get_mut(&r) {
-                m.remove(n);
+        if let Some(nid) = self.node_id(n) {
+            let resources: Vec<u32> = self
+                .resources
+                .iter()
+                .filter(|(_, _, m)| m.iter().any(|(x, _)| x == n))
+                .map(|(r, _, _)| r)
+                .collect();
+            for r in resources {
+                self.touch_res(r, nid);
+                self.resources.remove_node(r, nid);
             }
         }
         let groups: Vec<String> = self
@@ -331,11 +381,13 @@ impl Runtime {
     pub fn take_changes(&mut self) -> RuntimeChanges {
         let track = std::mem::take(&mut self.track);
         let mut out = RuntimeChanges::default();
-        for (r, nodes) in track.resources {
-            for (n, before) in nodes {
-                if before != self.res(&r, &n).map(ResNode::record) {
-                    out.resources.insert((r.clone(), n));
-                }
+        for ((r, n), before) in track.resources {
+            if before != self.resources.get(r, n).map(ResNode::record) {
+                let names = (
+                    self.resources.names.name(r).to_string(),
+                    self.resources.nodes.name(n).to_string(),
+                );
+                out.resources.insert(names);
             }
         }
         for (g, before) in track.groups {
@@ -367,14 +419,23 @@ impl Runtime {
 
     /// A runtime from stored records, untracked (they are stored already).
     pub fn load(
-        resources: FxMap<String, BTreeMap<String, ResNode>>,
+        resources: BTreeMap<String, BTreeMap<String, ResNode>>,
         groups: FxMap<String, GroupRt>,
         group_nodes: FxMap<String, GroupNodes>,
         nodes: BTreeMap<String, NodeRt>,
         next_run: u64,
     ) -> Runtime {
+        let mut table = ResTable::default();
+        for (r, nodes) in resources {
+            let id = table.names.intern(&r);
+            table.ensure(id);
+            for (n, x) in nodes {
+                let nid = table.nodes.intern(&n);
+                *table.entry(id, nid) = x;
+            }
+        }
         Runtime {
-            resources,
+            resources: table,
             groups,
             group_nodes,
             nodes,
