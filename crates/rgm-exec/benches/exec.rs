@@ -8,7 +8,10 @@
 //! - the same for a launcher with cgroups disabled, for comparison, and for a resource's run
 //!   (a placement: the resource's run cgroup, kept for the next run, and the run file written
 //!   at the start and at the end);
-//! - throughput: methods per second with 64 running at once.
+//! - throughput: methods per second with 64 running at once;
+//! - the same launch-to-exit median and throughput from a process holding
+//!   [`BIG_PARENT_MB`] MiB of touched heap (rgmd at 10,000 resources holds 100–170 MB): a
+//!   launch whose cost grows with the launching process's memory shows here.
 //!
 //! With `--json` it prints one JSON object; otherwise a short summary.
 
@@ -22,6 +25,8 @@ const SAMPLES: usize = 500;
 const CONCURRENCY: usize = 64;
 const LAUNCHES: usize = 2000;
 const TRUE: &str = "/bin/true";
+/// The heap the big-parent case holds, touched page by page.
+const BIG_PARENT_MB: usize = 200;
 
 fn request() -> MethodRequest {
     MethodRequest::new(
@@ -136,6 +141,40 @@ async fn throughputs() -> (f64, f64, f64) {
     )
 }
 
+/// Launch-to-exit medians (launcher, plain spawn) and the launcher's throughput (multi-thread
+/// runtime), measured while this process holds [`BIG_PARENT_MB`] MiB of touched heap.
+fn big_parent() -> (f64, f64, f64) {
+    let mut heap = vec![0u8; BIG_PARENT_MB << 20];
+    for page in heap.chunks_mut(4096) {
+        page[0] = 1;
+    }
+    let heap = std::hint::black_box(heap);
+    let multi = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let figures = multi.block_on(async {
+        let launcher = Launcher::new(LauncherConfig::default());
+        for _ in 0..20 {
+            plain_once().await;
+            launcher_once(&launcher).await;
+        }
+        let mut plain = Vec::with_capacity(SAMPLES);
+        let mut through = Vec::with_capacity(SAMPLES);
+        for _ in 0..SAMPLES {
+            plain.push(plain_once().await);
+            through.push(launcher_once(&launcher).await);
+        }
+        (
+            median_ms(through),
+            median_ms(plain),
+            throughput(&launcher).await,
+        )
+    });
+    drop(heap);
+    figures
+}
+
 fn load_average() -> f64 {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
@@ -196,6 +235,8 @@ fn main() {
         .build()
         .expect("runtime");
     let st = single.block_on(throughputs());
+    drop(single);
+    let (big_ms, big_plain_ms, big_mps) = big_parent();
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     if json {
         println!(
@@ -209,6 +250,9 @@ fn main() {
              \"current_thread_methods_per_second\":{:.1},\
              \"current_thread_methods_per_second_no_cgroup\":{:.1},\
              \"current_thread_plain_spawns_per_second\":{:.1},\
+             \"big_parent_mb\":{BIG_PARENT_MB},\"big_parent_launcher_median_ms\":{big_ms:.4},\
+             \"big_parent_plain_median_ms\":{big_plain_ms:.4},\
+             \"big_parent_methods_per_second\":{big_mps:.1},\
              \"cpus\":{cpus},\"loadavg_1m_before\":{load:.2}}}",
             launcher_ms - plain_ms,
             no_cgroup_ms - plain_ms,
@@ -248,6 +292,10 @@ fn main() {
         println!(
             "  current-thread runtime  {:8.0}   {:10.0}   {:12.0}  per second",
             st.0, st.1, st.2
+        );
+        println!("holding {BIG_PARENT_MB} MiB of touched heap (multi-thread runtime):");
+        println!(
+            "  launch-to-exit median: Launcher {big_ms:.3} ms, plain {big_plain_ms:.3} ms; Launcher throughput {big_mps:.0} per second"
         );
     }
 }

@@ -14,8 +14,8 @@ use crate::output::{CapturedOutput, Collector, Stream};
 use crate::pipe::PipeReader;
 
 /// Size of the first reads; a read that fills the buffer doubles it, up to [`CHUNK`]. Quiet
-/// methods keep a small buffer, which matters: every page the daemon has touched makes each
-/// `fork` of a later launch dearer.
+/// methods keep a small buffer: with thousands of runs at once, buffers are most of the
+/// daemon's memory.
 const FIRST_CHUNK: usize = 4 * 1024;
 /// Largest read: a pipe's default capacity.
 const CHUNK: usize = 64 * 1024;

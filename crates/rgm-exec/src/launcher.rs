@@ -119,9 +119,8 @@ pub(crate) struct Shared<O: ProcessOs> {
     /// The resources' cgroups, where cgroups are used and an owner is given.
     pub(crate) resources: Option<ResourceCgroups>,
     cgroups_off: AtomicBool,
-    /// Starts in progress at once: one fewer than the CPUs (at least one). More would only
-    /// queue up in the kernel (the move into a cgroup takes a system-wide lock) while occupying
-    /// every worker thread.
+    /// Starts in progress at once: one fewer than the CPUs (at least one). A start holds its
+    /// worker thread until the method's `exec`; more would occupy every worker thread.
     spawn_slots: Semaphore,
 }
 
@@ -572,9 +571,9 @@ impl<O: ProcessOs> Shared<O> {
     /// file descriptors, with a growing delay until the method's timeout (then the run is
     /// reported as timed out, never as a method that failed).
     ///
-    /// The `fork`/`exec` runs right here, in the method's task: it takes a few hundred
-    /// microseconds (milliseconds on a busy machine, where the move into a cgroup waits on a
-    /// kernel-wide lock). At most [`spawn_slots`](Self::spawn_slots) starts run at once, so on a
+    /// The start (clone and `exec`, see [`crate::spawn`]) runs right here, in the method's
+    /// task: its thread waits for the method's `exec`, some tens to hundreds of microseconds
+    /// (more on a busy machine). At most [`spawn_slots`](Self::spawn_slots) starts run at once, so on a
     /// multi-threaded runtime a worker is always left for the daemon's loop. (Handing the start
     /// to the blocking pool instead cost a fifth of the throughput with cgroups.)
     ///

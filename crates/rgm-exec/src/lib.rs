@@ -51,6 +51,7 @@ pub mod running;
 pub mod safety;
 pub mod scratch;
 pub mod signals;
+mod spawn;
 pub mod supervisor;
 pub mod tree;
 
