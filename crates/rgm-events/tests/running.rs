@@ -208,7 +208,7 @@ async fn a_new_event_cancels_a_running_monitor_and_a_monitor_gives_way_to_a_runn
     d.script(
         "10.wait",
         &format!(
-            "[ -e {b} ] || exit 0\ncase \"$1\" in monitor|takeip) touch {s}.$1; sleep 1000;; esac",
+            "[ -e {b} ] || exit 0\ncase \"$1\" in monitor|takeip) echo $$ > {s}.$1.pgid; touch {s}.$1; sleep 1000;; esac",
             b = block.display(),
             s = started.display()
         ),
@@ -253,6 +253,35 @@ async fn a_new_event_cancels_a_running_monitor_and_a_monitor_gives_way_to_a_runn
     assert_eq!(take.await.unwrap().result, EventResult::Timedout);
     // Cancelled runs are not kept: the monitor's status is still the first one.
     assert_eq!(node.status("monitor").unwrap(), Some(first));
+    // What was cancelled or timed out is killed, its `sleep` too (each script leads its own
+    // process group): nothing outlives the test.
+    for event in ["monitor", "takeip"] {
+        let pgid = std::fs::read_to_string(format!("{}.{event}.pgid", started.display()))
+            .unwrap()
+            .trim()
+            .to_string();
+        wait_until(
+            &format!("the {event} script's processes to be killed"),
+            || !group_alive(&pgid),
+        )
+        .await;
+    }
+}
+
+/// Whether a process of process group `pgid` is alive (not a zombie).
+fn group_alive(pgid: &str) -> bool {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .any(|stat| {
+            let Some((_, rest)) = stat.rsplit_once(") ") else {
+                return false;
+            };
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            // state, ppid, pgrp
+            fields.len() > 2 && fields[0] != "Z" && fields[2] == pgid
+        })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
