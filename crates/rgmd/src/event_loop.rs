@@ -459,12 +459,16 @@ impl Daemon {
     }
 
     /// What a durable batch does: records, replies, fences, kills and launches.
-    pub(crate) fn carry_out(&mut self, out: Output) {
+    pub(crate) fn carry_out(&mut self, mut out: Output) {
         let now = clock::now();
-        for record in &out.logs {
+        // The records go before the launches begin: a batch that launches 10,000 runs also
+        // holds twice as many records, and need not hold them beside the runs' tasks.
+        let logs = std::mem::take(&mut out.logs);
+        for record in &logs {
             self.log.write(now, record);
         }
-        self.observed.records(now, &out.logs);
+        self.observed.records(now, &logs);
+        drop(logs);
         if let Some(took) = self.host.as_mut().and_then(|h| h.persist.take_txn_time()) {
             self.observed.metrics.commit(took);
         }
