@@ -1,8 +1,8 @@
 //! [`ProcessOs`] on the running Linux system.
 //!
-//! Processes are started by [`crate::spawn`]: `clone3` into their cgroup, sharing rgmd's
-//! memory until `exec` instead of copying it (the fork of std's `Command` where that is not
-//! available), each in a process group of its own. Everything else here is `/proc`, signals
+//! Processes are started by the crate's `spawn` module: `clone3` into their cgroup, sharing
+//! rgmd's memory until `exec` instead of copying it (the fork of std's `Command` where that is
+//! not available), each in a process group of its own. Everything else here is `/proc`, signals
 //! and cgroup files.
 
 use std::io;
