@@ -301,13 +301,9 @@ impl Daemon {
                 progress,
             } => self.client(request, reply, progress),
             LoopEvent::MethodDone { run, result } => match (&mut self.cluster, &mut self.host) {
-                (None, Some(host)) if self.running > 0 => {
-                    self.running -= 1;
-                    self.results.push(run);
-                    host.feed(EventKind::MethodFinished { run, result })
-                }
                 (Some(link), _) => link.agent.ended(run, result),
                 (None, Some(host)) => {
+                    self.running = self.running.saturating_sub(1);
                     self.results.push(run);
                     host.feed(EventKind::MethodFinished { run, result })
                 }

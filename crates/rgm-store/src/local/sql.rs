@@ -118,7 +118,10 @@ impl Db {
     }
 
     /// Sets [`PAGE_SIZE`] on a new database; a database made with another page size (by an
-    /// older rgm) is rewritten with it once (`VACUUM`, which is atomic).
+    /// older rgm) is rewritten with it once (`VACUUM`, which is atomic). A rewrite that cannot
+    /// be done — `VACUUM` needs room for a copy, and the disk may be full — leaves the database
+    /// as it was, with its page size: it works the same, writes more per transaction, and the
+    /// next start tries again.
     fn use_page_size(&self) -> rusqlite::Result<()> {
         let size: i64 = self.conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
         if size == PAGE_SIZE {
@@ -126,9 +129,10 @@ impl Db {
         }
         // The page size of a database in WAL mode cannot change: leave WAL mode for the rewrite
         // (the caller enters it again).
-        self.conn.execute_batch(&format!(
+        let _ = self.conn.execute_batch(&format!(
             "PRAGMA journal_mode=DELETE; PRAGMA page_size={PAGE_SIZE}; VACUUM;"
-        ))
+        ));
+        Ok(())
     }
 
     /// The database's page size.
