@@ -396,11 +396,9 @@ impl Layout {
                 let x = decode(kv)?;
                 let entry: &mut GroupSnapshot = snap.groups.entry(g.to_string()).or_default();
                 entry.nodes.insert(n.to_string(), x);
+            } else if let Some(id) = stored_run_id(rel) {
+                snap.runs.insert(run_id(kv, id)?, decode(kv)?);
             } else if let Some(rest) = rel.strip_prefix("resource/") {
-                if let Some((_, id)) = rest.rsplit_once("/run/") {
-                    snap.runs.insert(run_id(kv, id)?, decode(kv)?);
-                    continue;
-                }
                 let (r, n) = two(kv, rest)?;
                 let x = decode(kv)?;
                 snap.resources
@@ -409,10 +407,6 @@ impl Layout {
                     .insert(n.to_string(), x);
             } else if let Some(name) = rel.strip_prefix("node/") {
                 snap.nodes.insert(name.to_string(), decode(kv)?);
-            } else if let Some(rest) = rel.strip_prefix("run/") {
-                // State version 2: runs in flight apart from their resources.
-                let (_, id) = two(kv, rest)?;
-                snap.runs.insert(run_id(kv, id)?, decode(kv)?);
             } else {
                 return Err(corrupt(kv, "not a runtime-state key this rgm knows".into()));
             }
@@ -441,6 +435,18 @@ fn corrupt(kv: &KeyValue, message: String) -> StoreError {
         store: String::new(),
         key: kv.key.clone(),
         message,
+    }
+}
+
+/// The run id of a run-in-flight key (relative to `state/`): `resource/<r>/<n>/run/<id>`, or
+/// state version 2's `run/<node>/<id>`.
+fn stored_run_id(rel: &str) -> Option<&str> {
+    match rel.strip_prefix("run/") {
+        Some(rest) => rest.split_once('/').map(|(_, id)| id),
+        None => rel
+            .strip_prefix("resource/")?
+            .rsplit_once("/run/")
+            .map(|(_, id)| id),
     }
 }
 
@@ -522,18 +528,10 @@ impl Layout {
             let Some(rel) = self.rel(&kv.key).and_then(|r| r.strip_prefix("state/")) else {
                 continue;
             };
-            let id = match (rel.strip_prefix("resource/"), rel.strip_prefix("run/")) {
-                (Some(rest), _) => rest.rsplit_once("/run/").map(|(_, id)| id),
-                (None, Some(rest)) => rest.split_once('/').map(|(_, id)| id),
-                (None, None) => {
-                    if rel == "meta" {
-                        index.meta_written = serde_json::from_slice::<StateMeta>(&kv.value)
-                            .is_ok_and(|m| m.version == STATE_VERSION);
-                    }
-                    None
-                }
-            };
-            if let Some(id) = id.and_then(|id| id.parse().ok()) {
+            if rel == "meta" {
+                index.meta_written = serde_json::from_slice::<StateMeta>(&kv.value)
+                    .is_ok_and(|m| m.version == STATE_VERSION);
+            } else if let Some(id) = stored_run_id(rel).and_then(|id| id.parse().ok()) {
                 index.keys.insert(RunId(id), kv.key.clone());
             }
         }

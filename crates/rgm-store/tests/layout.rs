@@ -29,6 +29,17 @@ fn without_r2(cfg: &ClusterConfig) -> ClusterConfig {
     gone
 }
 
+/// `clrg online -M rg1`.
+fn online_rg1() -> AdminRequest {
+    AdminRequest::Online {
+        groups: Operands::named(&["rg1"]),
+        nodes: None,
+        enable: false,
+        monitor: false,
+        manage: true,
+    }
+}
+
 fn keys(ops: &[Op]) -> Vec<String> {
     ops.iter()
         .map(|o| match o {
@@ -142,13 +153,7 @@ fn the_runtime_state_round_trips_and_a_method_completion_writes_what_it_changed(
     let mut h = Harness::new(sample());
     h.event(EventKind::NodeJoined { node: "n1".into() });
     h.event(EventKind::NodeJoined { node: "n2".into() });
-    h.request(AdminRequest::Online {
-        groups: Operands::named(&["rg1"]),
-        nodes: None,
-        enable: false,
-        monitor: false,
-        manage: true,
-    });
+    h.request(online_rg1());
     let changes = h.engine.take_changes();
     store
         .txn_now(Txn::ops(layout.change_ops(&changes, &h.engine, &mut runs)))
@@ -227,13 +232,7 @@ fn run_ids_are_reserved_a_block_at_a_time_and_a_restored_engine_never_reuses_one
     // Online and offline until well past one block of ids, every batch written as rgmd does.
     while launched < RUN_ID_BLOCK + 100 {
         let request = if online {
-            AdminRequest::Online {
-                groups: Operands::named(&["rg1"]),
-                nodes: None,
-                enable: false,
-                monitor: false,
-                manage: true,
-            }
+            online_rg1()
         } else {
             AdminRequest::Offline {
                 groups: Operands::named(&["rg1"]),
@@ -275,13 +274,7 @@ fn runs_stored_apart_by_an_older_rgm_are_read_and_deleted_where_they_are() {
     let store = LocalStore::open(t.path()).unwrap();
     let mut h = Harness::new(sample());
     h.event(EventKind::NodeJoined { node: "n1".into() });
-    h.request(AdminRequest::Online {
-        groups: Operands::named(&["rg1"]),
-        nodes: None,
-        enable: false,
-        monitor: false,
-        manage: true,
-    });
+    h.request(online_rg1());
     let before = h.engine.snapshot();
     assert_eq!(before.runs.len(), 1, "a START in flight");
     // The state as state version 2 stored it: runs under state/run/<node>/<run id>.
@@ -336,13 +329,7 @@ fn a_node_named_run_does_not_confuse_runs_with_resources() {
     testkit::resource(&mut cfg, "run", "rg1", &[]);
     let mut h = Harness::new(cfg);
     h.event(EventKind::NodeJoined { node: "run".into() });
-    h.request(AdminRequest::Online {
-        groups: Operands::named(&["rg1"]),
-        nodes: None,
-        enable: false,
-        monitor: false,
-        manage: true,
-    });
+    h.request(online_rg1());
     let snap = h.engine.snapshot();
     assert_eq!(snap.runs.len(), 1);
     let t = tempfile::tempdir().unwrap();
